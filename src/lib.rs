@@ -1,0 +1,3 @@
+//! warroom: a terminal incident war-room console for cloud mail outages.
+
+pub mod domain;
