@@ -1,3 +1,10 @@
 //! warroom: a terminal incident war-room console for cloud mail outages.
+//!
+//! Layers (arrows point down only): `domain` (pure types and rules) ← `store` (the journal) ←
+//! `tui` (the console) ← `cli`. See DESIGN.md.
 
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod store;
+pub mod tui;

@@ -1,3 +1,6 @@
 //! Pure types and rules. Nothing here does I/O or imports from the rest of the crate.
 
+pub mod event;
+pub mod incident;
 pub mod text;
+pub mod time;

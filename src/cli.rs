@@ -1,0 +1,301 @@
+//! The command line: clap definitions and one small function per verb over the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, Paths};
+use crate::domain::event::{Event, EventBody};
+use crate::domain::incident::{EntryKind, Severity};
+use crate::domain::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
+use crate::domain::time::{WithOffset, parse_when};
+use crate::store::DataDir;
+use crate::store::StoreError;
+
+/// A terminal war-room console for cloud mail outages.
+#[derive(Debug, Parser)]
+#[command(name = "warroom", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file [default: ~/.config/warroom/config.toml]
+    #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where incidents are kept [default: ~/.local/share/warroom]
+    #[arg(long, global = true, env = "WARROOM_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Verb>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Verb {
+    /// Open a new incident, print its id and make it current.
+    New(NewArgs),
+    /// List incidents: id, title, severity, status, opened, closed.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an entry to an incident's timeline; exits 0 only once it is on disk.
+    Log(LogArgs),
+    /// Print an incident's timeline in occurred order.
+    Timeline {
+        /// Incident id (or a unique part of it) [default: the current one]
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the console on an incident [default: the current or latest open one].
+    Open {
+        /// Incident id (or a unique part of it)
+        id: Option<String>,
+    },
+    /// List the console's key bindings (after the config's overrides).
+    Keys,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What is happening, in a few words.
+    #[arg(long)]
+    pub title: String,
+    /// sev1 (worst) to sev4.
+    #[arg(long, default_value = "sev2", value_parser = parse_severity)]
+    pub severity: Severity,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Incident id (or a unique part of it) [default: the current one]
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// note, action, decision or comms.
+    #[arg(long, default_value = "note", value_parser = parse_kind)]
+    pub kind: EntryKind,
+    /// When it happened: -5m, -1h30m, 14:32, "2026-11-30 14:32", or RFC 3339 [default: now]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    /// What happened.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub text: Vec<String>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse_loose(s)
+}
+
+fn parse_kind(s: &str) -> Result<EntryKind, String> {
+    let k: EntryKind = s.parse()?;
+    if EntryKind::TYPED.contains(&k) {
+        Ok(k)
+    } else {
+        Err(format!(
+            "{s:?} entries are written by warroom itself: use note, action, decision or comms"
+        ))
+    }
+}
+
+/// Runs the command line. Errors are printed by `main` as one line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let (paths, config) = Paths::resolve(cli.config, cli.data_dir)?;
+    let data = DataDir::new(&paths.data_dir);
+    let out = &mut std::io::stdout().lock();
+    match cli.command {
+        None => open(&data, &paths, &config, None),
+        Some(Verb::Open { id }) => open(&data, &paths, &config, id.as_deref()),
+        Some(Verb::New(a)) => {
+            let title = sanitize_line(&a.title, FIELD_CAP);
+            if title.is_empty() {
+                bail!(
+                    "the title is empty: say what is happening, e.g. --title \"Exchange Online mail delayed\""
+                );
+            }
+            let id = data.create(
+                &title,
+                a.severity,
+                &config.author(),
+                chrono::Utc::now(),
+                false,
+            )?;
+            writeln!(out, "{id}")?;
+            Ok(())
+        }
+        Some(Verb::List { json }) => {
+            let list = data.list()?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &list)?;
+                writeln!(out)?;
+            } else if list.is_empty() {
+                writeln!(
+                    out,
+                    "no incidents yet: start one with `warroom new --title TEXT`"
+                )?;
+            } else {
+                let zone = config.zone();
+                for s in list {
+                    let closed = s
+                        .closed
+                        .map(|c| WithOffset(c, zone).to_string())
+                        .unwrap_or_else(|| "open".into());
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{}\t{}{}",
+                        s.id,
+                        s.severity.label(),
+                        s.status,
+                        WithOffset(s.opened, zone),
+                        closed,
+                        s.title,
+                        if s.drill { "\t[DRILL]" } else { "" }
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        Some(Verb::Log(a)) => {
+            let id = data.pick(a.incident.as_deref())?;
+            let now = chrono::Utc::now();
+            let occurred_at = match &a.at {
+                Some(w) => parse_when(w, now, config.zone())?,
+                None => now,
+            };
+            let text = sanitize(a.text.join(" ").trim(), BODY_CAP);
+            if text.is_empty() {
+                bail!("the entry has no text: say what happened");
+            }
+            let loaded = data.load(&id)?;
+            if loaded.incident.is_closed() {
+                bail!("incident {id} is closed: reopen it first");
+            }
+            let ev = Event::new(
+                now,
+                config.author(),
+                EventBody::EntryAdded {
+                    occurred_at,
+                    kind: a.kind,
+                    text,
+                },
+            );
+            data.journal(&id)?.append(&ev)?;
+            writeln!(out, "{}", ev.id)?;
+            Ok(())
+        }
+        Some(Verb::Timeline { incident, json }) => {
+            let id = data.pick(incident.as_deref())?;
+            let loaded = data.load(&id)?;
+            for w in &loaded.warnings {
+                eprintln!("warroom: warning: {w}");
+            }
+            let inc = loaded.incident;
+            if json {
+                let entries: Vec<serde_json::Value> = inc
+                    .visible_entries()
+                    .map(|e| {
+                        serde_json::json!({
+                            "id": e.id,
+                            "occurred_at": e.occurred_at,
+                            "logged_at": e.logged_at,
+                            "author": e.author,
+                            "kind": e.kind,
+                            "text": e.text,
+                            "pinned": e.pinned,
+                        })
+                    })
+                    .collect();
+                let doc =
+                    serde_json::json!({"incident": inc.id, "title": inc.title, "entries": entries});
+                serde_json::to_writer_pretty(&mut *out, &doc)?;
+                writeln!(out)?;
+            } else {
+                let zone = config.zone();
+                writeln!(
+                    out,
+                    "# {} · {} · {} · {}",
+                    inc.id,
+                    inc.severity.label(),
+                    inc.status,
+                    inc.title
+                )?;
+                for e in inc.visible_entries() {
+                    writeln!(
+                        out,
+                        "{}{}  {:<8} {:<12} {}",
+                        if e.pinned { "* " } else { "  " },
+                        WithOffset(e.occurred_at, zone),
+                        e.kind.as_str(),
+                        e.author,
+                        e.text.replace('\n', "\n    ")
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        Some(Verb::Keys) => {
+            let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
+                .map_err(anyhow::Error::msg)?;
+            for c in crate::tui::keymap::Command::ALL {
+                writeln!(out, "{:<16}{:<18}{}", c.name(), map.keys_of(*c), c.help())?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn open(
+    data: &DataDir,
+    paths: &Paths,
+    config: &Config,
+    wanted: Option<&str>,
+) -> anyhow::Result<()> {
+    let id = match data.pick(wanted) {
+        Ok(id) => id,
+        Err(StoreError::NoneOpen) if wanted.is_none() => {
+            let stdin = std::io::stdin();
+            if !stdin.is_terminal() {
+                bail!("there is no open incident: start one with `warroom new --title TEXT`");
+            }
+            eprint!("No open incident. Title for a new one (empty to cancel): ");
+            std::io::stderr().flush()?;
+            let mut line = String::new();
+            stdin.read_line(&mut line)?;
+            let title = sanitize_line(&line, FIELD_CAP);
+            if title.is_empty() {
+                bail!("no title given: nothing was created");
+            }
+            let id = data.create(
+                &title,
+                Severity::Sev2,
+                &config.author(),
+                chrono::Utc::now(),
+                false,
+            )?;
+            eprintln!("opened incident {id}");
+            id
+        }
+        Err(e) => return Err(e.into()),
+    };
+    data.set_current(&id).ok();
+    init_logging(paths);
+    crate::tui::run_console(data, &id, config).with_context(|| format!("console on incident {id}"))
+}
+
+/// Logs go to `<data dir>/warroom.log`, never to the terminal the console owns.
+fn init_logging(paths: &Paths) {
+    let path = paths.data_dir.join("warroom.log");
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}

@@ -1,0 +1,253 @@
+//! Configuration: a TOML file (every key documented in `assets/config.toml`), the directories
+//! the `directories` crate gives, and environment / command-line overrides.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::time::Zone;
+
+/// The documented default configuration, shipped in the binary.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+
+/// What is wrong with a configuration, naming the file, the line and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: key `{key}`: {message}. Fix the file or start with --config /dev/null")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error(
+        "cannot find a home directory for the config and data folders: set WARROOM_CONFIG and WARROOM_DATA_DIR"
+    )]
+    NoHome,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Name written as the author of every change; defaults to `$USER`.
+    pub author: Option<String>,
+    /// Zone times are shown and typed in: "local", "UTC" or an IANA name.
+    pub timezone: String,
+    /// Where incidents are kept; the command line and WARROOM_DATA_DIR win over this.
+    pub data_dir: Option<PathBuf>,
+    /// Key overrides: action name → keys.
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            author: None,
+            timezone: "local".into(),
+            data_dir: None,
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Parses config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let invalid = |line: usize, key: String, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            key,
+            message,
+        };
+        let de = match toml::de::Deserializer::parse(text) {
+            Ok(de) => de,
+            Err(e) => {
+                let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+                return Err(invalid(line, "(syntax)".into(), first_line(e.message())));
+            }
+        };
+        let cfg: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.inner();
+            let line = inner.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            invalid(line, key, first_line(inner.message()))
+        })?;
+        if let Err(message) = cfg.timezone.parse::<Zone>() {
+            let line = find_key_line(text, "timezone");
+            return Err(invalid(line, "timezone".into(), message));
+        }
+        Ok(cfg)
+    }
+
+    /// Loads the file if it exists; a missing file means the defaults.
+    pub fn load(path: &Path, must_exist: bool) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                Ok(Config::default())
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// The display zone (validated at parse time).
+    pub fn zone(&self) -> Zone {
+        self.timezone.parse().unwrap_or(Zone::Local)
+    }
+
+    /// The author name: the config's, else `$USER`, else `unknown`.
+    pub fn author(&self) -> String {
+        self.author
+            .clone()
+            .filter(|a| !a.trim().is_empty())
+            .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+            .or_else(|| std::env::var("USERNAME").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_string()
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn find_key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+/// Where things live.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    /// Whether the config file was named explicitly (then it must exist).
+    pub config_explicit: bool,
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the paths: explicit values (from flags or the environment, as clap gives them)
+    /// win over the config's `data_dir`, which wins over the platform defaults.
+    pub fn resolve(
+        config_flag: Option<PathBuf>,
+        data_flag: Option<PathBuf>,
+    ) -> Result<(Paths, Config), ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "warroom");
+        let config_explicit = config_flag.is_some();
+        let config_file = match config_flag {
+            Some(p) => p,
+            None => dirs
+                .as_ref()
+                .ok_or(ConfigError::NoHome)?
+                .config_dir()
+                .join("config.toml"),
+        };
+        let config = Config::load(&config_file, config_explicit)?;
+        let config_dir = match &dirs {
+            Some(d) => d.config_dir().to_path_buf(),
+            None => config_file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+        };
+        let data_dir = match data_flag.or_else(|| config.data_dir.clone()) {
+            Some(p) => p,
+            None => dirs.ok_or(ConfigError::NoHome)?.data_dir().to_path_buf(),
+        };
+        Ok((
+            Paths {
+                config_file,
+                config_explicit,
+                config_dir,
+                data_dir,
+            },
+            config,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_default_parses_to_the_defaults() {
+        let cfg = Config::parse(DEFAULT_CONFIG, Path::new("assets/config.toml")).unwrap();
+        assert_eq!(cfg.timezone, "local");
+        assert!(cfg.author.is_none());
+        assert!(cfg.keys.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let text = "timezone = \"UTC\"\n\n[keys]\nquit = [\"q\"]\n\nbogus = 3\n";
+        let e = Config::parse(text, Path::new("/x/config.toml")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("/x/config.toml:"), "{msg}");
+        assert!(msg.contains("bogus") || msg.contains("keys"), "{msg}");
+        let text = "author = \"a\"\ntimezone = 5\n";
+        let msg = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("c.toml:2: key `timezone`"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        let text = "author = \"a\"\nauthr = \"b\"\n";
+        let msg = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("c.toml:2:"), "{msg}");
+        assert!(msg.contains("authr"), "{msg}");
+    }
+
+    #[test]
+    fn bad_zone_and_syntax() {
+        let msg = Config::parse("timezone = \"Mars/Base\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("c.toml:1: key `timezone`") && msg.contains("IANA"),
+            "{msg}"
+        );
+        let msg = Config::parse("a = = 1", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("c.toml:1:"), "{msg}");
+    }
+
+    #[test]
+    fn author_falls_back_to_user() {
+        let cfg = Config {
+            author: Some("  ".into()),
+            ..Config::default()
+        };
+        assert!(!cfg.author().trim().is_empty());
+        let cfg = Config {
+            author: Some("ic-alice".into()),
+            ..Config::default()
+        };
+        assert_eq!(cfg.author(), "ic-alice");
+    }
+}

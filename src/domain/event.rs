@@ -1,0 +1,101 @@
+//! Journal events: everything that changes an incident is one of these, one JSON object a line.
+//!
+//! ```json
+//! {"v":1,"id":"…","at":"2026-11-30T14:03:00Z","by":"alice","type":"entry_added",…}
+//! ```
+//! Unknown `type`s deserialize to [`EventBody::Unknown`] so that a journal written by a newer
+//! version still loads.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::incident::{EntryKind, Role, Severity, Status};
+
+/// The journal line format version written by this build.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub v: u32,
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+impl Event {
+    /// A new event with a fresh time-ordered id.
+    pub fn new(at: DateTime<Utc>, by: impl Into<String>, body: EventBody) -> Self {
+        Event {
+            v: JOURNAL_VERSION,
+            id: Uuid::now_v7(),
+            at,
+            by: by.into(),
+            body,
+        }
+    }
+}
+
+/// What happened. Internally tagged on `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    /// The first line of every journal.
+    IncidentOpened {
+        incident: String,
+        title: String,
+        severity: Severity,
+        #[serde(default = "Status::initial")]
+        status: Status,
+        /// When the first symptom was seen, if earlier than the opening.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        started_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drill: bool,
+    },
+    TitleSet {
+        title: String,
+    },
+    SeveritySet {
+        severity: Severity,
+    },
+    StatusSet {
+        status: Status,
+    },
+    /// `person` empty clears the role.
+    RoleSet {
+        role: Role,
+        person: String,
+    },
+    EntryAdded {
+        occurred_at: DateTime<Utc>,
+        kind: EntryKind,
+        text: String,
+    },
+    /// Only the fields present change.
+    EntryEdited {
+        entry: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<EntryKind>,
+    },
+    EntryDeleted {
+        entry: Uuid,
+    },
+    EntryRestored {
+        entry: Uuid,
+    },
+    EntryPinned {
+        entry: Uuid,
+        pinned: bool,
+    },
+    /// A type this build does not know; kept in the file, skipped in the fold.
+    #[serde(other)]
+    Unknown,
+}

@@ -1,0 +1,619 @@
+//! The incident: its fields, its timeline, and the fold of journal events into them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+use super::event::{Event, EventBody};
+
+macro_rules! word_enum {
+    ($(#[$m:meta])* $name:ident { $($var:ident => $word:literal),+ $(,)? } else $what:literal) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($var),+ }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+            /// The word used in the journal, the CLI and the config.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$var => $word),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                let s = s.trim();
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| {
+                        let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        format!("unknown {} {s:?}: use one of {}", $what, words.join(", "))
+                    })
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// SEV1 is the worst.
+    Severity { Sev1 => "sev1", Sev2 => "sev2", Sev3 => "sev3", Sev4 => "sev4" } else "severity"
+);
+
+impl Severity {
+    /// `SEV1`…`SEV4`, as shown on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Sev1 => "SEV1",
+            Severity::Sev2 => "SEV2",
+            Severity::Sev3 => "SEV3",
+            Severity::Sev4 => "SEV4",
+        }
+    }
+
+    /// Parses `sev2`, `SEV2` or just `2`.
+    pub fn parse_loose(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        match s {
+            "1" => Ok(Severity::Sev1),
+            "2" => Ok(Severity::Sev2),
+            "3" => Ok(Severity::Sev3),
+            "4" => Ok(Severity::Sev4),
+            _ => s.parse(),
+        }
+    }
+}
+
+word_enum!(
+    /// Where the response stands.
+    Status {
+        Investigating => "investigating",
+        Identified => "identified",
+        Mitigated => "mitigated",
+        Monitoring => "monitoring",
+        Resolved => "resolved",
+    } else "status"
+);
+
+impl Status {
+    /// The status of a new incident.
+    pub fn initial() -> Self {
+        Status::Investigating
+    }
+
+    /// Capitalised for the status bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Investigating => "Investigating",
+            Status::Identified => "Identified",
+            Status::Mitigated => "Mitigated",
+            Status::Monitoring => "Monitoring",
+            Status::Resolved => "Resolved",
+        }
+    }
+}
+
+word_enum!(
+    /// Response roles.
+    Role { Commander => "commander", Deputy => "deputy", Scribe => "scribe", Comms => "comms" } else "role"
+);
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Commander => "commander",
+            Role::Deputy => "deputy",
+            Role::Scribe => "scribe",
+            Role::Comms => "comms lead",
+        }
+    }
+}
+
+word_enum!(
+    /// What a timeline entry records. The first four are typed by people; `incident` entries come
+    /// from changes of the incident's own fields; `health`, `trace` and `step` from the other panes.
+    EntryKind {
+        Note => "note",
+        Action => "action",
+        Decision => "decision",
+        Comms => "comms",
+        Incident => "incident",
+        Health => "health",
+        Trace => "trace",
+        Step => "step",
+    } else "entry kind"
+);
+
+impl EntryKind {
+    /// The kinds a person picks when adding an entry by hand.
+    pub const TYPED: &'static [EntryKind] = &[
+        EntryKind::Note,
+        EntryKind::Action,
+        EntryKind::Decision,
+        EntryKind::Comms,
+    ];
+}
+
+/// One earlier version of an entry, kept when it is edited.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Revision {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub text: String,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: EntryKind,
+}
+
+/// A timeline entry. Its id is the id of the event that created it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub id: Uuid,
+    /// Order in which entries were logged (ties on `occurred_at` keep it).
+    #[serde(skip)]
+    pub seq: u64,
+    pub occurred_at: DateTime<Utc>,
+    pub logged_at: DateTime<Utc>,
+    pub author: String,
+    pub kind: EntryKind,
+    pub text: String,
+    pub pinned: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Revision>,
+}
+
+/// The state of one incident: the fold of its journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub drill: bool,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: String,
+    /// First symptom; defaults to the opening time.
+    pub started_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub roles: BTreeMap<Role, String>,
+    /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
+    pub entries: Vec<Entry>,
+    /// Events of types this build does not know.
+    pub unknown_events: usize,
+    /// Events that did not apply (e.g. an edit of an entry that does not exist).
+    pub ignored_events: usize,
+    /// How many events have been folded in.
+    pub events: u64,
+    /// Bumped on every applied change; views cache against it.
+    pub version: u64,
+}
+
+/// Why a journal does not make an incident.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FoldError {
+    #[error("the journal is empty")]
+    Empty,
+    #[error("the journal does not start with an incident_opened event")]
+    NoOpening,
+}
+
+impl Incident {
+    /// Starts the fold from the opening event.
+    pub fn from_opening(ev: &Event) -> Result<Self, FoldError> {
+        let EventBody::IncidentOpened {
+            incident,
+            title,
+            severity,
+            status,
+            started_at,
+            drill,
+        } = &ev.body
+        else {
+            return Err(FoldError::NoOpening);
+        };
+        Ok(Incident {
+            id: incident.clone(),
+            title: title.clone(),
+            severity: *severity,
+            status: *status,
+            drill: *drill,
+            opened_at: ev.at,
+            opened_by: ev.by.clone(),
+            started_at: started_at.unwrap_or(ev.at),
+            closed_at: None,
+            roles: BTreeMap::new(),
+            entries: Vec::new(),
+            unknown_events: 0,
+            ignored_events: 0,
+            events: 1,
+            version: 1,
+        })
+    }
+
+    /// Folds a whole journal.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Self, FoldError> {
+        let mut it = events.into_iter();
+        let first = it.next().ok_or(FoldError::Empty)?;
+        let mut inc = Incident::from_opening(first)?;
+        for ev in it {
+            inc.apply(ev);
+        }
+        Ok(inc)
+    }
+
+    /// Applies one event. Returns false if it changed nothing (unknown type, a second opening,
+    /// or a reference to an entry that does not exist).
+    pub fn apply(&mut self, ev: &Event) -> bool {
+        self.events += 1;
+        let changed = match &ev.body {
+            EventBody::IncidentOpened { .. } => false,
+            EventBody::Unknown => {
+                self.unknown_events += 1;
+                return false;
+            }
+            EventBody::TitleSet { title } => {
+                let text = format!("title: {} → {}", self.title, title);
+                self.title = title.clone();
+                self.push_entry(ev, EntryKind::Incident, text);
+                true
+            }
+            EventBody::SeveritySet { severity } => {
+                let text = format!("severity: {} → {}", self.severity.label(), severity.label());
+                self.severity = *severity;
+                self.push_entry(ev, EntryKind::Incident, text);
+                true
+            }
+            EventBody::StatusSet { status } => {
+                let text = format!("status: {} → {}", self.status, status);
+                self.status = *status;
+                self.push_entry(ev, EntryKind::Incident, text);
+                true
+            }
+            EventBody::RoleSet { role, person } => {
+                let text = if person.is_empty() {
+                    self.roles.remove(role);
+                    format!("{}: cleared", role.label())
+                } else {
+                    self.roles.insert(*role, person.clone());
+                    format!("{}: {}", role.label(), person)
+                };
+                self.push_entry(ev, EntryKind::Incident, text);
+                true
+            }
+            EventBody::EntryAdded {
+                occurred_at,
+                kind,
+                text,
+            } => {
+                let entry = Entry {
+                    id: ev.id,
+                    seq: self.events,
+                    occurred_at: *occurred_at,
+                    logged_at: ev.at,
+                    author: ev.by.clone(),
+                    kind: *kind,
+                    text: text.clone(),
+                    pinned: false,
+                    deleted: false,
+                    history: Vec::new(),
+                };
+                self.insert_sorted(entry);
+                true
+            }
+            EventBody::EntryEdited {
+                entry,
+                text,
+                occurred_at,
+                kind,
+            } => match self.position(*entry) {
+                Some(i) => {
+                    let mut e = self.entries.remove(i);
+                    e.history.push(Revision {
+                        at: ev.at,
+                        by: ev.by.clone(),
+                        text: e.text.clone(),
+                        occurred_at: e.occurred_at,
+                        kind: e.kind,
+                    });
+                    if let Some(t) = text {
+                        e.text = t.clone();
+                    }
+                    if let Some(o) = occurred_at {
+                        e.occurred_at = *o;
+                    }
+                    if let Some(k) = kind {
+                        e.kind = *k;
+                    }
+                    self.insert_sorted(e);
+                    true
+                }
+                None => false,
+            },
+            EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),
+            EventBody::EntryRestored { entry } => self.set_flag(*entry, |e| e.deleted = false),
+            EventBody::EntryPinned { entry, pinned } => {
+                let p = *pinned;
+                self.set_flag(*entry, |e| e.pinned = p)
+            }
+        };
+        if changed {
+            self.version += 1;
+        } else {
+            self.ignored_events += 1;
+        }
+        changed
+    }
+
+    fn push_entry(&mut self, ev: &Event, kind: EntryKind, text: String) {
+        let entry = Entry {
+            id: ev.id,
+            seq: self.events,
+            occurred_at: ev.at,
+            logged_at: ev.at,
+            author: ev.by.clone(),
+            kind,
+            text,
+            pinned: false,
+            deleted: false,
+            history: Vec::new(),
+        };
+        self.insert_sorted(entry);
+    }
+
+    fn insert_sorted(&mut self, entry: Entry) {
+        let key = (entry.occurred_at, entry.seq);
+        // Entries mostly arrive in order: check the end first.
+        let at = match self.entries.last() {
+            Some(last) if (last.occurred_at, last.seq) <= key => self.entries.len(),
+            None => 0,
+            _ => self
+                .entries
+                .partition_point(|e| (e.occurred_at, e.seq) <= key),
+        };
+        self.entries.insert(at, entry);
+    }
+
+    fn set_flag(&mut self, id: Uuid, f: impl FnOnce(&mut Entry)) -> bool {
+        match self.position(id) {
+            Some(i) => {
+                f(&mut self.entries[i]);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Index of an entry in [`Incident::entries`].
+    pub fn position(&self, id: Uuid) -> Option<usize> {
+        self.entries.iter().rposition(|e| e.id == id)
+    }
+
+    /// The entry with this id, deleted or not.
+    pub fn entry(&self, id: Uuid) -> Option<&Entry> {
+        self.position(id).map(|i| &self.entries[i])
+    }
+
+    /// Entries that are not deleted, in occurred order.
+    pub fn visible_entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| !e.deleted)
+    }
+
+    /// Whether the incident is closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::Event;
+    use chrono::{Duration, TimeZone};
+
+    fn t(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap() + Duration::minutes(min)
+    }
+
+    fn opened() -> Event {
+        Event::new(
+            t(0),
+            "alice",
+            EventBody::IncidentOpened {
+                incident: "inc-1".into(),
+                title: "Mail delayed".into(),
+                severity: Severity::Sev2,
+                status: Status::Investigating,
+                started_at: None,
+                drill: false,
+            },
+        )
+    }
+
+    fn add(min: i64, occurred: i64, text: &str) -> Event {
+        Event::new(
+            t(min),
+            "bob",
+            EventBody::EntryAdded {
+                occurred_at: t(occurred),
+                kind: EntryKind::Note,
+                text: text.into(),
+            },
+        )
+    }
+
+    #[test]
+    fn entries_are_ordered_by_occurred_time_even_when_backdated() {
+        let evs = vec![
+            opened(),
+            add(1, 1, "one"),
+            add(2, 2, "two"),
+            add(3, -5, "earlier"),
+        ];
+        let inc = Incident::from_events(&evs).unwrap();
+        let texts: Vec<_> = inc.entries.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(texts, ["earlier", "one", "two"]);
+        assert_eq!(inc.entries[0].logged_at, t(3));
+    }
+
+    #[test]
+    fn edits_keep_history_and_reorder() {
+        let a = add(1, 1, "one");
+        let id = a.id;
+        let b = add(2, 2, "two");
+        let edit = Event::new(
+            t(3),
+            "carol",
+            EventBody::EntryEdited {
+                entry: id,
+                text: Some("one, fixed".into()),
+                occurred_at: Some(t(5)),
+                kind: Some(EntryKind::Decision),
+            },
+        );
+        let inc = Incident::from_events(&[opened(), a, b, edit]).unwrap();
+        let last = inc.entries.last().unwrap();
+        assert_eq!(last.id, id);
+        assert_eq!(last.text, "one, fixed");
+        assert_eq!(last.kind, EntryKind::Decision);
+        assert_eq!(last.history.len(), 1);
+        assert_eq!(last.history[0].text, "one");
+        assert_eq!(last.history[0].by, "carol");
+    }
+
+    #[test]
+    fn delete_restore_pin() {
+        let a = add(1, 1, "one");
+        let id = a.id;
+        let mut inc = Incident::from_events(&[opened(), a]).unwrap();
+        assert!(inc.apply(&Event::new(
+            t(2),
+            "x",
+            EventBody::EntryDeleted { entry: id }
+        )));
+        assert_eq!(inc.visible_entries().count(), 0);
+        assert!(inc.apply(&Event::new(
+            t(3),
+            "x",
+            EventBody::EntryRestored { entry: id }
+        )));
+        assert!(inc.apply(&Event::new(
+            t(4),
+            "x",
+            EventBody::EntryPinned {
+                entry: id,
+                pinned: true
+            }
+        )));
+        assert!(inc.entry(id).unwrap().pinned);
+        assert_eq!(inc.visible_entries().count(), 1);
+        // An edit of an entry that does not exist changes nothing.
+        assert!(!inc.apply(&Event::new(
+            t(5),
+            "x",
+            EventBody::EntryDeleted { entry: Uuid::nil() }
+        )));
+        assert_eq!(inc.ignored_events, 1);
+    }
+
+    #[test]
+    fn field_changes_become_entries() {
+        let mut inc = Incident::from_events(&[opened()]).unwrap();
+        inc.apply(&Event::new(
+            t(1),
+            "a",
+            EventBody::SeveritySet {
+                severity: Severity::Sev1,
+            },
+        ));
+        inc.apply(&Event::new(
+            t(2),
+            "a",
+            EventBody::StatusSet {
+                status: Status::Mitigated,
+            },
+        ));
+        inc.apply(&Event::new(
+            t(3),
+            "a",
+            EventBody::RoleSet {
+                role: Role::Comms,
+                person: "dana".into(),
+            },
+        ));
+        inc.apply(&Event::new(
+            t(4),
+            "a",
+            EventBody::TitleSet {
+                title: "EXO down".into(),
+            },
+        ));
+        assert_eq!(inc.severity, Severity::Sev1);
+        assert_eq!(inc.status, Status::Mitigated);
+        assert_eq!(
+            inc.roles.get(&Role::Comms).map(String::as_str),
+            Some("dana")
+        );
+        assert_eq!(inc.title, "EXO down");
+        let texts: Vec<_> = inc.entries.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "severity: SEV2 → SEV1",
+                "status: investigating → mitigated",
+                "comms lead: dana",
+                "title: Mail delayed → EXO down"
+            ]
+        );
+        assert!(inc.entries.iter().all(|e| e.kind == EntryKind::Incident));
+    }
+
+    #[test]
+    fn unknown_event_types_are_kept_and_skipped() {
+        let line = r#"{"v":1,"id":"0190b0c0-0000-7000-8000-000000000001","at":"2026-11-30T14:00:00Z","by":"x","type":"from_the_future","stuff":[1,2]}"#;
+        let ev: Event = serde_json::from_str(line).unwrap();
+        assert_eq!(ev.body, EventBody::Unknown);
+        let mut inc = Incident::from_events(&[opened()]).unwrap();
+        assert!(!inc.apply(&ev));
+        assert_eq!(inc.unknown_events, 1);
+    }
+
+    #[test]
+    fn event_json_shape() {
+        let ev = add(1, 1, "hello");
+        let json = serde_json::to_value(&ev).unwrap();
+        assert_eq!(json["v"], 1);
+        assert_eq!(json["type"], "entry_added");
+        assert_eq!(json["kind"], "note");
+        assert_eq!(json["by"], "bob");
+        assert_eq!(json["at"], "2026-11-30T14:01:00Z");
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, ev);
+    }
+
+    #[test]
+    fn words_parse_case_insensitively() {
+        assert_eq!("SEV1".parse::<Severity>().unwrap(), Severity::Sev1);
+        assert_eq!(Severity::parse_loose("3").unwrap(), Severity::Sev3);
+        assert!(
+            "sev9"
+                .parse::<Severity>()
+                .unwrap_err()
+                .contains("sev1, sev2")
+        );
+        assert_eq!("Mitigated".parse::<Status>().unwrap(), Status::Mitigated);
+    }
+}

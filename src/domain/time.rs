@@ -1,0 +1,354 @@
+//! Time: parsing what a commander types (`-5m`, `14:32`, `2026-11-30 14:32`, RFC 3339),
+//! humane durations (`15m`, `1h30m`), and showing UTC instants in the configured zone.
+
+use chrono::{
+    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc,
+};
+use chrono_tz::Tz;
+use std::fmt;
+use std::str::FromStr;
+
+/// The zone times are shown and typed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    /// The machine's local zone.
+    Local,
+    /// A named IANA zone (also used for UTC).
+    Named(Tz),
+}
+
+impl Zone {
+    pub const UTC: Zone = Zone::Named(Tz::UTC);
+
+    /// The UTC offset in force at `at`.
+    pub fn offset_at(&self, at: DateTime<Utc>) -> FixedOffset {
+        match self {
+            Zone::Local => *at.with_timezone(&chrono::Local).offset(),
+            Zone::Named(tz) => {
+                use chrono::Offset;
+                at.with_timezone(tz).offset().fix()
+            }
+        }
+    }
+
+    /// `at` as a wall-clock time in this zone.
+    pub fn to_wall(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        at.with_timezone(&self.offset_at(at))
+    }
+
+    /// Resolves a wall-clock time in this zone to UTC. In a DST gap the time is taken as if the
+    /// clocks had not moved yet; in an overlap the earlier instant wins.
+    pub fn from_wall(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
+        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>) -> Option<DateTime<Utc>> {
+            match r {
+                LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+                LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
+                LocalResult::None => None,
+            }
+        }
+        let direct = match self {
+            Zone::Local => pick(chrono::Local.from_local_datetime(&wall)),
+            Zone::Named(tz) => pick(tz.from_local_datetime(&wall)),
+        };
+        direct.or_else(|| self.from_wall(wall + Duration::hours(1)))
+    }
+
+    /// A short name for the zone: `UTC`, `Europe/Berlin` or `local`.
+    pub fn name(&self) -> String {
+        match self {
+            Zone::Local => "local".to_string(),
+            Zone::Named(tz) => tz.name().to_string(),
+        }
+    }
+}
+
+impl FromStr for Zone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() || s.eq_ignore_ascii_case("local") {
+            return Ok(Zone::Local);
+        }
+        if s.eq_ignore_ascii_case("utc") || s == "Z" {
+            return Ok(Zone::UTC);
+        }
+        s.parse::<Tz>().map(Zone::Named).map_err(|_| {
+            format!("unknown time zone {s:?}: use \"local\", \"UTC\" or an IANA name such as \"Europe/Berlin\"")
+        })
+    }
+}
+
+/// Why a typed time could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot read the time {input:?}: use -5m, -1h30m, 14:32, \"2026-11-30 14:32\" or an RFC 3339 time"
+)]
+pub struct TimeError {
+    pub input: String,
+}
+
+/// Parses a humane duration: `90s`, `15m`, `1h30m`, `2d`, `1h 5m`. Whole units only.
+pub fn parse_duration(input: &str) -> Option<Duration> {
+    let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total = Duration::zero();
+    let mut digits = String::new();
+    let mut seen_unit = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: i64 = digits.parse().ok()?;
+        digits.clear();
+        let part = match c {
+            's' => Duration::try_seconds(n)?,
+            'm' => Duration::try_minutes(n)?,
+            'h' => Duration::try_hours(n)?,
+            'd' => Duration::try_days(n)?,
+            _ => return None,
+        };
+        total = total.checked_add(&part)?;
+        seen_unit = true;
+    }
+    if !digits.is_empty() || !seen_unit {
+        return None;
+    }
+    Some(total)
+}
+
+/// Formats a duration the way [`parse_duration`] reads it (`1h30m`, `45s`, `0s`).
+pub fn format_duration(d: Duration) -> String {
+    let mut secs = d.num_seconds().abs();
+    let mut out = String::new();
+    if d.num_seconds() < 0 {
+        out.push('-');
+    }
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            out.push_str(&format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    if out.is_empty() || out == "-" {
+        out.push_str("0s");
+    }
+    out
+}
+
+/// `hh:mm:ss` for an elapsed time, with days as a prefix when over 24 hours (`1d 02:03:04`).
+pub fn format_elapsed(d: Duration) -> String {
+    let neg = d < Duration::zero();
+    let secs = d.num_seconds().abs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let body = format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+    let sign = if neg { "-" } else { "" };
+    if days > 0 {
+        format!("{sign}{days}d {body}")
+    } else {
+        format!("{sign}{body}")
+    }
+}
+
+/// Parses a time a person typed, relative to `now` and in `zone`:
+/// `now`, `-5m`, `-1h30m` (ago), `14:32` or `14:32:10` (today, or yesterday if that would be in
+/// the future), `2026-11-30 14:32[:ss]`, `2026-11-30T14:32[:ss]`, or RFC 3339 with an offset.
+pub fn parse_when(input: &str, now: DateTime<Utc>, zone: Zone) -> Result<DateTime<Utc>, TimeError> {
+    let err = || TimeError {
+        input: input.to_string(),
+    };
+    let s = input.trim();
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(now);
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        return parse_duration(rest).map(|d| now - d).ok_or_else(err);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for fmt in ["%H:%M", "%H:%M:%S"] {
+        if let Ok(t) = NaiveTime::parse_from_str(s, fmt) {
+            let today = zone.to_wall(now).date_naive();
+            let at = zone.from_wall(today.and_time(t)).ok_or_else(err)?;
+            if at > now {
+                let yesterday = today.pred_opt().ok_or_else(err)?;
+                return zone.from_wall(yesterday.and_time(t)).ok_or_else(err);
+            }
+            return Ok(at);
+        }
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return zone.from_wall(t).ok_or_else(err);
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return zone.from_wall(d.and_time(NaiveTime::MIN)).ok_or_else(err);
+    }
+    Err(err())
+}
+
+/// Whether a token looks like the start of a time (used to split `-4m fixed MX` into time and
+/// text).
+pub fn looks_like_time(token: &str) -> bool {
+    let t = token.trim();
+    (t.starts_with('-') && t.len() > 1 && t[1..].starts_with(|c: char| c.is_ascii_digit()))
+        || (t.len() >= 4 && t.contains(':') && t.chars().all(|c| c.is_ascii_digit() || c == ':'))
+        || t.eq_ignore_ascii_case("now")
+}
+
+/// Shows an instant in `zone`: `14:32:05` when it falls on the same day as `now`, else
+/// `Nov 29 23:58:01` (and the year too when it differs).
+pub fn show_time(at: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String {
+    let wall = zone.to_wall(at);
+    let today = zone.to_wall(now);
+    if wall.date_naive() == today.date_naive() {
+        wall.format("%H:%M:%S").to_string()
+    } else if wall.format("%Y").to_string() == today.format("%Y").to_string() {
+        wall.format("%b %d %H:%M:%S").to_string()
+    } else {
+        wall.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+/// A fixed-width (15 columns) rendering of [`show_time`], right-aligned, for tables.
+pub fn show_time_padded(at: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String {
+    format!("{:>15}", show_time(at, now, zone))
+}
+
+/// Wraps an instant for `Display` in a zone with its offset: `2026-11-30 14:32:05 +01:00`.
+pub struct WithOffset(pub DateTime<Utc>, pub Zone);
+
+impl fmt::Display for WithOffset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}",
+            self.1.to_wall(self.0).format("%Y-%m-%d %H:%M:%S %:z")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn relative_times() {
+        assert_eq!(
+            parse_when("-5m", now(), Zone::UTC).unwrap(),
+            now() - Duration::minutes(5)
+        );
+        assert_eq!(
+            parse_when("-1h30m", now(), Zone::UTC).unwrap(),
+            now() - Duration::minutes(90)
+        );
+        assert_eq!(parse_when("now", now(), Zone::UTC).unwrap(), now());
+    }
+
+    #[test]
+    fn clock_times_today_or_yesterday() {
+        assert_eq!(
+            parse_when("13:32", now(), Zone::UTC).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 30, 13, 32, 0).unwrap()
+        );
+        // 14:32 is still in the future at 14:00, so it means yesterday.
+        assert_eq!(
+            parse_when("14:32", now(), Zone::UTC).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 29, 14, 32, 0).unwrap()
+        );
+        assert_eq!(
+            parse_when("13:59:30", now(), Zone::UTC).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 30, 13, 59, 30).unwrap()
+        );
+    }
+
+    #[test]
+    fn clock_times_in_a_named_zone() {
+        let ny = Zone::Named(chrono_tz::America::New_York);
+        // 14:00 UTC is 09:00 in New York (EST, UTC-5).
+        assert_eq!(
+            parse_when("08:30", now(), ny).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 30, 13, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn absolute_times() {
+        let want = Utc.with_ymd_and_hms(2026, 11, 30, 14, 32, 0).unwrap();
+        assert_eq!(
+            parse_when("2026-11-30 14:32", now(), Zone::UTC).unwrap(),
+            want
+        );
+        assert_eq!(
+            parse_when("2026-11-30T14:32", now(), Zone::UTC).unwrap(),
+            want
+        );
+        assert_eq!(
+            parse_when("2026-11-30T15:32:00+01:00", now(), Zone::UTC).unwrap(),
+            want
+        );
+        assert_eq!(
+            parse_when("2026-11-30T14:32:00Z", now(), Zone::UTC).unwrap(),
+            want
+        );
+    }
+
+    #[test]
+    fn bad_times_are_errors() {
+        for bad in [
+            "",
+            "-",
+            "-5x",
+            "25:00",
+            "yesterday",
+            "2026-13-01 10:00",
+            "-m",
+        ] {
+            let e = parse_when(bad, now(), Zone::UTC).unwrap_err();
+            assert!(e.to_string().contains("-5m"), "{e}");
+        }
+    }
+
+    #[test]
+    fn durations_round_trip() {
+        assert_eq!(parse_duration("15m"), Some(Duration::minutes(15)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::minutes(90)));
+        assert_eq!(parse_duration("1h 5m 3s"), Some(Duration::seconds(3903)));
+        assert_eq!(parse_duration("15"), None);
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(format_duration(Duration::minutes(90)), "1h30m");
+        assert_eq!(format_duration(Duration::zero()), "0s");
+        assert_eq!(format_elapsed(Duration::seconds(3723)), "01:02:03");
+        assert_eq!(format_elapsed(Duration::seconds(90_061)), "1d 01:01:01");
+    }
+
+    #[test]
+    fn shows_date_when_not_today() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 23, 58, 1).unwrap();
+        assert_eq!(show_time(at, now(), Zone::UTC), "Nov 29 23:58:01");
+        assert_eq!(show_time(now(), now(), Zone::UTC), "14:00:00");
+    }
+
+    #[test]
+    fn time_tokens() {
+        assert!(looks_like_time("-4m"));
+        assert!(looks_like_time("14:32"));
+        assert!(!looks_like_time("-foo"));
+        assert!(!looks_like_time("fixed"));
+    }
+}

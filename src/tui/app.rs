@@ -1,0 +1,1002 @@
+//! Console state, the actions that change it, and `update`: the one place where the console's
+//! behaviour lives. `update` does no I/O: what must happen outside comes back as [`Effect`]s.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui_textarea::TextArea;
+use uuid::Uuid;
+
+use super::keymap::{Command, Context, Keymap};
+use super::ui::layout;
+use crate::domain::event::{Event, EventBody};
+use crate::domain::incident::{EntryKind, Incident, Role, Severity, Status};
+use crate::domain::text::{BODY_CAP, sanitize};
+use crate::domain::time::{Zone, looks_like_time, parse_when, show_time};
+
+/// The four panes, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Health,
+    Playbook,
+    Trace,
+    Timeline,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Health, Pane::Playbook, Pane::Trace, Pane::Timeline];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Health => "Health",
+            Pane::Playbook => "Playbook",
+            Pane::Trace => "Trace",
+            Pane::Timeline => "Timeline",
+        }
+    }
+
+    pub fn number(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+
+    fn step(self, by: isize) -> Pane {
+        let i = (self.number() as isize - 1 + by).rem_euclid(4) as usize;
+        Pane::ALL[i]
+    }
+}
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A bound command.
+    Command(Command),
+    /// A key for the open text field or popup.
+    Key(KeyEvent),
+    /// Bracketed paste.
+    Paste(String),
+    /// A left click at a cell.
+    Click {
+        column: u16,
+        row: u16,
+    },
+    /// Mouse wheel: positive is down.
+    Scroll(i32),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The clock moved.
+    Tick(DateTime<Utc>),
+    /// Lines read from the journal (ours, acknowledged, or another process's).
+    Journal {
+        events: Vec<Event>,
+        warnings: Vec<String>,
+    },
+    /// An append failed; nothing of it reached the journal.
+    SaveFailed {
+        event: Box<Event>,
+        error: String,
+    },
+    /// Ctrl-C, SIGTERM, SIGHUP: leave now, cleanly.
+    ForceQuit,
+}
+
+/// What `update` asks the outside to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append this event to the journal (then it comes back as [`Action::Journal`]).
+    Append(Event),
+    /// Leave the console.
+    Quit,
+}
+
+/// One-line feedback at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub until: DateTime<Utc>,
+}
+
+/// What a one-line input is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputPurpose {
+    AddEntry,
+    Filter,
+    Command,
+}
+
+/// A one-line text input.
+#[derive(Debug, Clone)]
+pub struct InputState {
+    pub purpose: InputPurpose,
+    pub field: TextArea<'static>,
+    /// For adding: the kind picked with Tab, used when the text names none.
+    pub kind: EntryKind,
+    pub error: Option<String>,
+}
+
+/// The entry editor.
+#[derive(Debug, Clone)]
+pub struct EditState {
+    pub entry: Uuid,
+    pub time: TextArea<'static>,
+    pub kind: EntryKind,
+    pub text: TextArea<'static>,
+    /// 0 time, 1 kind, 2 text.
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+/// Questions that need a yes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    /// Quit although changes are unsaved or still saving.
+    Quit,
+    /// Throw away the open editor's text.
+    Discard,
+}
+
+/// What has the keyboard.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Normal,
+    Help { scroll: u16 },
+    Input(Box<InputState>),
+    Edit(Box<EditState>),
+    Detail { entry: Uuid, scroll: u16 },
+    Confirm { what: Confirm, back: Box<Mode> },
+}
+
+/// The timeline's view: which entries show, which is selected, where the window starts.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineView {
+    /// Indices into `incident.entries` of the rows shown, in order.
+    pub rows: Vec<usize>,
+    pub selected: usize,
+    pub offset: usize,
+    pub text_filter: String,
+    pub kind_filter: Option<EntryKind>,
+    /// `incident.version` the rows were computed at.
+    built_at: u64,
+    /// Entry to keep selected across rebuilds.
+    anchor: Option<Uuid>,
+    /// Whether to follow new entries (selection on the last row).
+    follow: bool,
+}
+
+/// The console's whole state.
+pub struct AppState {
+    pub incident: Incident,
+    pub author: String,
+    pub zone: Zone,
+    pub now: DateTime<Utc>,
+    pub keymap: Keymap,
+    pub focus: Pane,
+    pub zoomed: bool,
+    pub mode: Mode,
+    pub timeline: TimelineView,
+    pub width: u16,
+    pub height: u16,
+    /// Events sent to the journal and not yet read back.
+    pub pending: HashSet<Uuid>,
+    /// Events whose append failed, with the error; `:retry` sends them again.
+    pub unsaved: Vec<(Event, String)>,
+    /// Inverse operations of this session's timeline changes, newest last.
+    pub undo: Vec<EventBody>,
+    pub flash: Option<Flash>,
+    /// Problems found while reading the journal.
+    pub warnings: Vec<String>,
+    /// A banner line above the panes (e.g. for drills); empty for none.
+    pub banner: Option<String>,
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(incident: Incident, author: String, zone: Zone, now: DateTime<Utc>) -> Self {
+        let banner = incident
+            .drill
+            .then(|| "DRILL: this incident is an exercise".to_string());
+        let mut app = AppState {
+            incident,
+            author,
+            zone,
+            now,
+            keymap: Keymap::default(),
+            focus: Pane::Timeline,
+            zoomed: false,
+            mode: Mode::Normal,
+            timeline: TimelineView {
+                follow: true,
+                ..TimelineView::default()
+            },
+            width: 120,
+            height: 40,
+            pending: HashSet::new(),
+            unsaved: Vec::new(),
+            undo: Vec::new(),
+            flash: None,
+            warnings: Vec::new(),
+            banner,
+            quit: false,
+        };
+        app.rebuild_rows(true);
+        app
+    }
+
+    /// The entry under the timeline cursor.
+    pub fn selected_entry(&self) -> Option<&crate::domain::incident::Entry> {
+        self.timeline
+            .rows
+            .get(self.timeline.selected)
+            .and_then(|&i| self.incident.entries.get(i))
+    }
+
+    /// The zoomed pane, if any.
+    pub fn zoom(&self) -> Option<Pane> {
+        self.zoomed.then_some(self.focus)
+    }
+
+    /// Whether an editor holds text that would be lost.
+    pub fn has_open_edit(&self) -> bool {
+        match &self.mode {
+            Mode::Input(i) => i.purpose == InputPurpose::AddEntry && !is_blank(&i.field),
+            Mode::Edit(_) => true,
+            Mode::Confirm { back, .. } => matches!(**back, Mode::Edit(_) | Mode::Input(_)),
+            _ => false,
+        }
+    }
+
+    fn flash(&mut self, text: impl Into<String>, error: bool) {
+        let secs = if error { 12 } else { 5 };
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+            until: self.now + Duration::seconds(secs),
+        });
+    }
+
+    fn event(&self, body: EventBody) -> Event {
+        Event::new(self.now, self.author.clone(), body)
+    }
+
+    fn append(&mut self, body: EventBody) -> Effect {
+        let ev = self.event(body);
+        self.pending.insert(ev.id);
+        Effect::Append(ev)
+    }
+
+    /// Rows of the timeline list that fit in its pane (without borders and header).
+    pub fn timeline_page(&self) -> usize {
+        let area = Rect::new(0, 0, self.width, self.height);
+        let rect = layout::pane_rect(area, Pane::Timeline, self.zoom(), self.banner.is_some())
+            .unwrap_or(area);
+        (rect.height.saturating_sub(2) as usize).max(1)
+    }
+
+    /// Recomputes which entries show. Cheap enough to run on every change: one pass.
+    pub fn rebuild_rows(&mut self, force: bool) {
+        if !force && self.timeline.built_at == self.incident.version {
+            return;
+        }
+        let tv = &mut self.timeline;
+        let needle = tv.text_filter.to_lowercase();
+        tv.rows.clear();
+        for (i, e) in self.incident.entries.iter().enumerate() {
+            if e.deleted {
+                continue;
+            }
+            if let Some(k) = tv.kind_filter
+                && e.kind != k
+            {
+                continue;
+            }
+            if !needle.is_empty()
+                && !e.text.to_lowercase().contains(&needle)
+                && !e.author.to_lowercase().contains(&needle)
+            {
+                continue;
+            }
+            tv.rows.push(i);
+        }
+        tv.built_at = self.incident.version;
+        let last = tv.rows.len().saturating_sub(1);
+        tv.selected = if tv.follow {
+            last
+        } else if let Some(anchor) = tv.anchor {
+            tv.rows
+                .iter()
+                .position(|&i| self.incident.entries[i].id == anchor)
+                .unwrap_or(tv.selected.min(last))
+        } else {
+            tv.selected.min(last)
+        };
+        self.settle_scroll();
+    }
+
+    fn settle_scroll(&mut self) {
+        let page = self.timeline_page();
+        let tv = &mut self.timeline;
+        if tv.selected < tv.offset {
+            tv.offset = tv.selected;
+        }
+        if tv.selected >= tv.offset + page {
+            tv.offset = tv.selected + 1 - page;
+        }
+        let max_off = tv.rows.len().saturating_sub(page);
+        tv.offset = tv.offset.min(max_off);
+        tv.anchor = tv
+            .rows
+            .get(tv.selected)
+            .map(|&i| self.incident.entries[i].id);
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let n = self.timeline.rows.len();
+        if n == 0 {
+            return;
+        }
+        let cur = self.timeline.selected as isize;
+        let next = (cur + delta).clamp(0, n as isize - 1) as usize;
+        self.timeline.selected = next;
+        self.timeline.follow = next == n - 1;
+        self.settle_scroll();
+    }
+}
+
+fn is_blank(t: &TextArea<'_>) -> bool {
+    t.lines().iter().all(|l| l.trim().is_empty())
+}
+
+fn text_of(t: &TextArea<'_>) -> String {
+    t.lines().join("\n")
+}
+
+/// A single-line text field with the given content, cursor at the end.
+pub fn line_field(content: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![content.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+fn multiline_field(content: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(content.lines().map(str::to_string).collect());
+    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+/// Splits what was typed after `a`: an optional leading time (`-4m`, `14:32`, `now`), an
+/// optional kind prefix (`action:`), and the text.
+pub fn parse_quick_entry(
+    input: &str,
+    default_kind: EntryKind,
+    now: DateTime<Utc>,
+    zone: Zone,
+) -> Result<(DateTime<Utc>, EntryKind, String), String> {
+    let mut rest = input.trim();
+    let mut at = now;
+    if let Some(first) = rest.split_whitespace().next()
+        && looks_like_time(first)
+    {
+        // "2026-11-30 14:32 text" has the time in two tokens.
+        let two: Vec<&str> = rest.splitn(3, char::is_whitespace).collect();
+        if two.len() >= 2
+            && first.len() == 10
+            && let Ok(t) = parse_when(&format!("{} {}", two[0], two[1]), now, zone)
+        {
+            at = t;
+            rest = two.get(2).copied().unwrap_or("").trim();
+        } else {
+            at = parse_when(first, now, zone).map_err(|e| e.to_string())?;
+            rest = rest[first.len()..].trim_start();
+        }
+    } else if let Some(first) = rest.split_whitespace().next()
+        && first.len() == 10
+        && first.chars().filter(|c| *c == '-').count() == 2
+    {
+        let two: Vec<&str> = rest.splitn(3, char::is_whitespace).collect();
+        if two.len() >= 2
+            && let Ok(t) = parse_when(&format!("{} {}", two[0], two[1]), now, zone)
+        {
+            at = t;
+            rest = two.get(2).copied().unwrap_or("").trim();
+        }
+    }
+    let mut kind = default_kind;
+    if let Some((head, tail)) = rest.split_once(':')
+        && let Ok(k) = head.trim().parse::<EntryKind>()
+        && EntryKind::TYPED.contains(&k)
+    {
+        kind = k;
+        rest = tail.trim_start();
+    }
+    let text = sanitize(rest.trim(), BODY_CAP);
+    if text.is_empty() {
+        return Err("the entry has no text: type what happened after the time".into());
+    }
+    if at > now + Duration::minutes(1) {
+        return Err("that time is in the future: entries record what has happened".into());
+    }
+    Ok((at, kind, text))
+}
+
+/// The key contexts in force, most specific first.
+pub fn contexts(app: &AppState) -> Vec<Context> {
+    match app.focus {
+        Pane::Timeline => vec![Context::Timeline, Context::List, Context::Global],
+        _ => vec![Context::List, Context::Global],
+    }
+}
+
+/// Translates a key into an action for the current mode.
+pub fn key_to_action(app: &AppState, key: KeyEvent) -> Option<Action> {
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return Some(Action::ForceQuit);
+    }
+    match app.mode {
+        Mode::Normal => app.keymap.lookup(&key, &contexts(app)).map(Action::Command),
+        _ => Some(Action::Key(key)),
+    }
+}
+
+/// Applies an action. The only place the console's state changes.
+pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Tick(now) => {
+            app.now = now;
+            if app.flash.as_ref().is_some_and(|f| f.until <= now) {
+                app.flash = None;
+            }
+        }
+        Action::Resize { width, height } => {
+            app.width = width;
+            app.height = height;
+            app.settle_scroll();
+        }
+        Action::Journal { events, warnings } => {
+            for ev in &events {
+                app.pending.remove(&ev.id);
+                app.unsaved.retain(|(u, _)| u.id != ev.id);
+                app.incident.apply(ev);
+            }
+            if !warnings.is_empty() {
+                app.flash(
+                    format!("journal: {} (see the log)", warnings.join("; ")),
+                    true,
+                );
+                app.warnings.extend(warnings);
+            }
+            app.rebuild_rows(false);
+        }
+        Action::SaveFailed { event, error } => {
+            app.pending.remove(&event.id);
+            app.flash(format!("NOT SAVED: {error}. :retry sends it again"), true);
+            app.unsaved.push((*event, error));
+        }
+        Action::ForceQuit => {
+            app.quit = true;
+            fx.push(Effect::Quit);
+        }
+        Action::Command(cmd) => command(app, cmd, &mut fx),
+        Action::Key(key) => key_in_mode(app, key, &mut fx),
+        Action::Paste(text) => paste(app, &text),
+        Action::Click { column, row } => {
+            if matches!(app.mode, Mode::Normal) {
+                let area = Rect::new(0, 0, app.width, app.height);
+                if let Some(p) =
+                    layout::pane_at(area, column, row, app.zoom(), app.banner.is_some())
+                {
+                    app.focus = p;
+                }
+            }
+        }
+        Action::Scroll(delta) => {
+            if matches!(app.mode, Mode::Normal) && app.focus == Pane::Timeline {
+                app.move_selection(delta as isize);
+            }
+        }
+    }
+    fx
+}
+
+fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::Quit => {
+            if app.pending.is_empty() && app.unsaved.is_empty() {
+                app.quit = true;
+                fx.push(Effect::Quit);
+            } else {
+                app.mode = Mode::Confirm {
+                    what: Confirm::Quit,
+                    back: Box::new(Mode::Normal),
+                };
+            }
+        }
+        Command::FocusNext => app.focus = app.focus.step(1),
+        Command::FocusPrev => app.focus = app.focus.step(-1),
+        Command::FocusHealth => app.focus = Pane::Health,
+        Command::FocusPlaybook => app.focus = Pane::Playbook,
+        Command::FocusTrace => app.focus = Pane::Trace,
+        Command::FocusTimeline => app.focus = Pane::Timeline,
+        Command::Zoom => {
+            app.zoomed = !app.zoomed;
+            app.settle_scroll();
+        }
+        Command::Help => app.mode = Mode::Help { scroll: 0 },
+        Command::CommandLine => open_input(app, InputPurpose::Command, ""),
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
+            if app.focus == Pane::Timeline {
+                let page = app.timeline_page() as isize;
+                let n = app.timeline.rows.len() as isize;
+                let delta = match cmd {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -page,
+                    Command::PageDown => page,
+                    Command::Top => -n,
+                    _ => n,
+                };
+                app.move_selection(delta);
+            }
+        }
+        Command::Open => {
+            if app.focus == Pane::Timeline
+                && let Some(e) = app.selected_entry()
+            {
+                app.mode = Mode::Detail {
+                    entry: e.id,
+                    scroll: 0,
+                };
+            }
+        }
+        Command::AddEntry => open_input(app, InputPurpose::AddEntry, ""),
+        Command::EditEntry => {
+            if let Some(e) = app.selected_entry() {
+                let wall = app.zone.to_wall(e.occurred_at);
+                app.mode = Mode::Edit(Box::new(EditState {
+                    entry: e.id,
+                    time: line_field(&wall.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    kind: e.kind,
+                    text: multiline_field(&e.text),
+                    focus: 2,
+                    error: None,
+                }));
+            } else {
+                app.flash("nothing to edit: the timeline is empty", false);
+            }
+        }
+        Command::DeleteEntry => {
+            if let Some(e) = app.selected_entry() {
+                let id = e.id;
+                fx.push(app.append(EventBody::EntryDeleted { entry: id }));
+                app.undo.push(EventBody::EntryRestored { entry: id });
+                app.flash("entry deleted: u undoes", false);
+            }
+        }
+        Command::TogglePin => {
+            if let Some(e) = app.selected_entry() {
+                let (id, pinned) = (e.id, !e.pinned);
+                fx.push(app.append(EventBody::EntryPinned { entry: id, pinned }));
+                app.undo.push(EventBody::EntryPinned {
+                    entry: id,
+                    pinned: !pinned,
+                });
+            }
+        }
+        Command::Undo => match app.undo.pop() {
+            Some(body) => {
+                let what = match &body {
+                    EventBody::EntryRestored { .. } => "restored the deleted entry",
+                    EventBody::EntryDeleted { .. } => "removed the added entry",
+                    EventBody::EntryPinned { .. } => "pin undone",
+                    EventBody::EntryEdited { .. } => "edit undone",
+                    _ => "undone",
+                };
+                fx.push(app.append(body));
+                app.flash(what, false);
+            }
+            None => app.flash("nothing to undo in this session", false),
+        },
+        Command::Filter => {
+            let current = app.timeline.text_filter.clone();
+            open_input(app, InputPurpose::Filter, &current);
+        }
+        Command::CycleKind => {
+            let all = EntryKind::ALL;
+            app.timeline.kind_filter = match app.timeline.kind_filter {
+                None => Some(all[0]),
+                Some(k) => all
+                    .iter()
+                    .position(|x| *x == k)
+                    .and_then(|i| all.get(i + 1))
+                    .copied(),
+            };
+            app.rebuild_rows(true);
+        }
+    }
+}
+
+fn open_input(app: &mut AppState, purpose: InputPurpose, content: &str) {
+    app.mode = Mode::Input(Box::new(InputState {
+        purpose,
+        field: line_field(content),
+        kind: EntryKind::Note,
+        error: None,
+    }));
+}
+
+fn paste(app: &mut AppState, text: &str) {
+    let clean = sanitize(text, BODY_CAP);
+    match &mut app.mode {
+        Mode::Input(i) => {
+            i.field.insert_str(clean.replace('\n', " "));
+        }
+        Mode::Edit(e) => match e.focus {
+            0 => {
+                e.time.insert_str(clean.replace('\n', " "));
+            }
+            2 => {
+                e.text.insert_str(&clean);
+            }
+            _ => {}
+        },
+        Mode::Normal if app.focus == Pane::Timeline => {
+            // Pasting on the timeline starts an entry with that text.
+            open_input(app, InputPurpose::AddEntry, &clean.replace('\n', " "));
+        }
+        _ => {}
+    }
+}
+
+fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let mode = std::mem::replace(&mut app.mode, Mode::Normal);
+    app.mode = match mode {
+        Mode::Normal => Mode::Normal,
+        Mode::Help { scroll } => match key.code {
+            KeyCode::Down | KeyCode::Char('j') => Mode::Help {
+                scroll: scroll.saturating_add(1),
+            },
+            KeyCode::Up | KeyCode::Char('k') => Mode::Help {
+                scroll: scroll.saturating_sub(1),
+            },
+            KeyCode::PageDown => Mode::Help {
+                scroll: scroll.saturating_add(10),
+            },
+            KeyCode::PageUp => Mode::Help {
+                scroll: scroll.saturating_sub(10),
+            },
+            _ => Mode::Normal,
+        },
+        Mode::Detail { entry, scroll } => match key.code {
+            KeyCode::Down | KeyCode::Char('j') => Mode::Detail {
+                entry,
+                scroll: scroll.saturating_add(1),
+            },
+            KeyCode::Up | KeyCode::Char('k') => Mode::Detail {
+                entry,
+                scroll: scroll.saturating_sub(1),
+            },
+            KeyCode::Char('e') => {
+                app.mode = Mode::Normal;
+                command(app, Command::EditEntry, fx);
+                std::mem::replace(&mut app.mode, Mode::Normal)
+            }
+            KeyCode::Char('p') => {
+                app.mode = Mode::Normal;
+                command(app, Command::TogglePin, fx);
+                Mode::Detail { entry, scroll }
+            }
+            _ => Mode::Normal,
+        },
+        Mode::Confirm { what, back } => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => match what {
+                Confirm::Quit => {
+                    app.quit = true;
+                    fx.push(Effect::Quit);
+                    Mode::Normal
+                }
+                Confirm::Discard => Mode::Normal,
+            },
+            _ => *back,
+        },
+        Mode::Input(input) => input_key(app, input, key, fx),
+        Mode::Edit(edit) => edit_key(app, edit, key, fx),
+    };
+}
+
+fn input_key(
+    app: &mut AppState,
+    mut input: Box<InputState>,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Mode {
+    match key.code {
+        KeyCode::Esc => {
+            if input.purpose == InputPurpose::Filter {
+                app.timeline.text_filter.clear();
+                app.rebuild_rows(true);
+                return Mode::Normal;
+            }
+            if input.purpose == InputPurpose::AddEntry && !is_blank(&input.field) {
+                return Mode::Confirm {
+                    what: Confirm::Discard,
+                    back: Box::new(Mode::Input(input)),
+                };
+            }
+            Mode::Normal
+        }
+        KeyCode::Tab if input.purpose == InputPurpose::AddEntry => {
+            let typed = EntryKind::TYPED;
+            let i = typed.iter().position(|k| *k == input.kind).unwrap_or(0);
+            input.kind = typed[(i + 1) % typed.len()];
+            Mode::Input(input)
+        }
+        KeyCode::Enter => {
+            let text = text_of(&input.field);
+            match input.purpose {
+                InputPurpose::AddEntry => {
+                    match parse_quick_entry(&text, input.kind, app.now, app.zone) {
+                        Ok((occurred_at, kind, text)) => {
+                            let ev = app.event(EventBody::EntryAdded {
+                                occurred_at,
+                                kind,
+                                text,
+                            });
+                            app.pending.insert(ev.id);
+                            app.undo.push(EventBody::EntryDeleted { entry: ev.id });
+                            app.timeline.follow = occurred_at >= app.now - Duration::seconds(5);
+                            fx.push(Effect::Append(ev));
+                            Mode::Normal
+                        }
+                        Err(e) => {
+                            input.error = Some(e);
+                            Mode::Input(input)
+                        }
+                    }
+                }
+                InputPurpose::Filter => {
+                    app.timeline.text_filter = text.trim().to_string();
+                    app.rebuild_rows(true);
+                    Mode::Normal
+                }
+                InputPurpose::Command => match run_command_line(app, &text, fx) {
+                    Ok(()) => std::mem::replace(&mut app.mode, Mode::Normal),
+                    Err(e) => {
+                        input.error = Some(e);
+                        Mode::Input(input)
+                    }
+                },
+            }
+        }
+        _ => {
+            // One line only: Enter submits, so a newline never reaches the field.
+            if key.code == KeyCode::Char('m') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                return Mode::Input(input);
+            }
+            input.field.input(key);
+            input.error = None;
+            if input.purpose == InputPurpose::Filter {
+                app.timeline.text_filter = text_of(&input.field).trim().to_string();
+                app.rebuild_rows(true);
+            }
+            Mode::Input(input)
+        }
+    }
+}
+
+fn edit_key(
+    app: &mut AppState,
+    mut edit: Box<EditState>,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Mode {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => Mode::Confirm {
+            what: Confirm::Discard,
+            back: Box::new(Mode::Edit(edit)),
+        },
+        KeyCode::Tab => {
+            edit.focus = (edit.focus + 1) % 3;
+            Mode::Edit(edit)
+        }
+        KeyCode::BackTab => {
+            edit.focus = (edit.focus + 2) % 3;
+            Mode::Edit(edit)
+        }
+        KeyCode::Char('s') if ctrl => save_edit(app, edit, fx),
+        KeyCode::Enter if edit.focus != 2 || key.modifiers.contains(KeyModifiers::ALT) => {
+            if edit.focus == 2 {
+                edit.text.insert_newline();
+                Mode::Edit(edit)
+            } else {
+                save_edit(app, edit, fx)
+            }
+        }
+        KeyCode::Enter => save_edit(app, edit, fx),
+        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if edit.focus == 1 => {
+            let all = EntryKind::ALL;
+            let i = all.iter().position(|k| *k == edit.kind).unwrap_or(0);
+            let step = if key.code == KeyCode::Left {
+                all.len() - 1
+            } else {
+                1
+            };
+            edit.kind = all[(i + step) % all.len()];
+            Mode::Edit(edit)
+        }
+        _ => {
+            match edit.focus {
+                0 => {
+                    edit.time.input(key);
+                }
+                2 => {
+                    edit.text.input(key);
+                }
+                _ => {}
+            }
+            edit.error = None;
+            Mode::Edit(edit)
+        }
+    }
+}
+
+fn save_edit(app: &mut AppState, mut edit: Box<EditState>, fx: &mut Vec<Effect>) -> Mode {
+    let Some(old) = app.incident.entry(edit.entry).cloned() else {
+        app.flash("that entry is gone", true);
+        return Mode::Normal;
+    };
+    let when = text_of(&edit.time);
+    let occurred_at = match parse_when(&when, app.now, app.zone) {
+        Ok(t) => t,
+        Err(e) => {
+            edit.error = Some(e.to_string());
+            edit.focus = 0;
+            return Mode::Edit(edit);
+        }
+    };
+    let text = sanitize(text_of(&edit.text).trim(), BODY_CAP);
+    if text.is_empty() {
+        edit.error = Some("the text is empty: to remove the entry, press d on it".into());
+        return Mode::Edit(edit);
+    }
+    // Times typed to the second; keep the old sub-second part when the second is unchanged.
+    let moved = occurred_at.timestamp() != old.occurred_at.timestamp();
+    let body = EventBody::EntryEdited {
+        entry: old.id,
+        text: (text != old.text).then_some(text),
+        occurred_at: moved.then_some(occurred_at),
+        kind: (edit.kind != old.kind).then_some(edit.kind),
+    };
+    if let EventBody::EntryEdited {
+        text: None,
+        occurred_at: None,
+        kind: None,
+        ..
+    } = body
+    {
+        app.flash("nothing changed", false);
+        return Mode::Normal;
+    }
+    if let EventBody::EntryEdited {
+        text: t,
+        occurred_at: o,
+        kind: k,
+        entry,
+    } = &body
+    {
+        app.undo.push(EventBody::EntryEdited {
+            entry: *entry,
+            text: t.as_ref().map(|_| old.text.clone()),
+            occurred_at: o.map(|_| old.occurred_at),
+            kind: k.map(|_| old.kind),
+        });
+    }
+    app.timeline.follow = false;
+    fx.push(app.append(body));
+    Mode::Normal
+}
+
+/// Runs a `:` command. Errors say how to write it.
+fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    let line = line.trim().trim_start_matches(':');
+    let (cmd, arg) = line
+        .split_once(char::is_whitespace)
+        .map(|(c, a)| (c, a.trim()))
+        .unwrap_or((line, ""));
+    let arg_clean = sanitize(arg, 512);
+    match cmd {
+        "" => Ok(()),
+        "q" | "quit" => {
+            command(app, Command::Quit, fx);
+            Ok(())
+        }
+        "q!" | "quit!" => {
+            app.quit = true;
+            fx.push(Effect::Quit);
+            Ok(())
+        }
+        "help" | "h" => {
+            app.mode = Mode::Help { scroll: 0 };
+            Ok(())
+        }
+        "title" => {
+            if arg_clean.is_empty() {
+                return Err(
+                    ":title needs the new title, e.g. :title Exchange Online mail delayed".into(),
+                );
+            }
+            if arg_clean == app.incident.title {
+                return Ok(());
+            }
+            fx.push(app.append(EventBody::TitleSet { title: arg_clean }));
+            Ok(())
+        }
+        "sev" | "severity" => {
+            let severity = Severity::parse_loose(arg).map_err(|e| format!("{e} (e.g. :sev 1)"))?;
+            if severity != app.incident.severity {
+                fx.push(app.append(EventBody::SeveritySet { severity }));
+            }
+            Ok(())
+        }
+        "status" => {
+            let status: Status = arg
+                .parse()
+                .map_err(|e: String| format!("{e} (e.g. :status mitigated)"))?;
+            if status != app.incident.status {
+                fx.push(app.append(EventBody::StatusSet { status }));
+            }
+            Ok(())
+        }
+        "role" => {
+            let (role, person) = arg
+                .split_once(char::is_whitespace)
+                .map(|(r, p)| (r, p.trim()))
+                .unwrap_or((arg, ""));
+            let role: Role = role.parse().map_err(|e: String| {
+                format!("{e} (e.g. :role scribe dana; an empty name clears it)")
+            })?;
+            fx.push(app.append(EventBody::RoleSet {
+                role,
+                person: sanitize(person, 128),
+            }));
+            Ok(())
+        }
+        "retry" => {
+            if app.unsaved.is_empty() {
+                app.flash("nothing is waiting to be saved", false);
+            }
+            for (ev, _) in std::mem::take(&mut app.unsaved) {
+                app.pending.insert(ev.id);
+                fx.push(Effect::Append(ev));
+            }
+            Ok(())
+        }
+        "nofilter" => {
+            app.timeline.text_filter.clear();
+            app.timeline.kind_filter = None;
+            app.rebuild_rows(true);
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown command :{other}: try :title, :sev, :status, :role, :retry, :nofilter, :q"
+        )),
+    }
+}
+
+/// Texts for the `:` command hint line.
+pub const COMMAND_HINT: &str = ":title TEXT · :sev 1-4 · :status investigating|identified|mitigated|monitoring|resolved · :role commander|deputy|scribe|comms NAME · :retry · :nofilter · :q";
+
+/// What the timeline shows for an entry's time.
+pub fn entry_time(app: &AppState, at: DateTime<Utc>) -> String {
+    show_time(at, app.now, app.zone)
+}

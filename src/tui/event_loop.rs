@@ -1,0 +1,227 @@
+//! The one loop: terminal events, results from background work, the clock and signals, all
+//! turned into [`Action`]s for [`update`]; effects carried out; frames drawn when something
+//! changed, at most one every 10 ms.
+
+use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration as StdDuration;
+
+use chrono::Utc;
+use crossterm::event::{
+    Event as TermEvent, EventStream, KeyEventKind, MouseButton, MouseEventKind,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::app::{Action, AppState, Effect, key_to_action, update};
+use super::ui;
+use crate::domain::event::Event;
+use crate::store::journal::{Journal, Reader};
+
+const FRAME_GAP: StdDuration = StdDuration::from_millis(10);
+const JOURNAL_POLL: StdDuration = StdDuration::from_millis(250);
+
+/// Sends our events to the journal on a thread of its own and reads back every new line (ours
+/// and other processes'), so the console shows a change only once it is on disk.
+pub struct JournalWorker {
+    tx: Option<std_mpsc::Sender<Event>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl JournalWorker {
+    pub fn start(path: PathBuf, reader: Reader, actions: mpsc::UnboundedSender<Action>) -> Self {
+        let (tx, rx) = std_mpsc::channel::<Event>();
+        let thread = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || journal_thread(path, reader, rx, actions))
+            .ok();
+        JournalWorker {
+            tx: Some(tx),
+            thread,
+        }
+    }
+
+    pub fn append(&self, ev: Event, actions: &mpsc::UnboundedSender<Action>) {
+        let sent = self.tx.as_ref().map(|tx| tx.send(ev.clone()));
+        if !matches!(sent, Some(Ok(()))) {
+            let _ = actions.send(Action::SaveFailed {
+                event: Box::new(ev),
+                error: "the journal writer has stopped".into(),
+            });
+        }
+    }
+
+    /// Waits until every event handed over so far has been written (or has failed).
+    pub fn finish(mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn journal_thread(
+    path: PathBuf,
+    mut reader: Reader,
+    rx: std_mpsc::Receiver<Event>,
+    actions: mpsc::UnboundedSender<Action>,
+) {
+    let mut journal: Option<Journal> = None;
+    loop {
+        let msg = rx.recv_timeout(JOURNAL_POLL);
+        let mut wrote = false;
+        match msg {
+            Ok(ev) => {
+                let mut batch = vec![ev];
+                batch.extend(rx.try_iter());
+                for ev in batch {
+                    if journal.is_none() {
+                        match Journal::open(&path) {
+                            Ok(j) => journal = Some(j),
+                            Err(e) => {
+                                tracing::error!("journal open failed: {e}");
+                                let _ = actions.send(Action::SaveFailed {
+                                    event: Box::new(ev),
+                                    error: e.to_string(),
+                                });
+                                continue;
+                            }
+                        }
+                    }
+                    if let Some(j) = journal.as_mut() {
+                        match j.append(&ev) {
+                            Ok(()) => wrote = true,
+                            Err(e) => {
+                                tracing::error!("journal append failed: {e}");
+                                let _ = actions.send(Action::SaveFailed {
+                                    event: Box::new(ev),
+                                    error: e.to_string(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            Err(std_mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+                read_back(&mut reader, &actions);
+                return;
+            }
+        }
+        if wrote || reader.has_more() {
+            read_back(&mut reader, &actions);
+        }
+    }
+}
+
+fn read_back(reader: &mut Reader, actions: &mpsc::UnboundedSender<Action>) {
+    match reader.read_new() {
+        Ok(batch) => {
+            if !batch.events.is_empty() || !batch.warnings.is_empty() {
+                for w in &batch.warnings {
+                    tracing::warn!("{w}");
+                }
+                let _ = actions.send(Action::Journal {
+                    events: batch.events,
+                    warnings: batch.warnings.iter().map(|w| w.to_string()).collect(),
+                });
+            }
+        }
+        Err(e) => tracing::warn!("journal read failed: {e}"),
+    }
+}
+
+fn term_event_to_action(app: &AppState, ev: TermEvent) -> Option<Action> {
+    match ev {
+        TermEvent::Key(k) if k.kind != KeyEventKind::Release => key_to_action(app, k),
+        TermEvent::Paste(s) => Some(Action::Paste(s)),
+        TermEvent::Resize(w, h) => Some(Action::Resize {
+            width: w,
+            height: h,
+        }),
+        TermEvent::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                column: m.column,
+                row: m.row,
+            }),
+            MouseEventKind::ScrollDown => Some(Action::Scroll(3)),
+            MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Runs the console until it quits.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut app: AppState,
+    worker: JournalWorker,
+    actions_tx: mpsc::UnboundedSender<Action>,
+    mut actions_rx: mpsc::UnboundedReceiver<Action>,
+) -> anyhow::Result<AppState>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let size = terminal.size()?;
+    update(
+        &mut app,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(StdDuration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME_GAP;
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME_GAP {
+            terminal.draw(|f| ui::render(f, &app))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let mut batch: Vec<Action> = Vec::new();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => batch.extend(term_event_to_action(&app, ev)),
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    batch.push(Action::ForceQuit);
+                }
+                None => batch.push(Action::ForceQuit),
+            },
+            Some(a) = actions_rx.recv() => {
+                batch.push(a);
+                while let Ok(more) = actions_rx.try_recv() {
+                    batch.push(more);
+                }
+            }
+            _ = tick.tick() => batch.push(Action::Tick(Utc::now())),
+            _ = sigterm.recv() => batch.push(Action::ForceQuit),
+            _ = sighup.recv() => batch.push(Action::ForceQuit),
+            _ = tokio::time::sleep_until(last_draw + FRAME_GAP), if dirty => {}
+        }
+        for action in batch {
+            dirty = true;
+            for effect in update(&mut app, action) {
+                match effect {
+                    Effect::Append(ev) => worker.append(ev, &actions_tx),
+                    Effect::Quit => {}
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+    }
+    // Everything handed to the journal is written before we go.
+    worker.finish();
+    Ok(app)
+}

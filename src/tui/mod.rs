@@ -1,0 +1,62 @@
+//! The console: state and `update` (app), keys (keymap), drawing (ui), the loop and the
+//! terminal.
+
+pub mod app;
+pub mod event_loop;
+pub mod keymap;
+pub mod terminal;
+pub mod ui;
+
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::store::DataDir;
+
+/// Opens the console on an incident and runs it until it quits.
+pub fn run_console(data: &DataDir, id: &str, config: &Config) -> anyhow::Result<()> {
+    let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
+    let loaded = data.load(id)?;
+    let now = chrono::Utc::now();
+    let mut app = app::AppState::new(loaded.incident, config.author(), config.zone(), now);
+    app.keymap = keymap;
+    if !loaded.warnings.is_empty() {
+        let text: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
+        for w in &text {
+            tracing::warn!("{w}");
+        }
+        app = {
+            let mut a = app;
+            app::update(
+                &mut a,
+                app::Action::Journal {
+                    events: Vec::new(),
+                    warnings: text,
+                },
+            );
+            a
+        };
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let worker = event_loop::JournalWorker::start(data.journal_path(id), loaded.reader, tx.clone());
+    let mut guard = terminal::TerminalGuard::enter()?;
+    let result = runtime.block_on(event_loop::run(&mut guard.terminal, app, worker, tx, rx));
+    drop(guard);
+    let app = result?;
+    if !app.unsaved.is_empty() {
+        eprintln!(
+            "warroom: these changes could not be saved; their text follows so it is not lost:"
+        );
+        for (ev, err) in &app.unsaved {
+            eprintln!(
+                "  {} ({err})",
+                serde_json::to_string(ev).unwrap_or_default()
+            );
+        }
+        anyhow::bail!("{} change(s) not saved", app.unsaved.len());
+    }
+    Ok(())
+}

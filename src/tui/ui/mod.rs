@@ -1,0 +1,132 @@
+//! Drawing. Every function here takes the state by shared reference: drawing cannot change it.
+
+pub mod health;
+pub mod help;
+pub mod layout;
+pub mod playbook;
+pub mod popup;
+pub mod statusbar;
+pub mod theme;
+pub mod timeline;
+pub mod trace;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+use crate::tui::app::{AppState, Mode, Pane};
+
+/// Draws the whole console.
+pub fn render(frame: &mut Frame, app: &AppState) {
+    let area = frame.area();
+    if area.width < layout::MIN_WIDTH || area.height < layout::MIN_HEIGHT {
+        render_too_small(frame, area);
+        return;
+    }
+    let chrome = layout::chrome(area, app.banner.is_some());
+    if let (Some(rect), Some(text)) = (chrome.banner, &app.banner) {
+        frame.render_widget(
+            Paragraph::new(format!(" {text} "))
+                .alignment(Alignment::Center)
+                .style(
+                    Style::new()
+                        .fg(Color::Black)
+                        .bg(Color::Yellow)
+                        .add_modifier(Modifier::BOLD),
+                ),
+            rect,
+        );
+    }
+    for (pane, rect) in layout::panes(area, app.zoom(), app.banner.is_some()) {
+        let focused = pane == app.focus;
+        match pane {
+            Pane::Health => health::render(frame, rect, app, focused),
+            Pane::Playbook => playbook::render(frame, rect, app, focused),
+            Pane::Trace => trace::render(frame, rect, app, focused),
+            Pane::Timeline => timeline::render(frame, rect, app, focused),
+        }
+    }
+    statusbar::render_hint(frame, chrome.hint, app);
+    statusbar::render(frame, chrome.status, app);
+    match &app.mode {
+        Mode::Normal => {}
+        Mode::Help { scroll } => help::render(frame, area, app, *scroll),
+        Mode::Detail { entry, scroll } => {
+            timeline::render_detail(frame, area, app, *entry, *scroll)
+        }
+        Mode::Input(input) => popup::render_input(frame, area, app, input),
+        Mode::Edit(edit) => popup::render_edit(frame, area, edit),
+        Mode::Confirm { what, back } => {
+            match back.as_ref() {
+                Mode::Input(input) => popup::render_input(frame, area, app, input),
+                Mode::Edit(edit) => popup::render_edit(frame, area, edit),
+                _ => {}
+            }
+            popup::render_confirm(frame, area, app, *what);
+        }
+    }
+}
+
+/// A bordered pane block with its number and title.
+pub fn pane_block(pane: Pane, focused: bool, extra: &str) -> Block<'static> {
+    let title = if extra.is_empty() {
+        format!(" {} {} ", pane.number(), pane.title())
+    } else {
+        format!(" {} {} · {} ", pane.number(), pane.title(), extra)
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(theme::border(focused))
+        .title(Line::from(title))
+}
+
+/// Plain explanatory text in a pane (for panes with nothing to show yet).
+pub fn render_notice(
+    frame: &mut Frame,
+    rect: Rect,
+    block: Block<'static>,
+    lines: Vec<Line<'static>>,
+) {
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+fn render_too_small(frame: &mut Frame, area: Rect) {
+    let lines = vec![
+        Line::from(Span::styled("Terminal too small", theme::error())),
+        Line::from(""),
+        Line::from(format!(
+            "This window is {}x{}; warroom needs at least {}x{}.",
+            area.width,
+            area.height,
+            layout::MIN_WIDTH,
+            layout::MIN_HEIGHT
+        )),
+        Line::from("Enlarge the window or make the font smaller."),
+        Line::from("Ctrl-C quits."),
+    ];
+    let h = lines.len() as u16;
+    let rect = Rect::new(
+        area.x,
+        area.y + area.height.saturating_sub(h) / 2,
+        area.width,
+        h.min(area.height),
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}

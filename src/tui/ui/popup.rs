@@ -1,0 +1,131 @@
+//! Popups: one-line inputs, the entry editor and confirmations.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{layout, theme};
+use crate::domain::incident::EntryKind;
+use crate::tui::app::{AppState, COMMAND_HINT, Confirm, EditState, InputPurpose, InputState};
+
+pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &InputState) {
+    let (title, hint) = match input.purpose {
+        InputPurpose::AddEntry => (
+            format!(" Add {} · Tab kind · Enter save · Esc cancel ", input.kind),
+            "[-4m | 14:32] [action: | decision: | comms: | note:] what happened".to_string(),
+        ),
+        InputPurpose::Filter => (
+            " Filter timeline · Enter keep · Esc clear ".to_string(),
+            "text or author to match".to_string(),
+        ),
+        InputPurpose::Command => (
+            " Command · Enter run · Esc cancel ".to_string(),
+            COMMAND_HINT.to_string(),
+        ),
+    };
+    let width = area.width.saturating_sub(10).min(110);
+    let rect = layout::centered(area, width, 6);
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(theme::border(true));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let [field, msg] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(&input.field, field);
+    let msg_line = match &input.error {
+        Some(e) => Line::styled(e.clone(), theme::error()),
+        None => Line::styled(hint, theme::dim()),
+    };
+    frame.render_widget(Paragraph::new(msg_line).wrap(Wrap { trim: true }), msg);
+    let _ = app;
+}
+
+pub fn render_edit(frame: &mut Frame, area: Rect, edit: &EditState) {
+    let width = area.width.saturating_sub(10).min(110);
+    let rect = layout::centered(area, width, 14);
+    let block = Block::bordered()
+        .title(Line::from(
+            " Edit entry · Tab next field · Enter save · Alt-Enter new line · Esc cancel ",
+        ))
+        .border_style(theme::border(true));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let [time_row, kind_row, text_row, err_row] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let label = |i: usize, s: &'static str| {
+        let style = if edit.focus == i {
+            theme::key()
+        } else {
+            theme::dim()
+        };
+        Span::styled(format!("{s:<7}"), style)
+    };
+    let split = |r: Rect| -> [Rect; 2] {
+        Layout::horizontal([Constraint::Length(7), Constraint::Min(1)]).areas(r)
+    };
+    let [l0, f0] = split(time_row);
+    frame.render_widget(Paragraph::new(label(0, "Time")), l0);
+    frame.render_widget(&edit.time, f0);
+    let [l1, f1] = split(kind_row);
+    frame.render_widget(Paragraph::new(label(1, "Kind")), l1);
+    let kinds: Vec<Span> = EntryKind::ALL
+        .iter()
+        .flat_map(|k| {
+            let style = if *k == edit.kind {
+                theme::kind(*k).add_modifier(ratatui::style::Modifier::REVERSED)
+            } else {
+                theme::dim()
+            };
+            [Span::styled(k.as_str(), style), Span::raw(" ")]
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(Line::from(kinds)), f1);
+    let [l2, f2] = split(text_row);
+    frame.render_widget(Paragraph::new(label(2, "Text")), l2);
+    frame.render_widget(&edit.text, f2);
+    if let Some(e) = &edit.error {
+        frame.render_widget(
+            Paragraph::new(Span::styled(e.clone(), theme::error())),
+            err_row,
+        );
+    } else {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "time: -5m, 14:32 or 2026-11-30 14:32:05 · kind: ←/→",
+                theme::dim(),
+            )),
+            err_row,
+        );
+    }
+}
+
+pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confirm) {
+    let question = match what {
+        Confirm::Quit => {
+            if app.unsaved.is_empty() {
+                "Changes are still being saved. Quit anyway? (y/n)".to_string()
+            } else {
+                format!(
+                    "{} change(s) could NOT be saved (:retry tries again). Quit and lose them? (y/n)",
+                    app.unsaved.len()
+                )
+            }
+        }
+        Confirm::Discard => "Discard what you typed? (y/n)".to_string(),
+    };
+    let rect = layout::centered(area, (question.len() as u16 + 6).min(area.width), 3);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(question).block(Block::bordered().border_style(Style::new().fg(Color::Red))),
+        rect,
+    );
+}
