@@ -9,8 +9,9 @@ use crate::tui::app::{AppState, Pane};
 
 pub fn render(frame: &mut Frame, rect: Rect, _app: &AppState, focused: bool) {
     let lines = vec![
-        Line::from("Live service health of Microsoft 365 (Graph), Statuspage sites,"),
-        Line::from("RSS/Atom status feeds, Google Workspace and SMTP probes."),
+        Line::from(
+            "Live service health of Microsoft 365 (Graph), Statuspage sites, RSS/Atom status feeds, Google Workspace and SMTP probes.",
+        ),
         Line::from(""),
         Line::styled(
             "Not built yet: no sources are polled in this version.",

@@ -9,8 +9,9 @@ use crate::tui::app::{AppState, Pane};
 
 pub fn render(frame: &mut Frame, rect: Rect, _app: &AppState, focused: bool) {
     let lines = vec![
-        Line::from("Message-trace queries over Exchange message-tracking logs, Postfix"),
-        Line::from("logs and Exchange Online, with counts per delivery status."),
+        Line::from(
+            "Message-trace queries over Exchange message-tracking logs, Postfix logs and Exchange Online, with counts per delivery status.",
+        ),
         Line::from(""),
         Line::styled(
             "Not built yet: no trace sources in this version.",
