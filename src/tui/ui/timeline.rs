@@ -16,7 +16,7 @@ use crate::domain::incident::Entry;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
 
-const KIND_W: usize = 8;
+const KIND_W: usize = 9;
 const AUTHOR_W: usize = 10;
 
 pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {

@@ -1,0 +1,81 @@
+//! Shared test helpers: a fixed clock and incidents built from events.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use warroom::domain::event::{Event, EventBody};
+use warroom::domain::incident::{EntryKind, Incident, Severity, Status};
+use warroom::domain::time::Zone;
+use warroom::tui::app::AppState;
+
+/// 2026-11-30 14:03:00 UTC, the tests' "now".
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 14, 3, 0).unwrap()
+}
+
+pub fn mins(m: i64) -> DateTime<Utc> {
+    now() + Duration::minutes(m)
+}
+
+/// A deterministic event (ids from a counter so snapshots are stable).
+pub fn ev(n: u128, at: DateTime<Utc>, by: &str, body: EventBody) -> Event {
+    Event {
+        v: 1,
+        id: uuid::Uuid::from_u128(n),
+        at,
+        by: by.into(),
+        body,
+    }
+}
+
+pub fn opening(at: DateTime<Utc>) -> Event {
+    ev(
+        1,
+        at,
+        "alice",
+        EventBody::IncidentOpened {
+            incident: "20261130-1330-exo-mail-delayed".into(),
+            title: "Exchange Online: inbound mail delayed".into(),
+            severity: Severity::Sev2,
+            status: Status::Investigating,
+            started_at: None,
+            drill: false,
+        },
+    )
+}
+
+pub fn note(
+    n: u128,
+    logged: DateTime<Utc>,
+    occurred: DateTime<Utc>,
+    kind: EntryKind,
+    text: &str,
+) -> Event {
+    ev(
+        n,
+        logged,
+        "bob",
+        EventBody::EntryAdded {
+            occurred_at: occurred,
+            kind,
+            text: text.into(),
+        },
+    )
+}
+
+/// An incident opened 33 minutes before `now()` with no entries.
+pub fn empty_incident() -> Incident {
+    Incident::from_events(&[opening(mins(-33))]).unwrap()
+}
+
+/// A console on `inc` at 120x40, UTC, fixed clock.
+pub fn app(inc: Incident) -> AppState {
+    let mut a = AppState::new(inc, "carol".into(), Zone::UTC, now());
+    warroom::tui::app::update(
+        &mut a,
+        warroom::tui::app::Action::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    a
+}
