@@ -1,0 +1,212 @@
+//! End to end: the real binary in a real terminal (tmux, 120x40), with temporary XDG
+//! directories. Needs tmux (`.ci/run` installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    target: String,
+    _home: tempfile::TempDir,
+    pub home: PathBuf,
+}
+
+impl Tmux {
+    fn start(name: &str) -> Self {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "tmux is needed for this test: apt-get install -y tmux"
+        );
+        let home_dir = tempfile::tempdir().unwrap();
+        let home = home_dir.path().to_path_buf();
+        let socket = format!("warroom-e2e-{}-{name}", std::process::id());
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_warroom"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let shell = format!(
+            "env -i HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data USER=e2e TERM=xterm-256color LANG=C.UTF-8 TZ=UTC PATH={path} PS1='$ ' bash --norc --noprofile",
+            h = home.display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                name,
+                &shell,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            ok.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        Tmux {
+            socket,
+            target: name.to_string(),
+            _home: home_dir,
+            home,
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", &self.target])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn type_text(&self, text: &str) {
+        let st = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "send-keys",
+                "-t",
+                &self.target,
+                "-l",
+                "--",
+                text,
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", &self.target])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn new_open_add_quit_reopen_in_tmux() {
+    let t = Tmux::start("reopen");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom new --title 'E2E mail outage'");
+    t.keys(&["Enter"]);
+    t.wait_for("the new incident id", |s| s.contains("-e2e-mail-outage"));
+
+    t.type_text("warroom");
+    t.keys(&["Enter"]);
+    t.wait_for("the console", |s| {
+        s.contains("4 Timeline") && s.contains("E2E mail outage")
+    });
+    t.keys(&["a"]);
+    t.wait_for("the add popup", |s| s.contains("Add note"));
+    t.type_text("-3m action: e2e entry one");
+    t.keys(&["Enter"]);
+    t.wait_for("the entry on screen", |s| {
+        s.contains("e2e entry one") && s.contains("action")
+    });
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| {
+        !s.contains("4 Timeline") && s.contains("-e2e-mail-outage")
+    });
+
+    // The terminal is restored: canonical mode is back and the shell runs commands.
+    t.type_text("stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; echo shell-ok-$((40+2))");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the shell's answer", |s| s.contains("shell-ok-42"));
+    assert!(
+        s.lines().any(|l| l.trim() == "icanon"),
+        "terminal left in raw mode:\n{s}"
+    );
+
+    // Reopen: the entry is there, read back from the journal.
+    t.type_text("clear; warroom");
+    t.keys(&["Enter"]);
+    t.wait_for("the entry after reopening", |s| {
+        s.contains("4 Timeline") && s.contains("e2e entry one")
+    });
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+
+    // The journal is where the XDG data dir says.
+    let incidents = t.home.join("data/warroom/incidents");
+    let dirs: Vec<_> = std::fs::read_dir(&incidents).unwrap().collect();
+    assert_eq!(dirs.len(), 1);
+    let journal =
+        std::fs::read_to_string(dirs[0].as_ref().unwrap().path().join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"text\":\"e2e entry one\""));
+    assert!(journal.contains("\"by\":\"e2e\""));
+}
+
+#[test]
+fn an_entry_logged_by_a_script_shows_within_a_second() {
+    let t = Tmux::start("live");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom new --title 'Live pickup' && warroom");
+    t.keys(&["Enter"]);
+    t.wait_for("the console", |s| s.contains("4 Timeline"));
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .env("XDG_CONFIG_HOME", t.home.join("config"))
+        .env("XDG_DATA_HOME", t.home.join("data"))
+        .env("HOME", &t.home)
+        .env_remove("WARROOM_DATA_DIR")
+        .env_remove("WARROOM_CONFIG")
+        .args(["log", "--kind", "comms", "written by a script"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let logged = Instant::now();
+    t.wait_for("the script's entry", |s| s.contains("written by a script"));
+    // Generous against a loaded CI machine; the console polls every 250 ms.
+    assert!(
+        logged.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        logged.elapsed()
+    );
+    t.keys(&["C-c"]);
+    t.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+}
