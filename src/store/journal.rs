@@ -202,35 +202,48 @@ impl Reader {
             file.read_to_end(&mut buf).map_err(rerr)?;
         }
         let mut batch = ReadBatch::default();
+        // Split into lines first (cheap), then parse them, in parallel for big reads.
+        let mut lines: Vec<(&[u8], bool)> = Vec::new();
         let mut start = 0usize;
-        let mut torn = false;
         while start < buf.len() {
-            let (end, next, complete) = match memchr::memchr(b'\n', &buf[start..]) {
-                Some(i) => (start + i, start + i + 1, true),
-                None => (buf.len(), buf.len(), false),
-            };
-            self.line += 1;
-            let raw = &buf[start..end];
-            if !raw.iter().all(|b| b.is_ascii_whitespace()) {
-                match serde_json::from_slice::<Event>(raw) {
-                    Ok(ev) => batch.events.push(ev),
-                    Err(e) => {
-                        torn = true;
-                        let what = if complete {
-                            "is not a valid event"
-                        } else {
-                            "is cut short (torn write)"
-                        };
-                        batch.warnings.push(ReadWarning {
-                            line: self.line,
-                            message: format!("{what}, skipped: {e}"),
-                        });
-                    }
+            match memchr::memchr(b'\n', &buf[start..]) {
+                Some(i) => {
+                    lines.push((&buf[start..start + i], true));
+                    start += i + 1;
                 }
-            } else if !complete {
-                self.line -= 1;
+                None => {
+                    lines.push((&buf[start..], false));
+                    start = buf.len();
+                }
             }
-            start = next;
+        }
+        let parsed = parse_lines(&lines);
+        let mut torn = false;
+        for ((raw, complete), result) in lines.iter().zip(parsed) {
+            if raw.iter().all(|b| b.is_ascii_whitespace()) {
+                // Blank: the separator written after a torn line; not a line of its own.
+                if *complete {
+                    self.line += 1;
+                }
+                continue;
+            }
+            self.line += 1;
+            match result {
+                Some(Ok(ev)) => batch.events.push(ev),
+                Some(Err(e)) => {
+                    torn = true;
+                    let what = if *complete {
+                        "is not a valid event"
+                    } else {
+                        "is cut short (torn write)"
+                    };
+                    batch.warnings.push(ReadWarning {
+                        line: self.line,
+                        message: format!("{what}, skipped: {e}"),
+                    });
+                }
+                None => {}
+            }
         }
         self.offset += buf.len() as u64;
         if torn && !self.saved_copy {
@@ -267,6 +280,38 @@ impl Reader {
         }
         Ok(copy)
     }
+}
+
+/// Parses lines into events, on several threads when there are many.
+fn parse_lines(lines: &[(&[u8], bool)]) -> Vec<Option<Result<Event, serde_json::Error>>> {
+    let parse = |chunk: &[(&[u8], bool)]| -> Vec<Option<Result<Event, serde_json::Error>>> {
+        chunk
+            .iter()
+            .map(|(raw, _)| {
+                (!raw.iter().all(|b| b.is_ascii_whitespace()))
+                    .then(|| serde_json::from_slice::<Event>(raw))
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads < 2 || lines.len() < 20_000 {
+        return parse(lines);
+    }
+    let per = lines.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = lines
+            .chunks(per)
+            .map(|c| s.spawn(move || parse(c)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(lines.chunks(per))
+            .flat_map(|(h, chunk)| h.join().unwrap_or_else(|_| parse(chunk)))
+            .collect()
+    })
 }
 
 /// Reads a whole journal once.
