@@ -1,6 +1,6 @@
 //! Journal events: everything that changes an incident is one of these, one JSON object a line.
 //!
-//! ```json
+//! ```text
 //! {"v":1,"id":"…","at":"2026-11-30T14:03:00Z","by":"alice","type":"entry_added",…}
 //! ```
 //! Unknown `type`s deserialize to [`EventBody::Unknown`] so that a journal written by a newer
