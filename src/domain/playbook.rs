@@ -1,0 +1,1359 @@
+//! Playbooks: checklists the incident commander works through, and the state of each step.
+//!
+//! This module is pure: it parses playbook TOML text handed to it, folds step changes into
+//! progress, and answers time questions against a clock value the caller passes in. Reading
+//! directories and writing the journal happen elsewhere.
+//!
+//! A playbook file looks like this:
+//!
+//! ```toml
+//! name = "Cloud mail outage"
+//! description = "What to do when hosted mail stops flowing."
+//!
+//! [[sections]]
+//! title = "Triage"
+//!
+//! [[sections.steps]]
+//! id = "confirm-provider"
+//! title = "Confirm the provider incident"
+//! detail = """
+//! Find the incident on the provider's health page and note its id.
+//! """
+//! owner = "commander"
+//! due = "10m"          # relative to incident start
+//! required = true
+//! check_back = "15m"   # re-check timer while the step is in progress
+//! ```
+//!
+//! Unknown fields are errors, and every error names the file, the line and the field.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
+
+/// The playbook a new incident starts with unless the commander picks another.
+pub const DEFAULT_PLAYBOOK: &str = "cloud-mail-outage";
+
+/// Playbooks shipped inside the binary, as `(id, TOML text)`. A user file with the same id
+/// replaces one of these (see [`load_playbooks`]).
+pub const BUILTIN_PLAYBOOKS: &[(&str, &str)] = &[
+    (
+        "cloud-mail-outage",
+        include_str!("../../assets/playbooks/cloud-mail-outage.toml"),
+    ),
+    (
+        "phishing-surge",
+        include_str!("../../assets/playbooks/phishing-surge.toml"),
+    ),
+    (
+        "post-incident-review",
+        include_str!("../../assets/playbooks/post-incident-review.toml"),
+    ),
+];
+
+/// The longest duration a playbook may name (`due` or `check_back`): 30 days.
+const MAX_DURATION_SECS: i64 = 30 * 24 * 3600;
+
+// ---------------------------------------------------------------------------------------------
+// Playbook definition
+// ---------------------------------------------------------------------------------------------
+
+/// A parsed playbook: an ordered list of sections, each an ordered list of steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Playbook {
+    /// Identifier, taken from the file stem (`cloud-mail-outage` for `cloud-mail-outage.toml`).
+    pub id: String,
+    /// Human name shown in the pane title and pickers.
+    pub name: String,
+    /// What the playbook is for; may be empty.
+    pub description: String,
+    /// Sections in file order; never empty.
+    pub sections: Vec<Section>,
+}
+
+/// A titled group of steps (Triage, Communicate, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Section heading.
+    pub title: String,
+    /// Steps in file order; never empty.
+    pub steps: Vec<Step>,
+}
+
+/// One checklist item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Identifier, unique within the playbook; letters, digits, `-`, `_` and `.` only.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// What to do and why; may span several lines, may be empty.
+    pub detail: String,
+    /// Default owner: a role (commander, deputy, scribe, comms) or free text.
+    pub owner: Option<String>,
+    /// When the step should be complete, relative to incident start.
+    pub due: Option<TimeDelta>,
+    /// Whether the incident should not be closed while this step is open.
+    pub required: bool,
+    /// While the step is in progress, how often someone should look again.
+    pub check_back: Option<TimeDelta>,
+}
+
+impl Playbook {
+    /// Every step with the section it belongs to, in file order.
+    pub fn steps(&self) -> impl Iterator<Item = (&Section, &Step)> {
+        self.sections
+            .iter()
+            .flat_map(|section| section.steps.iter().map(move |step| (section, step)))
+    }
+
+    /// The step with this id, if any.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps()
+            .map(|(_, step)| step)
+            .find(|step| step.id == id)
+    }
+
+    /// Number of steps over all sections.
+    pub fn step_count(&self) -> usize {
+        self.sections
+            .iter()
+            .map(|section| section.steps.len())
+            .sum()
+    }
+}
+
+impl Step {
+    /// Wall-clock time the step is due: incident start plus `due`.
+    pub fn due_at(&self, incident_start: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.due.map(|due| incident_start + due)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations
+// ---------------------------------------------------------------------------------------------
+
+/// Parses a playbook duration: one or more `<number><unit>` parts with units `d`, `h`, `m`,
+/// `s` in that order, each at most once (`15m`, `1h30m`, `90s`, `1d`). At most 30 days.
+pub fn parse_duration(text: &str) -> Option<TimeDelta> {
+    const UNITS: [(char, i64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    let mut next_unit = 0;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.is_empty() || digits.len() > 9 {
+            return None;
+        }
+        let c = c.to_ascii_lowercase();
+        let offset = UNITS[next_unit..].iter().position(|(unit, _)| *unit == c)?;
+        let index = next_unit + offset;
+        let value: i64 = digits.parse().ok()?;
+        total = total.checked_add(value.checked_mul(UNITS[index].1)?)?;
+        digits.clear();
+        next_unit = index + 1;
+    }
+    if !digits.is_empty() || total > MAX_DURATION_SECS {
+        return None;
+    }
+    TimeDelta::try_seconds(total)
+}
+
+/// Formats a duration the way playbooks write it (`1h30m`, `45s`, `0m`); the inverse of
+/// [`parse_duration`] for whole seconds. Negative values get a leading `-`.
+pub fn format_duration(duration: TimeDelta) -> String {
+    let mut secs = duration.num_seconds();
+    let mut out = String::new();
+    if secs < 0 {
+        out.push('-');
+        secs = -secs;
+    }
+    if secs == 0 {
+        out.push_str("0m");
+        return out;
+    }
+    for (unit, size) in [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)] {
+        if secs >= size {
+            out.push_str(&(secs / size).to_string());
+            out.push(unit);
+            secs %= size;
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// A playbook file that could not be used, with where the problem is.
+///
+/// Displays as `playbooks/foo.toml:12: field `due`: "15x" is not a duration (use 15m, 1h30m, 90s)`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {}{kind}", FieldPrefix(.field.as_deref()))]
+pub struct PlaybookError {
+    /// The file label the caller passed (a path, or `builtin:<id>`).
+    pub file: String,
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// The field (TOML key) at fault, when there is one.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub kind: PlaybookErrorKind,
+}
+
+struct FieldPrefix<'a>(Option<&'a str>);
+
+impl fmt::Display for FieldPrefix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(field) => write!(f, "field `{field}`: "),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What is wrong with a playbook file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlaybookErrorKind {
+    /// The text is not TOML at all.
+    #[error("not valid TOML: {0}")]
+    Syntax(String),
+    /// A key the format does not know (often a typo).
+    #[error("unknown field; expected one of {}", .expected.join(", "))]
+    UnknownField {
+        /// The keys allowed at this place.
+        expected: &'static [&'static str],
+    },
+    /// A value of the wrong TOML type.
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// What the field needs, e.g. `a string`.
+        expected: &'static str,
+        /// The TOML type that was written.
+        found: &'static str,
+    },
+    /// A field that must be present is not.
+    #[error("missing; {hint}")]
+    Missing {
+        /// What to add.
+        hint: &'static str,
+    },
+    /// A field that must say something is empty.
+    #[error("is empty; {hint}")]
+    Empty {
+        /// What to write instead.
+        hint: &'static str,
+    },
+    /// An id with characters that would not survive a command line.
+    #[error("{value:?} is not a usable id (use letters, digits, '-', '_' or '.')")]
+    BadId {
+        /// The id as written.
+        value: String,
+    },
+    /// Two steps share an id.
+    #[error("step id {id:?} is already used on line {first_line}; step ids must be unique")]
+    DuplicateStepId {
+        /// The repeated id.
+        id: String,
+        /// Where it was first used.
+        first_line: usize,
+    },
+    /// A `due` or `check_back` that does not parse.
+    #[error("{value:?} is not a duration (use 15m, 1h30m, 90s)")]
+    BadDuration {
+        /// The text as written.
+        value: String,
+    },
+    /// A `check_back` of zero, which would fire constantly.
+    #[error("a check-back timer must be longer than zero")]
+    ZeroCheckBack,
+    /// A playbook or section with nothing in it.
+    #[error("needs at least one entry; {hint}")]
+    NoEntries {
+        /// What to add.
+        hint: &'static str,
+    },
+    /// The file stem cannot be used as a playbook id.
+    #[error(
+        "the file name {value:?} does not make a usable playbook id; rename the file using letters, digits, '-', '_' or '.'"
+    )]
+    BadPlaybookId {
+        /// The id derived from the file name.
+        value: String,
+    },
+    /// Two user files give the same playbook id.
+    #[error("playbook id {id:?} is also defined by {other}; this file was ignored")]
+    DuplicatePlaybook {
+        /// The shared id.
+        id: String,
+        /// The file that was kept.
+        other: String,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------
+
+const PLAYBOOK_FIELDS: &[&str] = &["name", "description", "sections"];
+const SECTION_FIELDS: &[&str] = &["title", "steps"];
+const STEP_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "detail",
+    "owner",
+    "due",
+    "required",
+    "check_back",
+];
+
+type Table<'i> = DeTable<'i>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Where errors point: the file label and the text to count lines in.
+struct Source<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        let end = (0..=end)
+            .rev()
+            .find(|&i| self.text.is_char_boundary(i))
+            .unwrap_or(0);
+        self.text[..end].bytes().filter(|&b| b == b'\n').count() + 1
+    }
+
+    fn error(
+        &self,
+        span: Range<usize>,
+        field: Option<&str>,
+        kind: PlaybookErrorKind,
+    ) -> PlaybookError {
+        PlaybookError {
+            file: self.file.to_string(),
+            line: self.line(span.start),
+            field: field.map(str::to_string),
+            kind,
+        }
+    }
+}
+
+/// Parses one playbook. `id` comes from the file stem, `file_label` is what errors call the
+/// file (e.g. `playbooks/foo.toml`), `text` is its contents.
+pub fn parse_playbook(id: &str, file_label: &str, text: &str) -> Result<Playbook, PlaybookError> {
+    let src = Source {
+        file: file_label,
+        text,
+    };
+    if !is_valid_id(id) {
+        return Err(src.error(
+            0..0,
+            None,
+            PlaybookErrorKind::BadPlaybookId {
+                value: id.to_string(),
+            },
+        ));
+    }
+    let root = DeTable::parse(text).map_err(|err| {
+        let span = err.span().unwrap_or(0..0);
+        src.error(
+            span,
+            None,
+            PlaybookErrorKind::Syntax(err.message().trim().to_string()),
+        )
+    })?;
+    let root_span = root.span();
+    let root = root.get_ref();
+    check_keys(&src, root, PLAYBOOK_FIELDS)?;
+
+    let name = required_line(
+        &src,
+        root,
+        root_span.clone(),
+        "name",
+        "give the playbook a name",
+    )?;
+    let description = optional_body(&src, root, "description")?;
+
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let section_tables = tables(
+        &src,
+        root,
+        root_span,
+        "sections",
+        "add a [[sections]] table with a title and steps",
+    )?;
+    let mut sections = Vec::with_capacity(section_tables.len());
+    for (span, table) in section_tables {
+        sections.push(parse_section(&src, span, table, &mut seen_ids)?);
+    }
+    Ok(Playbook {
+        id: id.to_string(),
+        name,
+        description,
+        sections,
+    })
+}
+
+fn parse_section(
+    src: &Source<'_>,
+    span: Range<usize>,
+    table: &Table<'_>,
+    seen_ids: &mut HashMap<String, usize>,
+) -> Result<Section, PlaybookError> {
+    check_keys(src, table, SECTION_FIELDS)?;
+    let title = required_line(
+        src,
+        table,
+        span.clone(),
+        "title",
+        "every section needs a title",
+    )?;
+    let step_tables = tables(
+        src,
+        table,
+        span,
+        "steps",
+        "add [[sections.steps]] tables under the section",
+    )?;
+    let mut steps = Vec::with_capacity(step_tables.len());
+    for (span, table) in step_tables {
+        let step = parse_step(src, span, table)?;
+        let line = src.line(key_span(table, "id").map_or(0, |s| s.start));
+        if let Some(&first_line) = seen_ids.get(&step.id) {
+            return Err(PlaybookError {
+                file: src.file.to_string(),
+                line,
+                field: Some("id".to_string()),
+                kind: PlaybookErrorKind::DuplicateStepId {
+                    id: step.id,
+                    first_line,
+                },
+            });
+        }
+        seen_ids.insert(step.id.clone(), line);
+        steps.push(step);
+    }
+    Ok(Section { title, steps })
+}
+
+fn parse_step(
+    src: &Source<'_>,
+    span: Range<usize>,
+    table: &Table<'_>,
+) -> Result<Step, PlaybookError> {
+    check_keys(src, table, STEP_FIELDS)?;
+    let id_value = match table.get("id") {
+        Some(value) => value,
+        None => {
+            return Err(src.error(
+                span,
+                Some("id"),
+                PlaybookErrorKind::Missing {
+                    hint: "every step needs a short id such as `notify-users`",
+                },
+            ));
+        }
+    };
+    let id = string(src, "id", id_value)?.trim().to_string();
+    if id.is_empty() {
+        return Err(src.error(
+            id_value.span(),
+            Some("id"),
+            PlaybookErrorKind::Empty {
+                hint: "give the step a short id such as `notify-users`",
+            },
+        ));
+    }
+    if !is_valid_id(&id) {
+        return Err(src.error(
+            id_value.span(),
+            Some("id"),
+            PlaybookErrorKind::BadId { value: id },
+        ));
+    }
+    let title = required_line(src, table, span, "title", "every step needs a title")?;
+    let detail = optional_body(src, table, "detail")?;
+    let owner = match table.get("owner") {
+        Some(value) => {
+            let owner = sanitize_line(string(src, "owner", value)?, FIELD_CAP);
+            (!owner.is_empty()).then_some(owner)
+        }
+        None => None,
+    };
+    let due = duration(src, table, "due")?;
+    let check_back = duration(src, table, "check_back")?;
+    if let Some(check_back) = check_back
+        && check_back <= TimeDelta::zero()
+    {
+        let span = table.get("check_back").map_or(0..0, Spanned::span);
+        return Err(src.error(span, Some("check_back"), PlaybookErrorKind::ZeroCheckBack));
+    }
+    let required = match table.get("required") {
+        Some(value) => match value.get_ref() {
+            DeValue::Boolean(b) => *b,
+            other => {
+                return Err(wrong_type(
+                    src,
+                    "required",
+                    value,
+                    "a boolean (true or false)",
+                    other,
+                ));
+            }
+        },
+        None => false,
+    };
+    Ok(Step {
+        id,
+        title,
+        detail,
+        owner,
+        due,
+        required,
+        check_back,
+    })
+}
+
+/// Ids end up in journal lines and on command lines; keep them plain.
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn key_span(table: &Table<'_>, key: &str) -> Option<Range<usize>> {
+    table.get_key_value(key).map(|(k, _)| k.span())
+}
+
+/// Refuses the first (in file order) key not in `allowed`.
+fn check_keys(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    allowed: &'static [&'static str],
+) -> Result<(), PlaybookError> {
+    let unknown = table
+        .keys()
+        .filter(|key| !allowed.contains(&key.get_ref().as_ref()))
+        .min_by_key(|key| key.span().start);
+    match unknown {
+        Some(key) => Err(src.error(
+            key.span(),
+            Some(key.get_ref()),
+            PlaybookErrorKind::UnknownField { expected: allowed },
+        )),
+        None => Ok(()),
+    }
+}
+
+fn wrong_type(
+    src: &Source<'_>,
+    field: &str,
+    value: &Value<'_>,
+    expected: &'static str,
+    found: &DeValue<'_>,
+) -> PlaybookError {
+    let found = match found {
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+        DeValue::String(_) => "a string",
+    };
+    src.error(
+        value.span(),
+        Some(field),
+        PlaybookErrorKind::WrongType { expected, found },
+    )
+}
+
+fn string<'t>(
+    src: &Source<'_>,
+    field: &str,
+    value: &'t Value<'_>,
+) -> Result<&'t str, PlaybookError> {
+    match value.get_ref() {
+        DeValue::String(s) => Ok(s.as_ref()),
+        other => Err(wrong_type(src, field, value, "a string", other)),
+    }
+}
+
+/// A one-line text field that must be present and non-empty after cleaning.
+fn required_line(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    table_span: Range<usize>,
+    field: &str,
+    hint: &'static str,
+) -> Result<String, PlaybookError> {
+    let Some(value) = table.get(field) else {
+        return Err(src.error(table_span, Some(field), PlaybookErrorKind::Missing { hint }));
+    };
+    let text = sanitize_line(string(src, field, value)?, FIELD_CAP);
+    if text.is_empty() {
+        return Err(src.error(value.span(), Some(field), PlaybookErrorKind::Empty { hint }));
+    }
+    Ok(text)
+}
+
+/// A multi-line text field that may be absent (empty string then).
+fn optional_body(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    field: &str,
+) -> Result<String, PlaybookError> {
+    match table.get(field) {
+        Some(value) => Ok(sanitize(string(src, field, value)?, BODY_CAP)
+            .trim()
+            .to_string()),
+        None => Ok(String::new()),
+    }
+}
+
+fn duration(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    field: &str,
+) -> Result<Option<TimeDelta>, PlaybookError> {
+    let Some(value) = table.get(field) else {
+        return Ok(None);
+    };
+    let text = match value.get_ref() {
+        DeValue::String(s) => s.as_ref(),
+        other => {
+            return Err(wrong_type(
+                src,
+                field,
+                value,
+                "a duration string such as \"15m\"",
+                other,
+            ));
+        }
+    };
+    parse_duration(text).map(Some).ok_or_else(|| {
+        src.error(
+            value.span(),
+            Some(field),
+            PlaybookErrorKind::BadDuration {
+                value: text.to_string(),
+            },
+        )
+    })
+}
+
+/// The non-empty array of tables under `field`, each with the span of its header.
+fn tables<'t, 'i>(
+    src: &Source<'_>,
+    table: &'t Table<'i>,
+    table_span: Range<usize>,
+    field: &str,
+    hint: &'static str,
+) -> Result<Vec<(Range<usize>, &'t Table<'i>)>, PlaybookError> {
+    let Some(value) = table.get(field) else {
+        return Err(src.error(table_span, Some(field), PlaybookErrorKind::Missing { hint }));
+    };
+    let expected = "an array of tables ([[...]])";
+    let items = match value.get_ref() {
+        DeValue::Array(items) => items,
+        other => return Err(wrong_type(src, field, value, expected, other)),
+    };
+    if items.is_empty() {
+        return Err(src.error(
+            value.span(),
+            Some(field),
+            PlaybookErrorKind::NoEntries { hint },
+        ));
+    }
+    items
+        .iter()
+        .map(|item| match item.get_ref() {
+            DeValue::Table(t) => Ok((item.span(), t)),
+            other => Err(wrong_type(src, field, item, expected, other)),
+        })
+        .collect()
+}
+
+/// Builds the playbook list: every built-in, then every user file, a user file replacing the
+/// built-in with the same id. A file that fails to parse is reported and skipped (a built-in
+/// it meant to replace stays); the others still load. Output is sorted by id.
+///
+/// `builtins` are `(id, text)` (see [`BUILTIN_PLAYBOOKS`]); `user_files` are
+/// `(id, path label, text)`.
+pub fn load_playbooks(
+    builtins: &[(&str, &str)],
+    user_files: &[(String, String, String)],
+) -> (Vec<Playbook>, Vec<PlaybookError>) {
+    let mut loaded: BTreeMap<String, Playbook> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (id, text) in builtins {
+        match parse_playbook(id, &format!("builtin:{id}"), text) {
+            Ok(playbook) => {
+                loaded.insert(playbook.id.clone(), playbook);
+            }
+            Err(err) => errors.push(err),
+        }
+    }
+    let mut user_labels: HashMap<&str, &str> = HashMap::new();
+    for (id, label, text) in user_files {
+        if let Some(other) = user_labels.get(id.as_str()) {
+            errors.push(PlaybookError {
+                file: label.clone(),
+                line: 1,
+                field: None,
+                kind: PlaybookErrorKind::DuplicatePlaybook {
+                    id: id.clone(),
+                    other: (*other).to_string(),
+                },
+            });
+            continue;
+        }
+        match parse_playbook(id, label, text) {
+            Ok(playbook) => {
+                user_labels.insert(id, label);
+                loaded.insert(playbook.id.clone(), playbook);
+            }
+            Err(err) => errors.push(err),
+        }
+    }
+    (loaded.into_values().collect(), errors)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step state
+// ---------------------------------------------------------------------------------------------
+
+/// Where a step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Not started.
+    #[default]
+    Todo,
+    /// Someone is on it; a check-back timer runs if the step has one.
+    Doing,
+    /// Finished.
+    Done,
+    /// Deliberately not done, with a reason.
+    Skipped,
+}
+
+impl StepStatus {
+    /// Done and skipped steps count as complete.
+    pub fn is_complete(self) -> bool {
+        matches!(self, StepStatus::Done | StepStatus::Skipped)
+    }
+
+    /// Lower-case name, as used in the journal and the timeline.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Todo => "todo",
+            StepStatus::Doing => "doing",
+            StepStatus::Done => "done",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+
+    /// Whether the rules allow going from `self` to `to` directly. Completed steps must be
+    /// reopened (back to todo) before anything else happens to them.
+    pub fn can_become(self, to: StepStatus) -> bool {
+        use StepStatus::*;
+        matches!(
+            (self, to),
+            (Todo, Doing | Done | Skipped)
+                | (Doing, Todo | Done | Skipped)
+                | (Done | Skipped, Todo)
+        )
+    }
+}
+
+impl fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The current state of one step: the fold of its [`StepChange`]s.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StepState {
+    /// Where the step stands.
+    pub status: StepStatus,
+    /// Why it was skipped (only while skipped).
+    pub reason: Option<String>,
+    /// Who took it over; `None` means the playbook's default owner applies.
+    pub owner: Option<String>,
+    /// When it went to doing; starts the check-back timer.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it was done (only while done).
+    pub done_at: Option<DateTime<Utc>>,
+    /// The last acknowledgement of the check-back timer, which restarts it.
+    pub check_back_acked_at: Option<DateTime<Utc>>,
+    /// Time of the last change of any kind.
+    pub changed_at: Option<DateTime<Utc>>,
+    /// Author of the last change.
+    pub changed_by: Option<String>,
+}
+
+/// The state of a step nobody has touched.
+static UNTOUCHED: StepState = StepState {
+    status: StepStatus::Todo,
+    reason: None,
+    owner: None,
+    started_at: None,
+    done_at: None,
+    check_back_acked_at: None,
+    changed_at: None,
+    changed_by: None,
+};
+
+/// What a [`StepChange`] does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum StepAction {
+    /// Move to a new status. `reason` is required for skipped and refused otherwise.
+    SetStatus {
+        /// The new status.
+        status: StepStatus,
+        /// Why the step is skipped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Give the step an owner, or (with `None`) hand it back to the playbook default.
+    Assign {
+        /// The new owner.
+        owner: Option<String>,
+    },
+    /// "I looked again": restart the check-back timer of a step in progress.
+    AckCheckBack,
+}
+
+/// One change to one step: what the journal stores, and what [`apply`] folds.
+///
+/// Serialises flat, e.g.
+/// `{"playbook":"cloud-mail-outage","step":"notify","op":"set_status","status":"done","at":"…","by":"alice"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepChange {
+    /// Playbook id.
+    pub playbook: String,
+    /// Step id within that playbook.
+    pub step: String,
+    /// What happens.
+    #[serde(flatten)]
+    pub action: StepAction,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub by: String,
+}
+
+impl StepChange {
+    fn new(playbook: &str, step: &str, action: StepAction, at: DateTime<Utc>, by: &str) -> Self {
+        StepChange {
+            playbook: playbook.to_string(),
+            step: step.to_string(),
+            action,
+            at,
+            by: by.to_string(),
+        }
+    }
+
+    fn status(playbook: &str, step: &str, status: StepStatus, at: DateTime<Utc>, by: &str) -> Self {
+        Self::new(
+            playbook,
+            step,
+            StepAction::SetStatus {
+                status,
+                reason: None,
+            },
+            at,
+            by,
+        )
+    }
+
+    /// Start working on a step (todo → doing).
+    pub fn start(playbook: &str, step: &str, at: DateTime<Utc>, by: &str) -> Self {
+        Self::status(playbook, step, StepStatus::Doing, at, by)
+    }
+
+    /// Mark a step done.
+    pub fn done(playbook: &str, step: &str, at: DateTime<Utc>, by: &str) -> Self {
+        Self::status(playbook, step, StepStatus::Done, at, by)
+    }
+
+    /// Skip a step, saying why.
+    pub fn skip(playbook: &str, step: &str, reason: &str, at: DateTime<Utc>, by: &str) -> Self {
+        let action = StepAction::SetStatus {
+            status: StepStatus::Skipped,
+            reason: Some(reason.to_string()),
+        };
+        Self::new(playbook, step, action, at, by)
+    }
+
+    /// Put a step back to todo: reopening a done or skipped step, or stopping one in progress.
+    pub fn reopen(playbook: &str, step: &str, at: DateTime<Utc>, by: &str) -> Self {
+        Self::status(playbook, step, StepStatus::Todo, at, by)
+    }
+
+    /// Assign an owner (`Some`) or return the step to its default owner (`None`).
+    pub fn assign(
+        playbook: &str,
+        step: &str,
+        owner: Option<&str>,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Self {
+        let action = StepAction::Assign {
+            owner: owner.map(str::to_string),
+        };
+        Self::new(playbook, step, action, at, by)
+    }
+
+    /// Acknowledge the check-back timer of a step in progress.
+    pub fn ack_check_back(playbook: &str, step: &str, at: DateTime<Utc>, by: &str) -> Self {
+        Self::new(playbook, step, StepAction::AckCheckBack, at, by)
+    }
+
+    /// The tick-box key: a complete (done or skipped) step is reopened, anything else is
+    /// marked done. Unticking is its own change, so the journal keeps both.
+    pub fn toggle_done(
+        playbook: &str,
+        step: &str,
+        current: &StepState,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Self {
+        if current.status.is_complete() {
+            Self::reopen(playbook, step, at, by)
+        } else {
+            Self::done(playbook, step, at, by)
+        }
+    }
+}
+
+/// Why a change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The step already has that status.
+    #[error("the step is already {0}")]
+    Unchanged(StepStatus),
+    /// The rules do not allow this jump.
+    #[error("a {from} step cannot become {to} directly; reopen it first")]
+    NotAllowed {
+        /// Current status.
+        from: StepStatus,
+        /// Requested status.
+        to: StepStatus,
+    },
+    /// Skipping without saying why.
+    #[error("skipping needs a reason: say why this step does not apply")]
+    ReasonRequired,
+    /// A reason given for something other than a skip.
+    #[error("a reason is only recorded when skipping")]
+    ReasonNotAllowed,
+    /// Assigning an empty owner.
+    #[error("the owner is empty; give a name or role, or unassign to return to the default")]
+    EmptyOwner,
+    /// Assigning the owner the step already has.
+    #[error("the step already has that owner")]
+    OwnerUnchanged,
+    /// Acknowledging a check-back on a step nobody is working on.
+    #[error("only a step in progress has a check-back timer to acknowledge; start it first")]
+    NotInProgress,
+    /// Acknowledging a check-back on a step that has none.
+    #[error("step {0:?} has no check-back timer")]
+    NoCheckBack(String),
+    /// The change names a step the playbook does not have.
+    #[error("playbook {playbook:?} has no step {step:?}")]
+    UnknownStep {
+        /// Playbook id.
+        playbook: String,
+        /// Step id.
+        step: String,
+    },
+}
+
+impl StepState {
+    /// The owner to show: the assigned one, else the step's default role.
+    pub fn effective_owner<'a>(&'a self, step: &'a Step) -> Option<&'a str> {
+        self.owner.as_deref().or(step.owner.as_deref())
+    }
+
+    /// The state after `change`, or why the rules refuse it. Does not modify `self`.
+    pub fn after(&self, change: &StepChange) -> Result<StepState, TransitionError> {
+        let mut next = self.clone();
+        match &change.action {
+            StepAction::SetStatus { status, reason } => {
+                let to = *status;
+                if self.status == to {
+                    return Err(TransitionError::Unchanged(to));
+                }
+                if !self.status.can_become(to) {
+                    return Err(TransitionError::NotAllowed {
+                        from: self.status,
+                        to,
+                    });
+                }
+                let reason = reason
+                    .as_deref()
+                    .map(|r| sanitize_line(r, FIELD_CAP))
+                    .filter(|r| !r.is_empty());
+                match (to, reason) {
+                    (StepStatus::Skipped, None) => return Err(TransitionError::ReasonRequired),
+                    (StepStatus::Skipped, Some(reason)) => next.reason = Some(reason),
+                    (_, Some(_)) => return Err(TransitionError::ReasonNotAllowed),
+                    (_, None) => next.reason = None,
+                }
+                next.status = to;
+                match to {
+                    StepStatus::Todo => {
+                        next.started_at = None;
+                        next.done_at = None;
+                        next.check_back_acked_at = None;
+                    }
+                    StepStatus::Doing => {
+                        next.started_at = Some(change.at);
+                        next.check_back_acked_at = None;
+                    }
+                    StepStatus::Done => next.done_at = Some(change.at),
+                    StepStatus::Skipped => next.done_at = None,
+                }
+            }
+            StepAction::Assign { owner } => {
+                let owner = match owner {
+                    Some(owner) => {
+                        let owner = sanitize_line(owner, FIELD_CAP);
+                        if owner.is_empty() {
+                            return Err(TransitionError::EmptyOwner);
+                        }
+                        Some(owner)
+                    }
+                    None => None,
+                };
+                if owner == self.owner {
+                    return Err(TransitionError::OwnerUnchanged);
+                }
+                next.owner = owner;
+            }
+            StepAction::AckCheckBack => {
+                if self.status != StepStatus::Doing {
+                    return Err(TransitionError::NotInProgress);
+                }
+                next.check_back_acked_at = Some(change.at);
+            }
+        }
+        next.changed_at = Some(change.at);
+        next.changed_by = Some(sanitize_line(&change.by, FIELD_CAP));
+        Ok(next)
+    }
+}
+
+/// Step states of every playbook used in an incident, by playbook id then step id. Steps
+/// never touched are absent and read as todo.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlaybookProgress {
+    /// `playbook id → step id → state`.
+    pub states: BTreeMap<String, BTreeMap<String, StepState>>,
+}
+
+/// Applies `change` to `progress` if the state rules allow it; on refusal nothing changes.
+///
+/// This checks only the state rules (it does not know the playbook); use
+/// [`PlaybookProgress::apply_checked`] when the playbook is at hand.
+pub fn apply(progress: &mut PlaybookProgress, change: &StepChange) -> Result<(), TransitionError> {
+    let next = progress
+        .state(&change.playbook, &change.step)
+        .after(change)?;
+    progress
+        .states
+        .entry(change.playbook.clone())
+        .or_default()
+        .insert(change.step.clone(), next);
+    Ok(())
+}
+
+/// Counts for a group of steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// All steps in the group.
+    pub total: usize,
+    /// Not started.
+    pub todo: usize,
+    /// In progress.
+    pub doing: usize,
+    /// Done.
+    pub done: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Required steps that are neither done nor skipped.
+    pub required_open: usize,
+}
+
+impl Progress {
+    fn count(&mut self, step: &Step, status: StepStatus) {
+        self.total += 1;
+        match status {
+            StepStatus::Todo => self.todo += 1,
+            StepStatus::Doing => self.doing += 1,
+            StepStatus::Done => self.done += 1,
+            StepStatus::Skipped => self.skipped += 1,
+        }
+        if step.required && !status.is_complete() {
+            self.required_open += 1;
+        }
+    }
+
+    fn add(&mut self, other: &Progress) {
+        self.total += other.total;
+        self.todo += other.todo;
+        self.doing += other.doing;
+        self.done += other.done;
+        self.skipped += other.skipped;
+        self.required_open += other.required_open;
+    }
+
+    /// Done plus skipped.
+    pub fn complete(&self) -> usize {
+        self.done + self.skipped
+    }
+
+    /// Whole percent complete, rounded down; an empty group is 100.
+    pub fn percent(&self) -> u8 {
+        if self.total == 0 {
+            return 100;
+        }
+        // complete <= total, so the result is at most 100.
+        (self.complete() * 100 / self.total) as u8
+    }
+
+    /// Every step complete.
+    pub fn is_finished(&self) -> bool {
+        self.complete() == self.total
+    }
+}
+
+/// Progress of one section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionProgress {
+    /// Section title.
+    pub title: String,
+    /// Its counts.
+    pub progress: Progress,
+}
+
+/// Progress of a whole playbook: per section, and overall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaybookSummary {
+    /// One entry per section, in playbook order.
+    pub sections: Vec<SectionProgress>,
+    /// All sections together.
+    pub overall: Progress,
+}
+
+impl PlaybookProgress {
+    /// The state of one step; todo when never touched.
+    pub fn state(&self, playbook: &str, step: &str) -> &StepState {
+        self.states
+            .get(playbook)
+            .and_then(|steps| steps.get(step))
+            .unwrap_or(&UNTOUCHED)
+    }
+
+    /// Checks `change` against `playbook` (the step exists, an acknowledged step has a
+    /// check-back timer) and the state rules, then applies it.
+    pub fn apply_checked(
+        &mut self,
+        playbook: &Playbook,
+        change: &StepChange,
+    ) -> Result<(), TransitionError> {
+        let step = playbook
+            .step(&change.step)
+            .filter(|_| change.playbook == playbook.id)
+            .ok_or_else(|| TransitionError::UnknownStep {
+                playbook: change.playbook.clone(),
+                step: change.step.clone(),
+            })?;
+        if change.action == StepAction::AckCheckBack && step.check_back.is_none() {
+            return Err(TransitionError::NoCheckBack(step.id.clone()));
+        }
+        apply(self, change)
+    }
+
+    /// Time view of one step of `playbook`, or `None` if there is no such step.
+    pub fn timing<'a>(
+        &'a self,
+        playbook: &'a Playbook,
+        step: &str,
+        incident_start: DateTime<Utc>,
+    ) -> Option<StepTiming<'a>> {
+        let step = playbook.step(step)?;
+        Some(StepTiming {
+            step,
+            state: self.state(&playbook.id, &step.id),
+            incident_start,
+        })
+    }
+
+    /// Counts per section and overall.
+    pub fn summary(&self, playbook: &Playbook) -> PlaybookSummary {
+        let mut overall = Progress::default();
+        let sections = playbook
+            .sections
+            .iter()
+            .map(|section| {
+                let mut progress = Progress::default();
+                for step in &section.steps {
+                    progress.count(step, self.state(&playbook.id, &step.id).status);
+                }
+                overall.add(&progress);
+                SectionProgress {
+                    title: section.title.clone(),
+                    progress,
+                }
+            })
+            .collect();
+        PlaybookSummary { sections, overall }
+    }
+
+    /// Steps past their due time and not complete, in playbook order.
+    pub fn overdue<'a>(
+        &'a self,
+        playbook: &'a Playbook,
+        incident_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Vec<&'a Step> {
+        self.timings(playbook, incident_start)
+            .filter(|timing| timing.is_overdue(now))
+            .map(|timing| timing.step)
+            .collect()
+    }
+
+    /// Steps in progress whose check-back timer has run out, in playbook order.
+    pub fn check_backs_expired<'a>(
+        &'a self,
+        playbook: &'a Playbook,
+        incident_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Vec<&'a Step> {
+        self.timings(playbook, incident_start)
+            .filter(|timing| timing.check_back_expired(now))
+            .map(|timing| timing.step)
+            .collect()
+    }
+
+    fn timings<'a>(
+        &'a self,
+        playbook: &'a Playbook,
+        incident_start: DateTime<Utc>,
+    ) -> impl Iterator<Item = StepTiming<'a>> {
+        playbook.steps().map(move |(_, step)| StepTiming {
+            step,
+            state: self.state(&playbook.id, &step.id),
+            incident_start,
+        })
+    }
+}
+
+/// A step, its state and the incident start: answers "when" questions against a given `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct StepTiming<'a> {
+    /// The step definition.
+    pub step: &'a Step,
+    /// Its current state.
+    pub state: &'a StepState,
+    /// When the incident started.
+    pub incident_start: DateTime<Utc>,
+}
+
+impl StepTiming<'_> {
+    /// Wall-clock due time: incident start + `due`.
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.step.due_at(self.incident_start)
+    }
+
+    /// Time left until due; negative once past. `None` without a due time.
+    pub fn countdown(&self, now: DateTime<Utc>) -> Option<TimeDelta> {
+        self.due_at().map(|due| due - now)
+    }
+
+    /// Not done or skipped, and strictly past its due time.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        !self.state.status.is_complete() && self.due_at().is_some_and(|due| now > due)
+    }
+
+    /// When the check-back timer rings: the later of start and last acknowledgement, plus the
+    /// step's `check_back`. Only for a step in progress that has a check-back.
+    pub fn check_back_at(&self) -> Option<DateTime<Utc>> {
+        if self.state.status != StepStatus::Doing {
+            return None;
+        }
+        let every = self.step.check_back?;
+        let from = match (self.state.started_at, self.state.check_back_acked_at) {
+            (Some(started), Some(acked)) => started.max(acked),
+            (started, acked) => started.or(acked)?,
+        };
+        Some(from + every)
+    }
+
+    /// Time left on the check-back timer; negative once it has rung. `None` when no timer runs.
+    pub fn check_back_remaining(&self, now: DateTime<Utc>) -> Option<TimeDelta> {
+        self.check_back_at().map(|at| at - now)
+    }
+
+    /// The check-back timer has rung (now at or past it) and not been acknowledged since.
+    pub fn check_back_expired(&self, now: DateTime<Utc>) -> bool {
+        self.check_back_at().is_some_and(|at| now >= at)
+    }
+}
+
+/// The timeline line for a change to `step`, given the state before it:
+/// `done: Notify stakeholders`, `skipped: X (reason: …)`, `reopened: X`, `doing: X`,
+/// `owner: X → alice`.
+pub fn timeline_text(step: &Step, before: &StepState, change: &StepChange) -> String {
+    let title = &step.title;
+    match &change.action {
+        StepAction::SetStatus { status, reason } => match status {
+            StepStatus::Doing => format!("doing: {title}"),
+            StepStatus::Done => format!("done: {title}"),
+            StepStatus::Skipped => match reason.as_deref().map(|r| sanitize_line(r, FIELD_CAP)) {
+                Some(reason) if !reason.is_empty() => {
+                    format!("skipped: {title} (reason: {reason})")
+                }
+                _ => format!("skipped: {title}"),
+            },
+            StepStatus::Todo if before.status == StepStatus::Doing => {
+                format!("back to todo: {title}")
+            }
+            StepStatus::Todo => format!("reopened: {title}"),
+        },
+        StepAction::Assign { owner } => match owner.as_deref().map(|o| sanitize_line(o, FIELD_CAP))
+        {
+            Some(owner) => format!("owner: {title} → {owner}"),
+            None => match &step.owner {
+                Some(default) => format!("owner: {title} → {default} (default)"),
+                None => format!("owner: {title} → unassigned"),
+            },
+        },
+        StepAction::AckCheckBack => format!("checked back: {title}"),
+    }
+}
