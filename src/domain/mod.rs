@@ -2,5 +2,6 @@
 
 pub mod event;
 pub mod incident;
+pub mod playbook;
 pub mod text;
 pub mod time;

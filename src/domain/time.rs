@@ -88,53 +88,57 @@ pub struct TimeError {
     pub input: String,
 }
 
-/// Parses a humane duration: `90s`, `15m`, `1h30m`, `2d`, `1h 5m`. Whole units only.
+/// Parses a humane duration: one or more `<number><unit>` parts with units `d`, `h`, `m`, `s`
+/// in that order, each at most once, no spaces inside (`90s`, `15m`, `1h30m`, `2d`).
 pub fn parse_duration(input: &str) -> Option<Duration> {
-    let s: String = input.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.is_empty() {
+    const UNITS: [(char, i64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
+    let text = input.trim();
+    if text.is_empty() {
         return None;
     }
-    let mut total = Duration::zero();
+    let mut total: i64 = 0;
+    let mut next_unit = 0;
     let mut digits = String::new();
-    let mut seen_unit = false;
-    for c in s.chars() {
+    for c in text.chars() {
         if c.is_ascii_digit() {
             digits.push(c);
             continue;
         }
-        let n: i64 = digits.parse().ok()?;
+        if digits.is_empty() || digits.len() > 9 {
+            return None;
+        }
+        let c = c.to_ascii_lowercase();
+        let offset = UNITS[next_unit..].iter().position(|(unit, _)| *unit == c)?;
+        let index = next_unit + offset;
+        let value: i64 = digits.parse().ok()?;
+        total = total.checked_add(value.checked_mul(UNITS[index].1)?)?;
         digits.clear();
-        let part = match c {
-            's' => Duration::try_seconds(n)?,
-            'm' => Duration::try_minutes(n)?,
-            'h' => Duration::try_hours(n)?,
-            'd' => Duration::try_days(n)?,
-            _ => return None,
-        };
-        total = total.checked_add(&part)?;
-        seen_unit = true;
+        next_unit = index + 1;
     }
-    if !digits.is_empty() || !seen_unit {
+    if !digits.is_empty() {
         return None;
     }
-    Some(total)
+    Duration::try_seconds(total)
 }
 
-/// Formats a duration the way [`parse_duration`] reads it (`1h30m`, `45s`, `0s`).
+/// Formats a duration the way [`parse_duration`] reads it (`1h30m`, `45s`, `0m`); negative
+/// values get a leading `-`.
 pub fn format_duration(d: Duration) -> String {
-    let mut secs = d.num_seconds().abs();
+    let mut secs = d.num_seconds();
     let mut out = String::new();
-    if d.num_seconds() < 0 {
+    if secs < 0 {
         out.push('-');
+        secs = -secs;
+    }
+    if secs == 0 {
+        out.push_str("0m");
+        return out;
     }
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
         if secs >= size {
             out.push_str(&format!("{}{unit}", secs / size));
             secs %= size;
         }
-    }
-    if out.is_empty() || out == "-" {
-        out.push_str("0s");
     }
     out
 }
@@ -327,12 +331,13 @@ mod tests {
     fn durations_round_trip() {
         assert_eq!(parse_duration("15m"), Some(Duration::minutes(15)));
         assert_eq!(parse_duration("1h30m"), Some(Duration::minutes(90)));
-        assert_eq!(parse_duration("1h 5m 3s"), Some(Duration::seconds(3903)));
+        assert_eq!(parse_duration("1h5m3s"), Some(Duration::seconds(3903)));
+        assert_eq!(parse_duration("5m1h"), None);
         assert_eq!(parse_duration("15"), None);
         assert_eq!(parse_duration("m"), None);
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(format_duration(Duration::minutes(90)), "1h30m");
-        assert_eq!(format_duration(Duration::zero()), "0s");
+        assert_eq!(format_duration(Duration::zero()), "0m");
         assert_eq!(format_elapsed(Duration::seconds(3723)), "01:02:03");
         assert_eq!(format_elapsed(Duration::seconds(90_061)), "1d 01:01:01");
     }
