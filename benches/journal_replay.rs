@@ -42,6 +42,7 @@ fn journal_with(n: usize) -> (tempfile::TempDir, DataDir, String) {
                     "entry {i}: 451 4.7.500 Server busy seen on edge{:02}, retrying via backup relay",
                     i % 7
                 ),
+                step: None,
             },
         };
         let ev = Event::new(at, "bench-author", body);

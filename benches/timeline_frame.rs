@@ -35,6 +35,7 @@ fn incident(n: usize) -> Incident {
                 occurred_at: t0 + Duration::milliseconds(i as i64 * 100),
                 kind: EntryKind::ALL[i % 4],
                 text: format!("entry {i}: deferred queue at {} messages", i * 7),
+                step: None,
             },
         ));
     }

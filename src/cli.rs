@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, Paths};
+use crate::config::{Config, Paths, PlaybookCatalog};
 use crate::domain::event::{Event, EventBody};
 use crate::domain::incident::{EntryKind, Severity};
 use crate::domain::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
@@ -54,6 +54,20 @@ pub enum Verb {
     },
     /// List the console's key bindings (after the config's overrides).
     Keys,
+    /// The response playbooks: built-in and your own.
+    #[command(subcommand)]
+    Playbook(PlaybookVerb),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybookVerb {
+    /// One playbook a line: id, name, number of steps.
+    List,
+    /// Every section and step of a playbook.
+    Show {
+        /// Playbook id (see `warroom playbook list`).
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +78,9 @@ pub struct NewArgs {
     /// sev1 (worst) to sev4.
     #[arg(long, default_value = "sev2", value_parser = parse_severity)]
     pub severity: Severity,
+    /// Playbook to attach (`none` for none); more can be attached in the console.
+    #[arg(long, default_value = crate::domain::playbook::DEFAULT_PLAYBOOK)]
+    pub playbook: String,
 }
 
 #[derive(Debug, Args)]
@@ -112,12 +129,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     "the title is empty: say what is happening, e.g. --title \"Exchange Online mail delayed\""
                 );
             }
-            let id = data.create(
+            let catalog = load_catalog(&paths);
+            let extra = attach_events(&catalog, &a.playbook)?;
+            let id = data.create_with(
                 &title,
                 a.severity,
                 &config.author(),
                 chrono::Utc::now(),
                 false,
+                extra,
             )?;
             writeln!(out, "{id}")?;
             Ok(())
@@ -176,6 +196,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     occurred_at,
                     kind: a.kind,
                     text,
+                    step: None,
                 },
             );
             data.journal(&id)?.append(&ev)?;
@@ -232,6 +253,49 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(Verb::Playbook(PlaybookVerb::List)) => {
+            let catalog = load_catalog(&paths);
+            for (pb, _) in &catalog.playbooks {
+                writeln!(out, "{}\t{}\t{} steps", pb.id, pb.name, pb.step_count())?;
+            }
+            Ok(())
+        }
+        Some(Verb::Playbook(PlaybookVerb::Show { id })) => {
+            let catalog = load_catalog(&paths);
+            let Some((pb, _)) = catalog.get(&id) else {
+                bail!("no playbook {id:?}: known ones are {}", catalog.ids());
+            };
+            writeln!(out, "{} ({})", pb.name, pb.id)?;
+            if !pb.description.is_empty() {
+                writeln!(out, "\n{}", pb.description)?;
+            }
+            for sec in &pb.sections {
+                writeln!(out, "\n## {}", sec.title)?;
+                for st in &sec.steps {
+                    let mut facts = Vec::new();
+                    if let Some(o) = &st.owner {
+                        facts.push(format!("owner {o}"));
+                    }
+                    if let Some(d) = st.due {
+                        facts.push(format!("due T+{}", crate::domain::time::format_duration(d)));
+                    }
+                    if let Some(c) = st.check_back {
+                        facts.push(format!(
+                            "check back every {}",
+                            crate::domain::time::format_duration(c)
+                        ));
+                    }
+                    if st.required {
+                        facts.push("required".into());
+                    }
+                    writeln!(out, "\n- [{}] {} ({})", st.id, st.title, facts.join(", "))?;
+                    for line in st.detail.lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                }
+            }
+            Ok(())
+        }
         Some(Verb::Keys) => {
             let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
                 .map_err(anyhow::Error::msg)?;
@@ -264,12 +328,15 @@ fn open(
             if title.is_empty() {
                 bail!("no title given: nothing was created");
             }
-            let id = data.create(
+            let catalog = load_catalog(paths);
+            let extra = attach_events(&catalog, crate::domain::playbook::DEFAULT_PLAYBOOK)?;
+            let id = data.create_with(
                 &title,
                 Severity::Sev2,
                 &config.author(),
                 chrono::Utc::now(),
                 false,
+                extra,
             )?;
             eprintln!("opened incident {id}");
             id
@@ -278,7 +345,35 @@ fn open(
     };
     data.set_current(&id).ok();
     init_logging(paths);
-    crate::tui::run_console(data, &id, config).with_context(|| format!("console on incident {id}"))
+    let catalog = load_catalog(paths);
+    crate::tui::run_console(data, &id, config, catalog)
+        .with_context(|| format!("console on incident {id}"))
+}
+
+/// The playbook catalog; problems in the user's files are reported on stderr and skipped.
+fn load_catalog(paths: &Paths) -> PlaybookCatalog {
+    let catalog = PlaybookCatalog::load(&paths.config_dir.join("playbooks"));
+    for e in &catalog.errors {
+        eprintln!("warroom: warning: playbook skipped: {e}");
+    }
+    catalog
+}
+
+/// The event that attaches playbook `id`, or none for `none`.
+fn attach_events(catalog: &PlaybookCatalog, id: &str) -> anyhow::Result<Vec<EventBody>> {
+    if id == "none" {
+        return Ok(Vec::new());
+    }
+    let Some((pb, source)) = catalog.get(id) else {
+        bail!(
+            "no playbook {id:?}: known ones are {} (or none)",
+            catalog.ids()
+        );
+    };
+    Ok(vec![EventBody::PlaybookAttached {
+        playbook: pb.id.clone(),
+        source: source.clone(),
+    }])
 }
 
 /// Logs go to `<data dir>/warroom.log`, never to the terminal the console owns.

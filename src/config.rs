@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::playbook::{
+    BUILTIN_PLAYBOOKS, Playbook, PlaybookError, PlaybookErrorKind, load_playbooks,
+};
 use crate::domain::time::Zone;
 
 /// The documented default configuration, shipped in the binary.
@@ -163,13 +166,10 @@ impl Paths {
                 .join("config.toml"),
         };
         let config = Config::load(&config_file, config_explicit)?;
-        let config_dir = match &dirs {
-            Some(d) => d.config_dir().to_path_buf(),
-            None => config_file
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from(".")),
-        };
+        let config_dir = config_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
         let data_dir = match data_flag.or_else(|| config.data_dir.clone()) {
             Some(p) => p,
             None => dirs.ok_or(ConfigError::NoHome)?.data_dir().to_path_buf(),
@@ -183,6 +183,82 @@ impl Paths {
             },
             config,
         ))
+    }
+}
+
+/// The playbooks that can be attached: the built-ins, and the user's own files in
+/// `<config dir>/playbooks/*.toml`, which replace a built-in of the same name.
+#[derive(Debug, Default)]
+pub struct PlaybookCatalog {
+    /// Each playbook with the TOML text it was read from.
+    pub playbooks: Vec<(Playbook, String)>,
+    /// Files that could not be used, each naming file, line and field.
+    pub errors: Vec<PlaybookError>,
+}
+
+impl PlaybookCatalog {
+    /// Loads the built-ins and the files in `dir` (a missing folder is fine).
+    pub fn load(dir: &Path) -> Self {
+        let mut user: Vec<(String, String, String)> = Vec::new();
+        let mut read_errors = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            let mut paths: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let id = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => user.push((id, path.display().to_string(), text)),
+                    Err(e) => read_errors.push(PlaybookError {
+                        file: path.display().to_string(),
+                        line: 1,
+                        field: None,
+                        kind: PlaybookErrorKind::Syntax(format!("cannot read the file: {e}")),
+                    }),
+                }
+            }
+        }
+        let (playbooks, mut errors) = load_playbooks(BUILTIN_PLAYBOOKS, &user);
+        errors.extend(read_errors);
+        let failed: std::collections::HashSet<&str> =
+            errors.iter().map(|e| e.file.as_str()).collect();
+        let playbooks = playbooks
+            .into_iter()
+            .map(|pb| {
+                let text = user
+                    .iter()
+                    .find(|(id, label, _)| *id == pb.id && !failed.contains(label.as_str()))
+                    .map(|(_, _, t)| t.clone())
+                    .or_else(|| {
+                        BUILTIN_PLAYBOOKS
+                            .iter()
+                            .find(|(id, _)| *id == pb.id)
+                            .map(|(_, t)| t.to_string())
+                    })
+                    .unwrap_or_default();
+                (pb, text)
+            })
+            .collect();
+        PlaybookCatalog { playbooks, errors }
+    }
+
+    /// A playbook by id, with its text.
+    pub fn get(&self, id: &str) -> Option<&(Playbook, String)> {
+        self.playbooks.iter().find(|(p, _)| p.id == id)
+    }
+
+    /// `known: a, b, c` for messages.
+    pub fn ids(&self) -> String {
+        self.playbooks
+            .iter()
+            .map(|(p, _)| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -159,7 +159,7 @@ fn new_open_add_quit_reopen_in_tmux() {
         "terminal left in raw mode:\n{s}"
     );
 
-    // Reopen: the entry is there, read back from the journal.
+    // Reopen: the entries are there, read back from the journal.
     t.type_text("clear; warroom");
     t.keys(&["Enter"]);
     t.wait_for("the entry after reopening", |s| {

@@ -30,6 +30,7 @@ fn crash_child() {
                 occurred_at: Utc::now(),
                 kind: EntryKind::Note,
                 text: format!("entry {n} {}", "x".repeat(n % 700)),
+                step: None,
             },
         );
         j.append(&ev).expect("append");

@@ -21,6 +21,7 @@ fn note(text: &str) -> Event {
             occurred_at: Utc::now(),
             kind: EntryKind::Note,
             text: text.into(),
+            step: None,
         },
     )
 }
@@ -144,6 +145,7 @@ fn lines_from_another_writer_are_picked_up_incrementally() {
         kind,
         text,
         occurred_at,
+        ..
     } = &batch.events[0].body
     else {
         panic!()
@@ -237,7 +239,14 @@ fn cli_verbs_round_trip() {
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let entries = v["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 2);
+    // The default playbook's attachment, and the two entries.
+    assert_eq!(entries.len(), 3);
+    assert!(entries.iter().any(|e| {
+        e["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("playbook attached: Cloud mail outage")
+    }));
     assert_eq!(entries[0]["text"], "first NDR seen");
     assert_eq!(entries[0]["author"], "ic");
     for key in [
@@ -251,7 +260,7 @@ fn cli_verbs_round_trip() {
     ] {
         assert!(entries[1].get(key).is_some(), "{key}");
     }
-    assert_eq!(entries[1]["kind"], "decision");
+    assert_eq!(entries[2]["kind"], "decision");
     let (ok, json, _) = run(&["list", "--json"]);
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -298,4 +307,92 @@ fn an_invalid_config_names_file_line_and_key() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/c.toml"));
+}
+
+#[test]
+fn playbook_verbs() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_dir = dir.path().join("cfg");
+    std::fs::create_dir_all(cfg_dir.join("playbooks")).unwrap();
+    std::fs::write(cfg_dir.join("config.toml"), "").unwrap();
+    // A user playbook, and a broken one that must not stop the others.
+    std::fs::write(
+        cfg_dir.join("playbooks/dns-failover.toml"),
+        "name = \"DNS failover\"\n[[sections]]\ntitle = \"Do\"\n[[sections.steps]]\nid = \"flip\"\ntitle = \"Flip the MX\"\ndue = \"5m\"\nrequired = true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cfg_dir.join("playbooks/broken.toml"),
+        "name = \"Broken\"\n[[sections]]\ntitle = \"S\"\n[[sections.steps]]\nid = \"a\"\ntitle = \"A\"\ndue = \"15x\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args([
+                "--config",
+                cfg_dir.join("config.toml").to_str().unwrap(),
+                "--data-dir",
+                dir.path().to_str().unwrap(),
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, list, err) = run(&["playbook", "list"]);
+    assert!(ok);
+    let ids: Vec<&str> = list
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "cloud-mail-outage",
+            "dns-failover",
+            "phishing-surge",
+            "post-incident-review"
+        ]
+    );
+    assert!(list.lines().next().unwrap().ends_with("steps"));
+    assert!(
+        err.contains("broken.toml:7") && err.contains("due"),
+        "{err}"
+    );
+    let (ok, show, _) = run(&["playbook", "show", "cloud-mail-outage"]);
+    assert!(ok);
+    assert!(
+        show.contains("## Triage")
+            && show.contains("[notify-stakeholders]")
+            && show.contains("required")
+    );
+    let (ok, _, err) = run(&["playbook", "show", "nope"]);
+    assert!(!ok && err.contains("cloud-mail-outage"), "{err}");
+    // `new --playbook` attaches the user's playbook, text and all.
+    let (ok, id, _) = run(&["new", "--title", "DNS", "--playbook", "dns-failover"]);
+    assert!(ok);
+    let journal = std::fs::read_to_string(
+        dir.path()
+            .join("incidents")
+            .join(id.trim())
+            .join("journal.jsonl"),
+    )
+    .unwrap();
+    assert!(journal.contains("\"type\":\"playbook_attached\"") && journal.contains("Flip the MX"));
+    let (ok, _, err) = run(&["new", "--title", "x", "--playbook", "nope"]);
+    assert!(!ok && err.contains("known ones are"), "{err}");
+    let (ok, id, _) = run(&["new", "--title", "bare", "--playbook", "none"]);
+    assert!(ok);
+    let journal = std::fs::read_to_string(
+        dir.path()
+            .join("incidents")
+            .join(id.trim())
+            .join("journal.jsonl"),
+    )
+    .unwrap();
+    assert_eq!(journal.lines().count(), 1);
 }

@@ -90,6 +90,7 @@ fn add_entry_with_backdating_and_kind_in_one_line() {
         occurred_at,
         kind,
         text,
+        ..
     } = &ev.body
     else {
         panic!()

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::incident::{EntryKind, Role, Severity, Status};
+use super::playbook::StepAction;
 
 /// The journal line format version written by this build.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -74,6 +75,9 @@ pub enum EventBody {
         occurred_at: DateTime<Utc>,
         kind: EntryKind,
         text: String,
+        /// The playbook step a note is about, as `playbook/step`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
     },
     /// Only the fields present change.
     EntryEdited {
@@ -94,6 +98,19 @@ pub enum EventBody {
     EntryPinned {
         entry: Uuid,
         pinned: bool,
+    },
+    /// A playbook attached to the incident, with the definition as it was then (so the
+    /// incident keeps its checklist even if the file changes later).
+    PlaybookAttached {
+        playbook: String,
+        source: String,
+    },
+    /// A step of an attached playbook changed.
+    StepChanged {
+        playbook: String,
+        step: String,
+        #[serde(flatten)]
+        action: StepAction,
     },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use super::event::{Event, EventBody};
+use super::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook, timeline_text};
 
 macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($var:ident => $word:literal),+ $(,)? } else $what:literal) => {
@@ -172,6 +173,9 @@ pub struct Entry {
     pub pinned: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// The playbook step this entry is about (`playbook/step`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Revision>,
 }
@@ -190,6 +194,10 @@ pub struct Incident {
     pub started_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub roles: BTreeMap<Role, String>,
+    /// Attached playbooks, in the order they were attached.
+    pub playbooks: Vec<Playbook>,
+    /// State of every touched step.
+    pub progress: PlaybookProgress,
     /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
     pub entries: Vec<Entry>,
     /// Events of types this build does not know.
@@ -236,6 +244,8 @@ impl Incident {
             started_at: started_at.unwrap_or(ev.at),
             closed_at: None,
             roles: BTreeMap::new(),
+            playbooks: Vec::new(),
+            progress: PlaybookProgress::default(),
             entries: Vec::new(),
             unknown_events: 0,
             ignored_events: 0,
@@ -298,8 +308,10 @@ impl Incident {
                 occurred_at,
                 kind,
                 text,
+                step,
             } => {
                 let entry = Entry {
+                    step: step.clone(),
                     id: ev.id,
                     seq: self.events,
                     occurred_at: *occurred_at,
@@ -343,6 +355,60 @@ impl Incident {
                 }
                 None => false,
             },
+            EventBody::PlaybookAttached { playbook, source } => {
+                if self.playbook(playbook).is_some() {
+                    false
+                } else {
+                    match parse_playbook(playbook, &format!("journal:{playbook}"), source) {
+                        Ok(pb) => {
+                            let text = format!(
+                                "playbook attached: {} ({} steps)",
+                                pb.name,
+                                pb.step_count()
+                            );
+                            self.playbooks.push(pb);
+                            self.push_entry(ev, EntryKind::Incident, text);
+                            true
+                        }
+                        Err(_) => false,
+                    }
+                }
+            }
+            EventBody::StepChanged {
+                playbook,
+                step,
+                action,
+            } => {
+                let change = StepChange {
+                    playbook: playbook.clone(),
+                    step: step.clone(),
+                    action: action.clone(),
+                    at: ev.at,
+                    by: ev.by.clone(),
+                };
+                match self.playbooks.iter().find(|p| p.id == *playbook) {
+                    Some(pb) => {
+                        let before = self.progress.state(playbook, step).clone();
+                        match self.progress.apply_checked(pb, &change) {
+                            Ok(()) => {
+                                let text = pb
+                                    .step(step)
+                                    .map(|s| timeline_text(s, &before, &change))
+                                    .unwrap_or_default();
+                                self.push_entry_about(
+                                    ev,
+                                    EntryKind::Step,
+                                    text,
+                                    Some(format!("{playbook}/{step}")),
+                                );
+                                true
+                            }
+                            Err(_) => false,
+                        }
+                    }
+                    None => false,
+                }
+            }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),
             EventBody::EntryRestored { entry } => self.set_flag(*entry, |e| e.deleted = false),
             EventBody::EntryPinned { entry, pinned } => {
@@ -359,6 +425,16 @@ impl Incident {
     }
 
     fn push_entry(&mut self, ev: &Event, kind: EntryKind, text: String) {
+        self.push_entry_about(ev, kind, text, None);
+    }
+
+    fn push_entry_about(
+        &mut self,
+        ev: &Event,
+        kind: EntryKind,
+        text: String,
+        step: Option<String>,
+    ) {
         let entry = Entry {
             id: ev.id,
             seq: self.events,
@@ -369,9 +445,15 @@ impl Incident {
             text,
             pinned: false,
             deleted: false,
+            step,
             history: Vec::new(),
         };
         self.insert_sorted(entry);
+    }
+
+    /// An attached playbook by id.
+    pub fn playbook(&self, id: &str) -> Option<&Playbook> {
+        self.playbooks.iter().find(|p| p.id == id)
     }
 
     fn insert_sorted(&mut self, entry: Entry) {
@@ -451,6 +533,7 @@ mod tests {
                 occurred_at: t(occurred),
                 kind: EntryKind::Note,
                 text: text.into(),
+                step: None,
             },
         )
     }

@@ -118,6 +118,20 @@ impl DataDir {
         now: DateTime<Utc>,
         drill: bool,
     ) -> Result<String, StoreError> {
+        self.create_with(title, severity, by, now, drill, Vec::new())
+    }
+
+    /// Creates a new incident whose journal starts with the opening and then `extra` (e.g. the
+    /// playbooks to attach), and makes it current only once all of it is on disk.
+    pub fn create_with(
+        &self,
+        title: &str,
+        severity: Severity,
+        by: &str,
+        now: DateTime<Utc>,
+        drill: bool,
+        extra: Vec<EventBody>,
+    ) -> Result<String, StoreError> {
         let base = self.incidents_dir();
         std::fs::create_dir_all(&base).map_err(|e| self.dir_err(e))?;
         let stem = format!("{}-{}", now.format("%Y%m%d-%H%M"), slug(title));
@@ -151,9 +165,13 @@ impl DataDir {
                 drill,
             },
         );
-        let journal = made
-            .map_err(|e| self.dir_err(e))
-            .and_then(|()| Ok(Journal::create(&dir.join("journal.jsonl"), &opening)?));
+        let journal = made.map_err(|e| self.dir_err(e)).and_then(|()| {
+            let mut j = Journal::create(&dir.join("journal.jsonl"), &opening)?;
+            for body in extra {
+                j.append(&Event::new(now, by, body))?;
+            }
+            Ok(j)
+        });
         if let Err(e) = journal {
             // Nothing half-made stays behind.
             let _ = std::fs::remove_dir_all(&dir);

@@ -349,6 +349,7 @@ mod tests {
                 occurred_at: Utc::now(),
                 kind: EntryKind::Note,
                 text: text.into(),
+                step: None,
             },
         )
     }

@@ -13,6 +13,7 @@ use super::keymap::{Command, Context, Keymap};
 use super::ui::layout;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::incident::{EntryKind, Incident, Role, Severity, Status};
+use crate::domain::playbook::Playbook;
 use crate::domain::text::{BODY_CAP, sanitize};
 use crate::domain::time::{Zone, looks_like_time, parse_when, show_time};
 
@@ -101,11 +102,24 @@ pub struct Flash {
 }
 
 /// What a one-line input is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputPurpose {
     AddEntry,
     Filter,
     Command,
+    /// The reason for skipping a step.
+    SkipReason(StepRef),
+    /// A new owner for a step.
+    Owner(StepRef),
+    /// A timeline note about a step.
+    StepNote(StepRef),
+}
+
+/// A step of an attached playbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRef {
+    pub playbook: String,
+    pub step: String,
 }
 
 /// A one-line text input.
@@ -143,11 +157,29 @@ pub enum Confirm {
 #[derive(Debug, Clone)]
 pub enum Mode {
     Normal,
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Input(Box<InputState>),
     Edit(Box<EditState>),
-    Detail { entry: Uuid, scroll: u16 },
-    Confirm { what: Confirm, back: Box<Mode> },
+    Detail {
+        entry: Uuid,
+        scroll: u16,
+    },
+    /// A step's detail: what to do and why, its state and times.
+    StepDetail {
+        step: StepRef,
+        scroll: u16,
+    },
+    /// Choosing a playbook to attach: indices into `catalog`.
+    Picker {
+        items: Vec<usize>,
+        selected: usize,
+    },
+    Confirm {
+        what: Confirm,
+        back: Box<Mode>,
+    },
 }
 
 /// The timeline's view: which entries show, which is selected, where the window starts.
@@ -178,6 +210,10 @@ pub struct AppState {
     pub zoomed: bool,
     pub mode: Mode,
     pub timeline: TimelineView,
+    /// Index of the selected step among all steps of the attached playbooks.
+    pub step_selected: usize,
+    /// Playbooks that can be attached, with their TOML text.
+    pub catalog: Vec<(Playbook, String)>,
     pub width: u16,
     pub height: u16,
     /// Events sent to the journal and not yet read back.
@@ -212,6 +248,8 @@ impl AppState {
                 follow: true,
                 ..TimelineView::default()
             },
+            step_selected: 0,
+            catalog: Vec::new(),
             width: 120,
             height: 40,
             pending: HashSet::new(),
@@ -249,7 +287,7 @@ impl AppState {
         }
     }
 
-    fn flash(&mut self, text: impl Into<String>, error: bool) {
+    pub(crate) fn flash(&mut self, text: impl Into<String>, error: bool) {
         let secs = if error { 12 } else { 5 };
         self.flash = Some(Flash {
             text: text.into(),
@@ -258,11 +296,11 @@ impl AppState {
         });
     }
 
-    fn event(&self, body: EventBody) -> Event {
+    pub(crate) fn event(&self, body: EventBody) -> Event {
         Event::new(self.now, self.author.clone(), body)
     }
 
-    fn append(&mut self, body: EventBody) -> Effect {
+    pub(crate) fn append(&mut self, body: EventBody) -> Effect {
         let ev = self.event(body);
         self.pending.insert(ev.id);
         Effect::Append(ev)
@@ -427,6 +465,7 @@ pub fn parse_quick_entry(
 pub fn contexts(app: &AppState) -> Vec<Context> {
     match app.focus {
         Pane::Timeline => vec![Context::Timeline, Context::List, Context::Global],
+        Pane::Playbook => vec![Context::Playbook, Context::List, Context::Global],
         _ => vec![Context::List, Context::Global],
     }
 }
@@ -497,6 +536,15 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Scroll(delta) => {
             if matches!(app.mode, Mode::Normal) && app.focus == Pane::Timeline {
                 app.move_selection(delta as isize);
+            } else if matches!(app.mode, Mode::Normal) && app.focus == Pane::Playbook {
+                let cmd = if delta > 0 {
+                    Command::Down
+                } else {
+                    Command::Up
+                };
+                for _ in 0..delta.unsigned_abs() {
+                    super::playbook_pane::navigate(app, cmd);
+                }
             }
         }
     }
@@ -534,7 +582,9 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::PageDown
         | Command::Top
         | Command::Bottom => {
-            if app.focus == Pane::Timeline {
+            if app.focus == Pane::Playbook {
+                super::playbook_pane::navigate(app, cmd);
+            } else if app.focus == Pane::Timeline {
                 let page = app.timeline_page() as isize;
                 let n = app.timeline.rows.len() as isize;
                 let delta = match cmd {
@@ -548,6 +598,7 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 app.move_selection(delta);
             }
         }
+        Command::Open if app.focus == Pane::Playbook => super::playbook_pane::open(app),
         Command::Open => {
             if app.focus == Pane::Timeline
                 && let Some(e) = app.selected_entry()
@@ -610,6 +661,13 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             let current = app.timeline.text_filter.clone();
             open_input(app, InputPurpose::Filter, &current);
         }
+        Command::ToggleDone
+        | Command::StartStep
+        | Command::SkipStep
+        | Command::OwnerStep
+        | Command::NoteStep
+        | Command::AckCheckBack
+        | Command::AttachPlaybook => super::playbook_pane::command(app, cmd, fx),
         Command::CycleKind => {
             let all = EntryKind::ALL;
             app.timeline.kind_filter = match app.timeline.kind_filter {
@@ -625,7 +683,7 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     }
 }
 
-fn open_input(app: &mut AppState, purpose: InputPurpose, content: &str) {
+pub(crate) fn open_input(app: &mut AppState, purpose: InputPurpose, content: &str) {
     app.mode = Mode::Input(Box::new(InputState {
         purpose,
         field: line_field(content),
@@ -697,6 +755,20 @@ fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             _ => Mode::Normal,
         },
+        Mode::StepDetail { step, scroll } => match key.code {
+            KeyCode::Down | KeyCode::Char('j') => Mode::StepDetail {
+                step,
+                scroll: scroll.saturating_add(1),
+            },
+            KeyCode::Up | KeyCode::Char('k') => Mode::StepDetail {
+                step,
+                scroll: scroll.saturating_sub(1),
+            },
+            _ => Mode::Normal,
+        },
+        Mode::Picker { items, selected } => {
+            super::playbook_pane::picker_key(app, items, selected, key, fx)
+        }
         Mode::Confirm { what, back } => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => match what {
                 Confirm::Quit => {
@@ -750,6 +822,7 @@ fn input_key(
                                 occurred_at,
                                 kind,
                                 text,
+                                step: None,
                             });
                             app.pending.insert(ev.id);
                             app.undo.push(EventBody::EntryDeleted { entry: ev.id });
@@ -767,6 +840,17 @@ fn input_key(
                     app.timeline.text_filter = text.trim().to_string();
                     app.rebuild_rows(true);
                     Mode::Normal
+                }
+                InputPurpose::SkipReason(_)
+                | InputPurpose::Owner(_)
+                | InputPurpose::StepNote(_) => {
+                    match super::playbook_pane::submit_input(app, &input.purpose, &text, fx) {
+                        Ok(()) => Mode::Normal,
+                        Err(e) => {
+                            input.error = Some(e);
+                            Mode::Input(input)
+                        }
+                    }
                 }
                 InputPurpose::Command => match run_command_line(app, &text, fx) {
                     Ok(()) => std::mem::replace(&mut app.mode, Mode::Normal),
@@ -981,6 +1065,11 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
             }
             Ok(())
         }
+        "ack" => {
+            let n = super::playbook_pane::ack_all(app, fx);
+            app.flash(format!("{n} check-back timer(s) acknowledged"), false);
+            Ok(())
+        }
         "nofilter" => {
             app.timeline.text_filter.clear();
             app.timeline.kind_filter = None;
@@ -988,13 +1077,13 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
             Ok(())
         }
         other => Err(format!(
-            "unknown command :{other}: try :title, :sev, :status, :role, :retry, :nofilter, :q"
+            "unknown command :{other}: try :title, :sev, :status, :role, :ack, :retry, :nofilter, :q"
         )),
     }
 }
 
 /// Texts for the `:` command hint line.
-pub const COMMAND_HINT: &str = ":title TEXT · :sev 1-4 · :status investigating|identified|mitigated|monitoring|resolved · :role commander|deputy|scribe|comms NAME · :retry · :nofilter · :q";
+pub const COMMAND_HINT: &str = ":title TEXT · :sev 1-4 · :status investigating|identified|mitigated|monitoring|resolved · :role commander|deputy|scribe|comms NAME · :ack (check-backs) · :retry · :nofilter · :q";
 
 /// What the timeline shows for an entry's time.
 pub fn entry_time(app: &AppState, at: DateTime<Utc>) -> String {

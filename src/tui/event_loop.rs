@@ -45,8 +45,11 @@ impl JournalWorker {
     }
 
     pub fn append(&self, ev: Event, actions: &mpsc::UnboundedSender<Action>) {
-        let sent = self.tx.as_ref().map(|tx| tx.send(ev.clone()));
-        if !matches!(sent, Some(Ok(()))) {
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(ev.clone()).is_ok());
+        if !sent {
             let _ = actions.send(Action::SaveFailed {
                 event: Box::new(ev),
                 error: "the journal writer has stopped".into(),

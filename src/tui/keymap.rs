@@ -15,6 +15,8 @@ pub enum Context {
     List,
     /// In the timeline pane.
     Timeline,
+    /// In the playbook pane.
+    Playbook,
 }
 
 impl Context {
@@ -23,6 +25,7 @@ impl Context {
             Context::Global => "Everywhere",
             Context::List => "Lists",
             Context::Timeline => "Timeline",
+            Context::Playbook => "Playbook",
         }
     }
 }
@@ -71,6 +74,13 @@ commands! {
     TogglePin => ("pin", Timeline, ["p"], "pin or unpin the entry"),
     Filter => ("filter", Timeline, ["/"], "filter entries by text"),
     CycleKind => ("kind_filter", Timeline, ["f"], "cycle the kind filter"),
+    ToggleDone => ("step_done", Playbook, ["space", "x"], "tick the step done, or untick it"),
+    StartStep => ("step_doing", Playbook, ["w"], "mark the step in progress (starts its check-back timer)"),
+    SkipStep => ("step_skip", Playbook, ["s"], "skip the step, saying why"),
+    OwnerStep => ("step_owner", Playbook, ["o"], "assign the step (empty: back to its default owner)"),
+    NoteStep => ("step_note", Playbook, ["n"], "add a timeline note about the step"),
+    AckCheckBack => ("step_checked", Playbook, ["c"], "acknowledge the step's check-back timer"),
+    AttachPlaybook => ("attach_playbook", Playbook, ["A"], "attach another playbook"),
 }
 
 /// A key and its modifiers, as written in the config (`ctrl-c`, `shift-tab`, `G`).

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod event_loop;
 pub mod keymap;
+pub mod playbook_pane;
 pub mod terminal;
 pub mod ui;
 
@@ -13,12 +14,18 @@ use crate::config::Config;
 use crate::store::DataDir;
 
 /// Opens the console on an incident and runs it until it quits.
-pub fn run_console(data: &DataDir, id: &str, config: &Config) -> anyhow::Result<()> {
+pub fn run_console(
+    data: &DataDir,
+    id: &str,
+    config: &Config,
+    catalog: crate::config::PlaybookCatalog,
+) -> anyhow::Result<()> {
     let keymap = keymap::Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
     let loaded = data.load(id)?;
     let now = chrono::Utc::now();
     let mut app = app::AppState::new(loaded.incident, config.author(), config.zone(), now);
     app.keymap = keymap;
+    app.catalog = catalog.playbooks;
     if !loaded.warnings.is_empty() {
         let text: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
         for w in &text {

@@ -58,6 +58,7 @@ pub fn note(
             occurred_at: occurred,
             kind,
             text: text.into(),
+            step: None,
         },
     )
 }
@@ -78,4 +79,26 @@ pub fn app(inc: Incident) -> AppState {
         },
     );
     a
+}
+
+/// The built-in cloud-mail playbook's attach event.
+pub fn attach_cloud_mail(n: u128, at: DateTime<Utc>) -> Event {
+    let (id, text) = warroom::domain::playbook::BUILTIN_PLAYBOOKS
+        .iter()
+        .find(|(id, _)| *id == "cloud-mail-outage")
+        .unwrap();
+    ev(
+        n,
+        at,
+        "alice",
+        EventBody::PlaybookAttached {
+            playbook: id.to_string(),
+            source: text.to_string(),
+        },
+    )
+}
+
+/// The catalog of built-ins, as the console gets it.
+pub fn builtin_catalog() -> Vec<(warroom::domain::playbook::Playbook, String)> {
+    warroom::config::PlaybookCatalog::load(std::path::Path::new("/nonexistent")).playbooks
 }

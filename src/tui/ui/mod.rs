@@ -56,6 +56,12 @@ pub fn render(frame: &mut Frame, app: &AppState) {
         Mode::Detail { entry, scroll } => {
             timeline::render_detail(frame, area, app, *entry, *scroll)
         }
+        Mode::StepDetail { step, scroll } => {
+            playbook::render_detail(frame, area, app, step, *scroll)
+        }
+        Mode::Picker { items, selected } => {
+            popup::render_picker(frame, area, app, items, *selected)
+        }
         Mode::Input(input) => popup::render_input(frame, area, app, input),
         Mode::Edit(edit) => popup::render_edit(frame, area, edit),
         Mode::Confirm { what, back } => {

@@ -11,7 +11,7 @@ use crate::domain::incident::EntryKind;
 use crate::tui::app::{AppState, COMMAND_HINT, Confirm, EditState, InputPurpose, InputState};
 
 pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &InputState) {
-    let (title, hint) = match input.purpose {
+    let (title, hint) = match &input.purpose {
         InputPurpose::AddEntry => (
             format!(" Add {} · Tab kind · Enter save · Esc cancel ", input.kind),
             "[-4m | 14:32] [action: | decision: | comms: | note:] what happened".to_string(),
@@ -23,6 +23,21 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &Input
         InputPurpose::Command => (
             " Command · Enter run · Esc cancel ".to_string(),
             COMMAND_HINT.to_string(),
+        ),
+        InputPurpose::SkipReason(t) => (
+            format!(" Skip {} · Enter save · Esc cancel ", step_title(app, t)),
+            "why this step does not apply (it goes into the timeline and the report)".to_string(),
+        ),
+        InputPurpose::Owner(t) => (
+            format!(
+                " Owner of {} · Enter save · Esc cancel ",
+                step_title(app, t)
+            ),
+            "a name or a role; empty gives the step back to its default owner".to_string(),
+        ),
+        InputPurpose::StepNote(t) => (
+            format!(" Note on {} · Enter save · Esc cancel ", step_title(app, t)),
+            "what was found or done; it goes into the timeline, linked to the step".to_string(),
         ),
     };
     let width = area.width.saturating_sub(10).min(110);
@@ -40,7 +55,56 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &Input
         None => Line::styled(hint, theme::dim()),
     };
     frame.render_widget(Paragraph::new(msg_line).wrap(Wrap { trim: true }), msg);
-    let _ = app;
+}
+
+fn step_title(app: &AppState, t: &crate::tui::app::StepRef) -> String {
+    let title = app
+        .incident
+        .playbook(&t.playbook)
+        .and_then(|p| p.step(&t.step))
+        .map(|s| s.title.clone())
+        .unwrap_or_else(|| t.step.clone());
+    let mut short: String = title.chars().take(40).collect();
+    if short.len() < title.len() {
+        short.push('…');
+    }
+    format!("\"{short}\"")
+}
+
+/// The playbook picker.
+pub fn render_picker(
+    frame: &mut Frame,
+    area: Rect,
+    app: &AppState,
+    items: &[usize],
+    selected: usize,
+) {
+    let rect = layout::centered(area, 80, (items.len() as u16 + 4).min(area.height));
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let pb = &app.catalog[i].0;
+            let line = Line::from(format!(
+                " {:<24} {} ({} steps)",
+                pb.id,
+                pb.name,
+                pb.step_count()
+            ));
+            if n == selected {
+                line.style(theme::selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    let block = Block::bordered()
+        .title(Line::from(
+            " Attach a playbook · j/k choose · Enter attach · Esc cancel ",
+        ))
+        .border_style(theme::border(true));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 pub fn render_edit(frame: &mut Frame, area: Rect, edit: &EditState) {

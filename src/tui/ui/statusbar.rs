@@ -32,6 +32,30 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
             bar.fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ));
     }
+    let ringing = crate::tui::playbook_pane::expired_check_backs(app);
+    if let Some((_, step)) = ringing.first() {
+        let more = if ringing.len() > 1 {
+            format!(" +{}", ringing.len() - 1)
+        } else {
+            String::new()
+        };
+        let style = if app.now.timestamp() % 2 == 0 {
+            bar.fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            bar.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        };
+        let mut title: String = step.title.chars().take(32).collect();
+        if title.len() < step.title.len() {
+            title.push('…');
+        }
+        spans.push(Span::styled(
+            format!("⏰ check back: {title}{more} (c / :ack)"),
+            style,
+        ));
+        spans.push(sep.clone());
+    }
     spans.push(Span::styled(inc.title.clone(), bar));
     spans.push(sep.clone());
     spans.push(Span::styled(
@@ -113,6 +137,18 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             (k(Command::CycleKind), "kind"),
             (k(Command::Open), "open"),
             (k(Command::CommandLine), "command"),
+            (k(Command::Zoom), "zoom"),
+            (k(Command::Quit), "quit"),
+        ],
+        (Mode::Normal, Pane::Playbook) => vec![
+            (k(Command::ToggleDone), "done"),
+            (k(Command::StartStep), "doing"),
+            (k(Command::SkipStep), "skip"),
+            (k(Command::OwnerStep), "owner"),
+            (k(Command::NoteStep), "note"),
+            (k(Command::AckCheckBack), "checked"),
+            (k(Command::Open), "detail"),
+            (k(Command::AttachPlaybook), "attach"),
             (k(Command::Zoom), "zoom"),
             (k(Command::Quit), "quit"),
         ],
