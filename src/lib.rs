@@ -1,4 +1,5 @@
 //! warroom: a terminal incident war-room console for cloud mail outages.
 
 pub mod domain;
+pub mod health;
 pub mod net;
