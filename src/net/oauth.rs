@@ -361,20 +361,22 @@ impl TokenCache {
             .await
             .map_err(|e| scrub_net_error(e, &secret))?;
         if !resp.is_success() {
-            let parsed: Option<TokenErrorResponse> = serde_json::from_slice(&resp.body).ok();
+            // Scrub before anything is cut, so no fragment of the secret can survive a cap.
+            let body = secret.scrub(&String::from_utf8_lossy(&resp.body));
+            let parsed: Option<TokenErrorResponse> = serde_json::from_str(&body).ok();
             let (code, description) = match parsed {
                 Some(p) => (
                     p.error.unwrap_or_default(),
                     p.error_description.unwrap_or_default(),
                 ),
-                None => (String::new(), resp.excerpt()),
+                None => (String::new(), body.chars().take(1000).collect()),
             };
             // The first line of an AADSTS description is the useful part; the rest is ids.
             let description = description.lines().next().unwrap_or_default().to_string();
             let err = AuthError::Rejected {
                 status: resp.status,
-                code: secret.scrub(&sanitize_line(&code, 80)),
-                description: secret.scrub(&sanitize_line(&description, 300)),
+                code: sanitize_line(&secret.scrub(&code), 80),
+                description: sanitize_line(&secret.scrub(&description), 300),
             };
             tracing::warn!(error = %err, "token request refused");
             return Err(err);
