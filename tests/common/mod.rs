@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use chrono::{DateTime, TimeZone, Utc};
+pub mod graph;
+
 use warroom::domain::health::{HealthConfig, HealthSourceConfig};
 
 /// A test server on 127.0.0.1 (never any other address).
