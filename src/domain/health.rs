@@ -494,7 +494,42 @@ pub const DEFAULT_GRAPH_BASE: &str = "https://graph.microsoft.com";
 /// Microsoft identity platform, public cloud.
 pub const DEFAULT_TOKEN_URL: &str = "https://login.microsoftonline.com";
 
-/// The `[health]` section: the sources to poll. Default: none.
+/// The `[health]` section: the sources to poll. Default: none. Source names must be unique.
+///
+/// ```toml
+/// [[health.sources]]
+/// name = "m365"
+/// kind = "graph"
+/// tenant = "contoso.onmicrosoft.com"          # or the directory (tenant) id
+/// client_id = "535fb089-9ff3-47b6-9bfb-4f1264799865"
+/// client_secret_env = "WARROOM_GRAPH_SECRET"  # or client_secret_file = "/run/secrets/graph"
+/// services = ["Exchange Online"]              # default; [] = all services
+/// interval = "60s"                            # default
+/// timeout = "15s"                             # default, per request
+/// max_body = "8MiB"                           # default
+///
+/// [[health.sources]]
+/// name = "provider"
+/// kind = "statuspage"
+/// url = "https://status.example-mail.test"    # the page root; /api/v2/summary.json is added
+///
+/// [[health.sources]]
+/// name = "aws"
+/// kind = "feed"
+/// url = "https://status.aws.amazon.com/rss/all.rss"
+///
+/// [[health.sources]]
+/// name = "workspace"
+/// kind = "google"                             # url defaults to the Workspace incidents.json
+///
+/// [[health.sources]]
+/// name = "mx"
+/// kind = "smtp"
+/// host = "contoso-com.mail.protection.outlook.com"
+/// port = 25                                   # default
+/// helo = "warroom.invalid"                    # default
+/// starttls_required = true                    # default
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "RawHealthConfig")]
 pub struct HealthConfig {
