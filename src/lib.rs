@@ -6,5 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod health;
+pub mod net;
 pub mod store;
 pub mod tui;

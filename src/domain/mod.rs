@@ -1,6 +1,7 @@
 //! Pure types and rules. Nothing here does I/O or imports from the rest of the crate.
 
 pub mod event;
+pub mod health;
 pub mod incident;
 pub mod playbook;
 pub mod text;

@@ -1,6 +1,10 @@
 //! Shared test helpers: a fixed clock and incidents built from events.
 #![allow(dead_code)]
 
+pub mod graph;
+mod health;
+pub use health::*;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use warroom::domain::event::{Event, EventBody};
 use warroom::domain::incident::{EntryKind, Incident, Severity, Status};
