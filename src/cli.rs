@@ -54,6 +54,14 @@ pub enum Verb {
     },
     /// List the console's key bindings (after the config's overrides).
     Keys,
+    /// Poll every health source: once (`--once`), or on and on, printing each change.
+    Feed {
+        /// Poll each source once, print what it said, and exit (non-zero if any failed).
+        #[arg(long)]
+        once: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// The response playbooks: built-in and your own.
     #[command(subcommand)]
     Playbook(PlaybookVerb),
@@ -296,6 +304,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(Verb::Feed { once, json }) => feed(&config, once, json, out),
         Some(Verb::Keys) => {
             let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
                 .map_err(anyhow::Error::msg)?;
@@ -393,4 +402,111 @@ fn init_logging(paths: &Paths) {
         .with_ansi(false)
         .with_writer(std::sync::Mutex::new(file))
         .try_init();
+}
+
+/// `warroom feed`: the health sources without the console.
+fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    use crate::domain::health::{SourceSnapshot, diff};
+    use crate::health::{SourceContext, feed_json, poll_source, spawn_pollers};
+    use crate::net::{HttpClient, HttpOptions};
+
+    let sources = config.health.sources.clone();
+    if sources.is_empty() {
+        bail!(
+            "no health sources are configured: add [[health.sources]] to the config file (see assets/config.toml)"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if once {
+        let http = HttpClient::new(HttpOptions::default())?;
+        let snaps: Vec<SourceSnapshot> = runtime.block_on(async {
+            let tasks: Vec<_> = sources
+                .iter()
+                .cloned()
+                .map(|cfg| {
+                    let http = http.clone();
+                    tokio::spawn(async move {
+                        let mut ctx = SourceContext::new(http);
+                        poll_source(&cfg, &mut ctx).await
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for (t, cfg) in tasks.into_iter().zip(&sources) {
+                out.push(t.await.unwrap_or_else(|e| {
+                    SourceSnapshot::failed(
+                        &cfg.name,
+                        cfg.kind.name(),
+                        None,
+                        format!("the poll crashed: {e}"),
+                        chrono::Utc::now(),
+                    )
+                }));
+            }
+            out
+        });
+        if json {
+            serde_json::to_writer_pretty(&mut *out, &feed_json(&snaps))?;
+            writeln!(out)?;
+        } else {
+            for s in &snaps {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    s.name,
+                    s.kind,
+                    s.level.as_str(),
+                    s.last_error.as_deref().unwrap_or("ok")
+                )?;
+                for i in &s.items {
+                    writeln!(
+                        out,
+                        "  {}\t{}\t{}\t{}",
+                        i.id,
+                        i.level.as_str(),
+                        i.status,
+                        i.title
+                    )?;
+                }
+            }
+        }
+        let failed: Vec<String> = snaps
+            .iter()
+            .filter_map(|s| s.last_error.as_ref().map(|e| format!("{}: {e}", s.name)))
+            .collect();
+        if !failed.is_empty() {
+            bail!("{} source(s) failed: {}", failed.len(), failed.join("; "));
+        }
+        return Ok(());
+    }
+    runtime.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let _pollers = spawn_pollers(sources, tx);
+        let mut last: std::collections::HashMap<String, SourceSnapshot> = Default::default();
+        loop {
+            tokio::select! {
+                r = rx.recv() => {
+                    let Some(r) = r else { break };
+                    let snap = r.snapshot;
+                    if let Some(e) = &snap.last_error {
+                        eprintln!("warroom: {}: {e}", snap.name);
+                    }
+                    for c in diff(last.get(&snap.name), &snap) {
+                        if json {
+                            writeln!(out, "{}", serde_json::to_string(&c)?)?;
+                        } else {
+                            writeln!(out, "{}  {}", snap.polled_at.format("%Y-%m-%dT%H:%M:%SZ"), c.text)?;
+                        }
+                        out.flush()?;
+                    }
+                    last.insert(snap.name.clone(), snap);
+                }
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+        Ok(())
+    })
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::health::HealthConfig;
 use crate::domain::playbook::{
     BUILTIN_PLAYBOOKS, Playbook, PlaybookError, PlaybookErrorKind, load_playbooks,
 };
@@ -47,6 +48,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Key overrides: action name → keys.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Service-health sources to poll.
+    pub health: HealthConfig,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             timezone: "local".into(),
             data_dir: None,
             keys: BTreeMap::new(),
+            health: HealthConfig::default(),
         }
     }
 }

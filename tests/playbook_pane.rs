@@ -4,46 +4,15 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use warroom::domain::event::{Event, EventBody};
+use warroom::domain::event::EventBody;
 use warroom::domain::incident::{EntryKind, Incident};
 use warroom::domain::playbook::{StepAction, StepStatus};
-use warroom::tui::app::{Action, AppState, Effect, Mode, Pane, key_to_action, update};
+use warroom::tui::app::{Action, AppState, Mode, Pane, update};
 use warroom::tui::keymap::Command;
 use warroom::tui::{playbook_pane, ui};
-
-fn key(app: &mut AppState, code: KeyCode) -> Vec<Effect> {
-    match key_to_action(app, KeyEvent::new(code, KeyModifiers::NONE)) {
-        Some(a) => update(app, a),
-        None => Vec::new(),
-    }
-}
-
-fn typed(app: &mut AppState, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn ack(app: &mut AppState, fx: Vec<Effect>) -> Vec<Event> {
-    let events: Vec<Event> = fx
-        .into_iter()
-        .filter_map(|f| match f {
-            Effect::Append(e) => Some(e),
-            Effect::Quit => None,
-        })
-        .collect();
-    update(
-        app,
-        Action::Journal {
-            events: events.clone(),
-            warnings: vec![],
-        },
-    );
-    events
-}
 
 fn pane() -> AppState {
     let inc =
@@ -73,7 +42,7 @@ fn space_ticks_and_unticks_with_timeline_entries() {
     );
     assert_eq!(last.author, "carol");
     assert_eq!(
-        last.step.as_deref(),
+        last.about.as_deref(),
         Some("cloud-mail-outage/confirm-provider-incident")
     );
     // Unticking is its own event and entry, never an erasure.
@@ -188,7 +157,7 @@ fn owner_and_note() {
         "Confirm the provider incident and record its id: EX1234567 since 13:05 UTC"
     );
     assert_eq!(
-        e.step.as_deref(),
+        e.about.as_deref(),
         Some("cloud-mail-outage/confirm-provider-incident")
     );
 }

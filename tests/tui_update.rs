@@ -4,47 +4,11 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use warroom::domain::event::{Event, EventBody};
 use warroom::domain::incident::{EntryKind, Role, Severity, Status};
-use warroom::tui::app::{Action, AppState, Effect, Mode, Pane, key_to_action, update};
+use warroom::tui::app::{Action, AppState, Effect, Mode, Pane, update};
 use warroom::tui::keymap::Command;
-
-fn key(app: &mut AppState, code: KeyCode) -> Vec<Effect> {
-    key_mod(app, code, KeyModifiers::NONE)
-}
-
-fn key_mod(app: &mut AppState, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-    match key_to_action(app, KeyEvent::new(code, mods)) {
-        Some(a) => update(app, a),
-        None => Vec::new(),
-    }
-}
-
-fn typed(app: &mut AppState, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-/// Plays the journal's part: every appended event comes back as read.
-fn ack(app: &mut AppState, fx: Vec<Effect>) -> Vec<Event> {
-    let events: Vec<Event> = fx
-        .into_iter()
-        .filter_map(|f| match f {
-            Effect::Append(e) => Some(e),
-            Effect::Quit => None,
-        })
-        .collect();
-    update(
-        app,
-        Action::Journal {
-            events: events.clone(),
-            warnings: vec![],
-        },
-    );
-    events
-}
 
 fn with_entries() -> AppState {
     let inc = warroom::domain::incident::Incident::from_events(&[

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::health::SeenSource;
 use super::incident::{EntryKind, Role, Severity, Status};
 use super::playbook::StepAction;
 
@@ -111,6 +112,20 @@ pub enum EventBody {
         step: String,
         #[serde(flatten)]
         action: StepAction,
+    },
+    /// A change seen on a health source (one timeline entry; `key` deduplicates).
+    HealthChanged {
+        source: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<String>,
+        key: String,
+        text: String,
+    },
+    /// What a health source looked like when its changes were recorded, so that a restart
+    /// compares against it and adds no duplicates.
+    HealthSeen {
+        source: String,
+        seen: SeenSource,
     },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use super::event::{Event, EventBody};
+use super::health::SeenState;
 use super::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook, timeline_text};
 
 macro_rules! word_enum {
@@ -173,9 +174,10 @@ pub struct Entry {
     pub pinned: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
-    /// The playbook step this entry is about (`playbook/step`), if any.
+    /// What the entry is about: `playbook/step` for step changes and notes on a step,
+    /// `source/item` (or `source`) for health changes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub about: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Revision>,
 }
@@ -198,6 +200,10 @@ pub struct Incident {
     pub playbooks: Vec<Playbook>,
     /// State of every touched step.
     pub progress: PlaybookProgress,
+    /// The last recorded state of every health source.
+    pub health_seen: SeenState,
+    /// Keys of the health changes recorded, so none is recorded twice.
+    pub health_keys: std::collections::HashSet<String>,
     /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
     pub entries: Vec<Entry>,
     /// Events of types this build does not know.
@@ -246,6 +252,8 @@ impl Incident {
             roles: BTreeMap::new(),
             playbooks: Vec::new(),
             progress: PlaybookProgress::default(),
+            health_seen: SeenState::default(),
+            health_keys: Default::default(),
             entries: Vec::new(),
             unknown_events: 0,
             ignored_events: 0,
@@ -311,7 +319,7 @@ impl Incident {
                 step,
             } => {
                 let entry = Entry {
-                    step: step.clone(),
+                    about: step.clone(),
                     id: ev.id,
                     seq: self.events,
                     occurred_at: *occurred_at,
@@ -409,6 +417,29 @@ impl Incident {
                     None => false,
                 }
             }
+            EventBody::HealthChanged {
+                source,
+                item,
+                key,
+                text,
+            } => {
+                if self.health_keys.insert(key.clone()) {
+                    let about = Some(match item {
+                        Some(i) => format!("{source}/{i}"),
+                        None => source.clone(),
+                    });
+                    self.push_entry_about(ev, EntryKind::Health, text.clone(), about);
+                    true
+                } else {
+                    false
+                }
+            }
+            EventBody::HealthSeen { source, seen } => {
+                self.health_seen
+                    .sources
+                    .insert(source.clone(), seen.clone());
+                true
+            }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),
             EventBody::EntryRestored { entry } => self.set_flag(*entry, |e| e.deleted = false),
             EventBody::EntryPinned { entry, pinned } => {
@@ -433,7 +464,7 @@ impl Incident {
         ev: &Event,
         kind: EntryKind,
         text: String,
-        step: Option<String>,
+        about: Option<String>,
     ) {
         let entry = Entry {
             id: ev.id,
@@ -445,7 +476,7 @@ impl Incident {
             text,
             pinned: false,
             deleted: false,
-            step,
+            about,
             history: Vec::new(),
         };
         self.insert_sorted(entry);

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::keymap::{Command, Context, Keymap};
 use super::ui::layout;
 use crate::domain::event::{Event, EventBody};
+use crate::domain::health::{HealthSourceConfig, SeenState, SourceSnapshot};
 use crate::domain::incident::{EntryKind, Incident, Role, Severity, Status};
 use crate::domain::playbook::Playbook;
 use crate::domain::text::{BODY_CAP, sanitize};
@@ -82,6 +83,8 @@ pub enum Action {
     },
     /// Ctrl-C, SIGTERM, SIGHUP: leave now, cleanly.
     ForceQuit,
+    /// A health source was polled.
+    HealthPolled(Box<SourceSnapshot>),
 }
 
 /// What `update` asks the outside to do.
@@ -89,6 +92,8 @@ pub enum Action {
 pub enum Effect {
     /// Append this event to the journal (then it comes back as [`Action::Journal`]).
     Append(Event),
+    /// Poll the health sources now (all, or the one named).
+    PollNow(Option<String>),
     /// Leave the console.
     Quit,
 }
@@ -166,6 +171,12 @@ pub enum Mode {
         entry: Uuid,
         scroll: u16,
     },
+    /// A health item with all its updates.
+    HealthItem {
+        source: String,
+        item: String,
+        scroll: u16,
+    },
     /// A step's detail: what to do and why, its state and times.
     StepDetail {
         step: StepRef,
@@ -214,6 +225,15 @@ pub struct AppState {
     pub step_selected: usize,
     /// Playbooks that can be attached, with their TOML text.
     pub catalog: Vec<(Playbook, String)>,
+    /// The configured health sources, in config order.
+    pub health_sources: Vec<HealthSourceConfig>,
+    /// The latest snapshot of each source, by name.
+    pub health: std::collections::BTreeMap<String, SourceSnapshot>,
+    /// What the diffs compare against: the journal's last recorded state plus what this console
+    /// has sent since (so a change is never sent twice while its event is on the way).
+    pub health_seen: SeenState,
+    /// Selected row among the health items (newest first).
+    pub health_selected: usize,
     pub width: u16,
     pub height: u16,
     /// Events sent to the journal and not yet read back.
@@ -250,6 +270,10 @@ impl AppState {
             },
             step_selected: 0,
             catalog: Vec::new(),
+            health_sources: Vec::new(),
+            health: Default::default(),
+            health_seen: SeenState::default(),
+            health_selected: 0,
             width: 120,
             height: 40,
             pending: HashSet::new(),
@@ -260,6 +284,7 @@ impl AppState {
             banner,
             quit: false,
         };
+        app.health_seen = app.incident.health_seen.clone();
         app.rebuild_rows(true);
         app
     }
@@ -466,6 +491,7 @@ pub fn contexts(app: &AppState) -> Vec<Context> {
     match app.focus {
         Pane::Timeline => vec![Context::Timeline, Context::List, Context::Global],
         Pane::Playbook => vec![Context::Playbook, Context::List, Context::Global],
+        Pane::Health => vec![Context::Health, Context::List, Context::Global],
         _ => vec![Context::List, Context::Global],
     }
 }
@@ -516,6 +542,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             app.flash(format!("NOT SAVED: {error}. :retry sends it again"), true);
             app.unsaved.push((*event, error));
         }
+        Action::HealthPolled(snap) => super::health_pane::polled(app, *snap, &mut fx),
         Action::ForceQuit => {
             app.quit = true;
             fx.push(Effect::Quit);
@@ -534,16 +561,14 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             }
         }
         Action::Scroll(delta) => {
-            if matches!(app.mode, Mode::Normal) && app.focus == Pane::Timeline {
-                app.move_selection(delta as isize);
-            } else if matches!(app.mode, Mode::Normal) && app.focus == Pane::Playbook {
+            if matches!(app.mode, Mode::Normal) {
                 let cmd = if delta > 0 {
                     Command::Down
                 } else {
                     Command::Up
                 };
                 for _ in 0..delta.unsigned_abs() {
-                    super::playbook_pane::navigate(app, cmd);
+                    command(app, cmd, &mut fx);
                 }
             }
         }
@@ -584,6 +609,8 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Bottom => {
             if app.focus == Pane::Playbook {
                 super::playbook_pane::navigate(app, cmd);
+            } else if app.focus == Pane::Health {
+                super::health_pane::navigate(app, cmd);
             } else if app.focus == Pane::Timeline {
                 let page = app.timeline_page() as isize;
                 let n = app.timeline.rows.len() as isize;
@@ -599,6 +626,8 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Open if app.focus == Pane::Playbook => super::playbook_pane::open(app),
+        Command::Open if app.focus == Pane::Health => super::health_pane::open(app),
+        Command::PollNow => fx.push(Effect::PollNow(None)),
         Command::Open => {
             if app.focus == Pane::Timeline
                 && let Some(e) = app.selected_entry()
@@ -753,6 +782,23 @@ fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                 command(app, Command::TogglePin, fx);
                 Mode::Detail { entry, scroll }
             }
+            _ => Mode::Normal,
+        },
+        Mode::HealthItem {
+            source,
+            item,
+            scroll,
+        } => match key.code {
+            KeyCode::Down | KeyCode::Char('j') => Mode::HealthItem {
+                source,
+                item,
+                scroll: scroll.saturating_add(1),
+            },
+            KeyCode::Up | KeyCode::Char('k') => Mode::HealthItem {
+                source,
+                item,
+                scroll: scroll.saturating_sub(1),
+            },
             _ => Mode::Normal,
         },
         Mode::StepDetail { step, scroll } => match key.code {

@@ -177,6 +177,20 @@ where
             height: size.height,
         },
     );
+    // One poller task per health source; results come back as actions.
+    let (poll_tx, mut poll_rx) = mpsc::channel::<crate::health::PollResult>(64);
+    let pollers = crate::health::spawn_pollers(app.health_sources.clone(), poll_tx);
+    let forward_tx = actions_tx.clone();
+    let forward = tokio::spawn(async move {
+        while let Some(r) = poll_rx.recv().await {
+            if forward_tx
+                .send(Action::HealthPolled(Box::new(r.snapshot)))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(StdDuration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -216,6 +230,9 @@ where
             for effect in update(&mut app, action) {
                 match effect {
                     Effect::Append(ev) => worker.append(ev, &actions_tx),
+                    Effect::PollNow(name) => {
+                        pollers.poll_now(name.as_deref());
+                    }
                     Effect::Quit => {}
                 }
             }
@@ -224,6 +241,8 @@ where
             break;
         }
     }
+    pollers.abort();
+    forward.abort();
     // Everything handed to the journal is written before we go.
     worker.finish();
     Ok(app)

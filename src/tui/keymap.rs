@@ -17,6 +17,8 @@ pub enum Context {
     Timeline,
     /// In the playbook pane.
     Playbook,
+    /// In the health pane.
+    Health,
 }
 
 impl Context {
@@ -26,6 +28,7 @@ impl Context {
             Context::List => "Lists",
             Context::Timeline => "Timeline",
             Context::Playbook => "Playbook",
+            Context::Health => "Health",
         }
     }
 }
@@ -81,6 +84,7 @@ commands! {
     NoteStep => ("step_note", Playbook, ["n"], "add a timeline note about the step"),
     AckCheckBack => ("step_checked", Playbook, ["c"], "acknowledge the step's check-back timer"),
     AttachPlaybook => ("attach_playbook", Playbook, ["A"], "attach another playbook"),
+    PollNow => ("poll_now", Health, ["r"], "poll every health source now"),
 }
 
 /// A key and its modifiers, as written in the config (`ctrl-c`, `shift-tab`, `G`).

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod event_loop;
+pub mod health_pane;
 pub mod keymap;
 pub mod playbook_pane;
 pub mod terminal;
@@ -26,6 +27,7 @@ pub fn run_console(
     let mut app = app::AppState::new(loaded.incident, config.author(), config.zone(), now);
     app.keymap = keymap;
     app.catalog = catalog.playbooks;
+    app.health_sources = config.health.sources.clone();
     if !loaded.warnings.is_empty() {
         let text: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
         for w in &text {

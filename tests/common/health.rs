@@ -1,6 +1,5 @@
 //! Loopback servers, fixtures and source configs for the health tests.
 
-
 use std::net::SocketAddr;
 
 use axum::Router;

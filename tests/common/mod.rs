@@ -106,3 +106,51 @@ pub fn attach_cloud_mail(n: u128, at: DateTime<Utc>) -> Event {
 pub fn builtin_catalog() -> Vec<(warroom::domain::playbook::Playbook, String)> {
     warroom::config::PlaybookCatalog::load(std::path::Path::new("/nonexistent")).playbooks
 }
+
+/// The events among some effects.
+pub fn appends(fx: &[warroom::tui::app::Effect]) -> Vec<Event> {
+    fx.iter()
+        .filter_map(|f| match f {
+            warroom::tui::app::Effect::Append(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Plays the journal's part: every appended event comes back as read. Returns them.
+pub fn ack(app: &mut AppState, fx: Vec<warroom::tui::app::Effect>) -> Vec<Event> {
+    let events = appends(&fx);
+    warroom::tui::app::update(
+        app,
+        warroom::tui::app::Action::Journal {
+            events: events.clone(),
+            warnings: vec![],
+        },
+    );
+    events
+}
+
+/// Presses a key with modifiers, through the keymap, as the event loop does.
+pub fn key_mod(
+    app: &mut AppState,
+    code: crossterm::event::KeyCode,
+    mods: crossterm::event::KeyModifiers,
+) -> Vec<warroom::tui::app::Effect> {
+    let ev = crossterm::event::KeyEvent::new(code, mods);
+    match warroom::tui::app::key_to_action(app, ev) {
+        Some(a) => warroom::tui::app::update(app, a),
+        None => Vec::new(),
+    }
+}
+
+/// Presses a key.
+pub fn key(app: &mut AppState, code: crossterm::event::KeyCode) -> Vec<warroom::tui::app::Effect> {
+    key_mod(app, code, crossterm::event::KeyModifiers::NONE)
+}
+
+/// Types text, a key a character.
+pub fn typed(app: &mut AppState, s: &str) {
+    for c in s.chars() {
+        key(app, crossterm::event::KeyCode::Char(c));
+    }
+}

@@ -62,6 +62,11 @@ pub fn render(frame: &mut Frame, app: &AppState) {
         Mode::Picker { items, selected } => {
             popup::render_picker(frame, area, app, items, *selected)
         }
+        Mode::HealthItem {
+            source,
+            item,
+            scroll,
+        } => health::render_item(frame, area, app, source, item, *scroll),
         Mode::Input(input) => popup::render_input(frame, area, app, input),
         Mode::Edit(edit) => popup::render_edit(frame, area, edit),
         Mode::Confirm { what, back } => {

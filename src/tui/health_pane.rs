@@ -1,0 +1,103 @@
+//! The health pane's part of `update`: recording what the pollers report, and moving among the
+//! items. Every change a poll reveals becomes one `health` timeline entry; the source's state is
+//! recorded with it, so a restart compares against it and adds nothing twice.
+
+use chrono::Duration;
+
+use super::app::{AppState, Effect, Mode};
+use super::keymap::Command;
+use crate::domain::event::EventBody;
+use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen};
+
+/// A poll came back.
+pub fn polled(app: &mut AppState, snap: SourceSnapshot, fx: &mut Vec<Effect>) {
+    if snap.last_error.is_none() && !app.incident.is_closed() {
+        let changes = diff_seen(&app.health_seen, &snap);
+        let first_time = !app.health_seen.sources.contains_key(&snap.name);
+        for c in &changes {
+            if app.incident.health_keys.contains(&c.key) {
+                continue;
+            }
+            fx.push(app.append(EventBody::HealthChanged {
+                source: c.source.clone(),
+                item: c.item_id.clone(),
+                key: c.key.clone(),
+                text: c.text.clone(),
+            }));
+        }
+        app.health_seen.apply(&snap);
+        if (!changes.is_empty() || first_time)
+            && let Some(seen) = app.health_seen.sources.get(&snap.name)
+        {
+            fx.push(app.append(EventBody::HealthSeen {
+                source: snap.name.clone(),
+                seen: seen.clone(),
+            }));
+        }
+    }
+    app.health.insert(snap.name.clone(), snap);
+}
+
+/// Every item of every source, newest first: (source name, item).
+pub fn items(app: &AppState) -> Vec<(&str, &HealthItem)> {
+    let mut all: Vec<(&str, &HealthItem)> = app
+        .health
+        .values()
+        .flat_map(|s| s.items.iter().map(move |i| (s.name.as_str(), i)))
+        .collect();
+    all.sort_by(|a, b| {
+        let key = |i: &HealthItem| i.updated.or(i.started);
+        key(b.1).cmp(&key(a.1)).then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    all
+}
+
+/// Whether a source has missed three polls in a row.
+pub fn is_stale(app: &AppState, snap: &SourceSnapshot) -> bool {
+    let interval = app
+        .health_sources
+        .iter()
+        .find(|s| s.name == snap.name)
+        .map(|s| s.interval)
+        .unwrap_or(std::time::Duration::from_secs(60));
+    let limit = Duration::from_std(interval * 3).unwrap_or(Duration::minutes(3));
+    match snap.last_success {
+        Some(ok) => app.now - ok > limit,
+        None => true,
+    }
+}
+
+/// The worst level over all sources that answered (for the pane title).
+pub fn overall(app: &AppState) -> Option<Level> {
+    app.health.values().map(|s| s.level).max()
+}
+
+pub fn navigate(app: &mut AppState, cmd: Command) {
+    let n = items(app).len();
+    if n == 0 {
+        return;
+    }
+    let cur = app.health_selected.min(n - 1) as isize;
+    let next = match cmd {
+        Command::Up => cur - 1,
+        Command::Down => cur + 1,
+        Command::PageUp => cur - 10,
+        Command::PageDown => cur + 10,
+        Command::Top => 0,
+        _ => n as isize - 1,
+    };
+    app.health_selected = next.clamp(0, n as isize - 1) as usize;
+}
+
+pub fn open(app: &mut AppState) {
+    let picked = items(app)
+        .get(app.health_selected)
+        .map(|(s, i)| (s.to_string(), i.id.clone()));
+    if let Some((source, item)) = picked {
+        app.mode = Mode::HealthItem {
+            source,
+            item,
+            scroll: 0,
+        };
+    }
+}
