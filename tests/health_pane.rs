@@ -100,6 +100,7 @@ fn each_change_is_one_health_entry_and_never_twice() {
             .iter()
             .all(|e| e.about.as_deref().is_some_and(|s| s.starts_with("m365")))
     );
+    assert!(health.iter().all(|e| e.author == "health"));
 
     // The same poll again: nothing.
     let fx = update(

@@ -326,7 +326,13 @@ impl AppState {
     }
 
     pub(crate) fn append(&mut self, body: EventBody) -> Effect {
-        let ev = self.event(body);
+        let by = self.author.clone();
+        self.append_as(&by, body)
+    }
+
+    /// Like [`AppState::append`], with another author (e.g. `health` for what the pollers saw).
+    pub(crate) fn append_as(&mut self, by: &str, body: EventBody) -> Effect {
+        let ev = Event::new(self.now, by, body);
         self.pending.insert(ev.id);
         Effect::Append(ev)
     }

@@ -9,6 +9,9 @@ use super::keymap::Command;
 use crate::domain::event::EventBody;
 use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen};
 
+/// The author of what the pollers record: the console saw it, nobody typed it.
+pub const HEALTH_AUTHOR: &str = "health";
+
 /// A poll came back.
 pub fn polled(app: &mut AppState, snap: SourceSnapshot, fx: &mut Vec<Effect>) {
     if snap.last_error.is_none() && !app.incident.is_closed() {
@@ -18,32 +21,40 @@ pub fn polled(app: &mut AppState, snap: SourceSnapshot, fx: &mut Vec<Effect>) {
             if app.incident.health_keys.contains(&c.key) {
                 continue;
             }
-            fx.push(app.append(EventBody::HealthChanged {
-                source: c.source.clone(),
-                item: c.item_id.clone(),
-                key: c.key.clone(),
-                text: c.text.clone(),
-            }));
+            fx.push(app.append_as(
+                HEALTH_AUTHOR,
+                EventBody::HealthChanged {
+                    source: c.source.clone(),
+                    item: c.item_id.clone(),
+                    key: c.key.clone(),
+                    text: c.text.clone(),
+                },
+            ));
         }
         app.health_seen.apply(&snap);
         if (!changes.is_empty() || first_time)
             && let Some(seen) = app.health_seen.sources.get(&snap.name)
         {
-            fx.push(app.append(EventBody::HealthSeen {
-                source: snap.name.clone(),
-                seen: seen.clone(),
-            }));
+            fx.push(app.append_as(
+                HEALTH_AUTHOR,
+                EventBody::HealthSeen {
+                    source: snap.name.clone(),
+                    seen: seen.clone(),
+                },
+            ));
         }
     }
     app.health.insert(snap.name.clone(), snap);
 }
 
-/// Every item of every source, newest first: (source name, item).
+/// Every item worth a look (anything not plainly operational), newest first:
+/// (source name, item).
 pub fn items(app: &AppState) -> Vec<(&str, &HealthItem)> {
     let mut all: Vec<(&str, &HealthItem)> = app
         .health
         .values()
         .flat_map(|s| s.items.iter().map(move |i| (s.name.as_str(), i)))
+        .filter(|(_, i)| i.level != Level::Operational || i.resolved.is_some())
         .collect();
     all.sort_by(|a, b| {
         let key = |i: &HealthItem| i.updated.or(i.started);
