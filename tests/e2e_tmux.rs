@@ -207,6 +207,34 @@ fn an_entry_logged_by_a_script_shows_within_a_second() {
         "{:?}",
         logged.elapsed()
     );
-    t.keys(&["C-c"]);
+    // SIGTERM (a closing SSH session, a service manager) restores the terminal too.
+    let out = Command::new("tmux")
+        .args([
+            "-L",
+            &t.socket,
+            "list-panes",
+            "-t",
+            &t.target,
+            "-F",
+            "#{pane_pid}",
+        ])
+        .output()
+        .unwrap();
+    let shell_pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let st = Command::new("pkill")
+        .args(["-TERM", "-P", &shell_pid, "-x", "warroom"])
+        .status()
+        .unwrap();
+    assert!(
+        st.success(),
+        "no warroom process under the pane's shell {shell_pid}"
+    );
     t.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+    t.type_text("stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; echo term-ok-$((6*7))");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the shell's answer", |s| s.contains("term-ok-42"));
+    assert!(
+        s.lines().any(|l| l.trim() == "icanon"),
+        "terminal left in raw mode after SIGTERM:\n{s}"
+    );
 }
