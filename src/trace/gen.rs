@@ -56,7 +56,12 @@ pub struct GenStats {
     pub lines: u64,
     /// Messages sent by [`RARE_SENDER`].
     pub rare_messages: u64,
+    /// Rows (message × recipient) of those messages.
+    pub rare_rows: u64,
 }
+
+/// A line written later: its time, a tie-breaking sequence number, its fields.
+type Delayed = (DateTime<Utc>, u64, Vec<String>);
 
 struct Rng(u64);
 
@@ -219,7 +224,7 @@ fn event(
 
 /// Writes about `total_bytes` of MSGTRK logs into `dir` (which must exist).
 pub fn write_msgtrk(dir: &Path, total_bytes: u64, seed: u64) -> io::Result<GenStats> {
-    let mut rng = Rng(seed ^ 0x5eed_0f_7a11);
+    let mut rng = Rng(seed ^ 0x5eed_0f7a_1100);
     let mut w = Writer {
         dir: dir.to_path_buf(),
         out: None,
@@ -234,7 +239,7 @@ pub fn write_msgtrk(dir: &Path, total_bytes: u64, seed: u64) -> io::Result<GenSt
         .unwrap_or_default();
     let mut now = start;
     // Later events (retries, expiries) wait here until their time comes.
-    let mut delayed: BinaryHeap<Reverse<(DateTime<Utc>, u64, Vec<String>)>> = BinaryHeap::new();
+    let mut delayed: BinaryHeap<Reverse<Delayed>> = BinaryHeap::new();
     let mut delayed_seq = 0u64;
     let mut internal = 73_014_444_000u64;
     while w.stats.bytes < total_bytes {
@@ -268,6 +273,12 @@ pub fn write_msgtrk(dir: &Path, total_bytes: u64, seed: u64) -> io::Result<GenSt
                 )
             })
             .collect();
+        let mut recipients = recipients;
+        recipients.sort();
+        recipients.dedup();
+        if sender == RARE_SENDER {
+            w.stats.rare_rows += recipients.len() as u64;
+        }
         let domain = sender
             .split('@')
             .nth(1)

@@ -543,7 +543,7 @@ fn scan_file(
     };
     let mut parser = match src.kind {
         LogKind::ExchangeLogs => {
-            FileParser::Exchange(ExchangeFile::new(Arc::clone(&file), job.source))
+            FileParser::Exchange(Box::new(ExchangeFile::new(Arc::clone(&file), job.source)))
         }
         LogKind::Postfix => {
             let reference = src.year_reference.unwrap_or_else(|| mtime(&job.path));
@@ -631,7 +631,7 @@ fn looks_binary(data: &[u8]) -> bool {
 }
 
 enum FileParser {
-    Exchange(ExchangeFile),
+    Exchange(Box<ExchangeFile>),
     Postfix(PostfixFile),
 }
 
@@ -720,11 +720,9 @@ impl ExchangeFile {
         let before = out.len() as u64 + self.bad;
         if needles.is_empty() {
             let mut start = 0;
-            let mut no = first_line;
-            for nl in memchr::memchr_iter(b'\n', data) {
+            for (no, nl) in (first_line..).zip(memchr::memchr_iter(b'\n', data)) {
                 self.line(&data[start..nl], no, out);
                 start = nl + 1;
-                no += 1;
             }
             return out.len() as u64 + self.bad - before;
         }
@@ -856,11 +854,8 @@ impl PostfixFile {
         let all = needles.is_empty();
         let mut hi = 0usize;
         let mut start = 0usize;
-        let mut no = first_line;
-        for nl in memchr::memchr_iter(b'\n', data) {
+        for (line_no, nl) in (first_line..).zip(memchr::memchr_iter(b'\n', data)) {
             let line = &data[start..nl];
-            let line_no = no;
-            no += 1;
             let line_start = start;
             start = nl + 1;
             let mut line_hit = all;
@@ -1175,6 +1170,13 @@ impl<'a> Aggregator<'a> {
             };
             let rows = self.rows(&key, a);
             let mut emitted = a.emitted.clone();
+            // The recipient-less placeholder row goes once real recipients are known.
+            if !a.recipients.is_empty() && emitted.remove("") {
+                sink(ScanMsg::Remove {
+                    key: self.row_key(&key),
+                    recipient: String::new(),
+                });
+            }
             for (lower, row) in rows {
                 if query.matches(&row) {
                     emitted.insert(lower);
