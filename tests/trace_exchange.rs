@@ -303,3 +303,40 @@ fn text_without_header_is_skipped_with_a_warning() {
         warnings[0]
     );
 }
+
+#[test]
+fn concatenated_files_switch_layout_at_the_inner_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = std::fs::read(fixture("2010/MSGTRK20260302-1.LOG")).unwrap();
+    all.extend(std::fs::read(fixture("2019/MSGTRK2026030213-1.LOG")).unwrap());
+    std::fs::write(dir.path().join("MSGTRK2026030213-9.LOG"), all).unwrap();
+    let q = TraceQuery {
+        recipient: Some("@CONTOSO.com".into()),
+        ..Default::default()
+    };
+    let rows = rows(dir.path().to_path_buf(), &q);
+    let mut got: Vec<(&str, TraceStatus)> = rows
+        .iter()
+        .map(|r| (r.recipient.as_str(), r.status))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("a@contoso.com", TraceStatus::Delivered),
+            ("ceo@contoso.com", TraceStatus::FilteredAsSpam),
+            ("ops@contoso.com", TraceStatus::Failed),
+            ("user1@contoso.com", TraceStatus::Delivered),
+            ("user2@contoso.com", TraceStatus::Delivered),
+        ]
+    );
+    let src = [ScanSource::exchange_logs("ex", dir.path())];
+    let c = chain(
+        &src,
+        "<CAF3x9Qm1=Zk@mail.fabrikam.com>",
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(c.events.first().map(|e| e.line), Some(16));
+    assert_eq!(c.events.len(), 5);
+}

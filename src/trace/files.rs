@@ -193,7 +193,8 @@ pub const CHUNK: usize = 2 * 1024 * 1024;
 
 /// What [`Chunker::next_block`] found.
 pub enum Block<'a> {
-    /// Whole lines (each ending in `\n`), and the 1-based number of the first one.
+    /// Whole lines (each ending in `\n`), and the 1-based number of the first one. The
+    /// caller must report how many lines it held with [`Chunker::advance_lines`].
     Lines(&'a [u8], u64),
     /// A line longer than the buffer was dropped; its 1-based line number.
     Overlong(u64),
@@ -221,9 +222,17 @@ impl<R: Read> Chunker<R> {
     }
 
     pub fn with_capacity(r: R, cap: usize) -> Self {
+        Self::with_buffer(r, vec![0; cap.max(4)])
+    }
+
+    /// Reuses `buf` (its length is the chunk size) to avoid allocating per file.
+    pub fn with_buffer(r: R, mut buf: Vec<u8>) -> Self {
+        if buf.len() < 4 {
+            buf.resize(CHUNK, 0);
+        }
         Chunker {
             r,
-            buf: vec![0; cap.max(4)],
+            buf,
             handed: 0,
             filled: 0,
             next_line: 1,
@@ -231,6 +240,16 @@ impl<R: Read> Chunker<R> {
             at_start: true,
             skipping_overlong: false,
         }
+    }
+
+    /// Gives the buffer back for the next file.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Counts the lines of the last [`Block::Lines`].
+    pub fn advance_lines(&mut self, n: u64) {
+        self.next_line += n;
     }
 
     /// The next block of whole lines. A UTF-8 byte-order mark at the very start is dropped.
@@ -281,9 +300,9 @@ impl<R: Read> Chunker<R> {
                         self.next_line += 1;
                         continue;
                     }
-                    let first = self.next_line;
-                    self.next_line += memchr::memchr_iter(b'\n', &self.buf[..end]).count() as u64;
-                    return Ok(Block::Lines(&self.buf[..end], first));
+                    // The consumer counts the lines (it walks them anyway) and reports back
+                    // through `advance_lines`: one pass instead of two.
+                    return Ok(Block::Lines(&self.buf[..end], self.next_line));
                 }
                 None if self.eof => {
                     let len = self.filled;
@@ -331,8 +350,10 @@ mod tests {
         let mut c = Chunker::with_capacity(input, cap);
         let mut out = Vec::new();
         loop {
+            let mut lines = 0;
             match c.next_block().unwrap() {
                 Block::Lines(b, first) => {
+                    lines = memchr::memchr_iter(b'\n', b).count() as u64;
                     for (i, l) in b
                         .split(|x| *x == b'\n')
                         .filter(|l| !l.is_empty())
@@ -351,6 +372,7 @@ mod tests {
                 }
                 Block::End => return out,
             }
+            c.advance_lines(lines);
         }
     }
 

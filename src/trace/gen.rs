@@ -103,7 +103,9 @@ struct Writer {
 
 impl Writer {
     fn line(&mut self, time: DateTime<Utc>, fields: &[String]) -> io::Result<()> {
-        let hour = time.format("%Y%m%d%H").to_string();
+        // Files are named by hour; a late line (a retry written after the hour turned) stays
+        // in the current file, as on a real server.
+        let hour = time.format("%Y%m%d%H").to_string().max(self.hour.clone());
         if self.out.is_none() || self.written >= FILE_BYTES || hour != self.hour {
             if let Some(mut o) = self.out.take() {
                 o.flush()?;
@@ -481,6 +483,19 @@ pub fn write_msgtrk(dir: &Path, total_bytes: u64, seed: u64) -> io::Result<GenSt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_are_unique() {
+        let d = tempfile::tempdir().unwrap();
+        let s = write_msgtrk(d.path(), 40 << 20, 3).unwrap();
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), s.files.len());
+        let on_disk: u64 = s
+            .files
+            .iter()
+            .map(|f| std::fs::metadata(f).unwrap().len())
+            .sum();
+        assert_eq!(on_disk, s.bytes);
+    }
 
     #[test]
     fn deterministic_and_sized() {

@@ -8,6 +8,7 @@
 
 pub mod exchange_logs;
 pub mod files;
+pub mod fold;
 pub mod r#gen;
 pub mod postfix;
 pub mod scan;

@@ -5,9 +5,9 @@
 //! - Every file is one job; worker threads (one per core) take jobs largest first. A worker
 //!   reads its file in [`CHUNK`]-sized blocks of whole lines, so memory does not grow with the
 //!   file size, and checks the cancel flag between blocks.
-//! - Blocks are lower-cased into a scratch buffer and searched with `memchr::memmem` for the
-//!   query's text terms (sender, recipient, message id, subject, all lower-cased): that is the
-//!   case-insensitive prefilter. Only lines it selects are parsed.
+//! - Blocks are searched in place for the query's text terms (sender, recipient, message id,
+//!   subject) with [`FoldedFinder`], an ASCII case-insensitive pair prefilter: no lower-cased
+//!   copy of the data is made. Only lines it selects are parsed.
 //! - Workers send parsed events to the calling thread, which folds them into one state per
 //!   message (across files, servers and sources) and streams [`ScanMsg::Row`]s to the sink.
 //!
@@ -44,8 +44,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
+use super::fold::FoldedFinder;
 use chrono::{DateTime, Utc};
-use memchr::memmem::Finder;
 
 use super::exchange_logs::{self, FileState, LineError};
 use super::files::{self, Block, CHUNK, Chunker};
@@ -342,9 +342,9 @@ struct Job {
     size: u64,
 }
 
-/// Lower-cased terms and their finders.
+/// The query's terms as case-insensitive finders.
 struct Needles {
-    finders: Vec<Finder<'static>>,
+    finders: Vec<FoldedFinder>,
 }
 
 impl Needles {
@@ -365,22 +365,13 @@ impl Needles {
         // Longest (usually most selective) first: it drives the block search.
         bytes.sort_by_key(|b| std::cmp::Reverse(b.len()));
         Needles {
-            finders: bytes.iter().map(|b| Finder::new(b).into_owned()).collect(),
+            finders: bytes.iter().map(|b| FoldedFinder::new(b)).collect(),
         }
     }
 
     fn is_empty(&self) -> bool {
         self.finders.is_empty()
     }
-}
-
-/// ASCII lower-casing into `dst`, written so the compiler vectorises it.
-fn lower_into(src: &[u8], dst: &mut Vec<u8>) {
-    dst.clear();
-    dst.extend(
-        src.iter()
-            .map(|&b| b | ((b.wrapping_sub(b'A') < 26) as u8) << 5),
-    );
 }
 
 fn drive(
@@ -449,7 +440,7 @@ fn drive(
             let tx = tx.clone();
             let (jobs, next) = (&jobs, &next);
             scope.spawn(move || {
-                let mut scratch = Scratch::default();
+                let mut buf = Vec::new();
                 loop {
                     if cancel.load(Ordering::Relaxed) {
                         break;
@@ -458,7 +449,7 @@ fn drive(
                     let Some(job) = jobs.get(i) else { break };
                     let src = &sources[job.source];
                     let res = catch_unwind(AssertUnwindSafe(|| {
-                        scan_file(job, src, needles, cancel, &tx, &mut scratch)
+                        scan_file(job, src, needles, cancel, &tx, &mut buf)
                     }));
                     if res.is_err() {
                         let _ = tx.send(WorkerMsg::Warning(ScanWarning {
@@ -467,7 +458,6 @@ fn drive(
                             line: None,
                             message: "internal error while reading this file; skipped".into(),
                         }));
-                        scratch = Scratch::default();
                     }
                     if tx.send(WorkerMsg::FileDone).is_err() {
                         break;
@@ -510,12 +500,6 @@ fn drive(
     Ok(stats)
 }
 
-/// Buffers a worker reuses across files.
-#[derive(Default)]
-struct Scratch {
-    lower: Vec<u8>,
-}
-
 /// Reads one file to its current end and sends what it finds.
 fn scan_file(
     job: &Job,
@@ -523,7 +507,7 @@ fn scan_file(
     needles: &Needles,
     cancel: &AtomicBool,
     tx: &SyncSender<WorkerMsg>,
-    scratch: &mut Scratch,
+    buf: &mut Vec<u8>,
 ) {
     let file = Arc::new(job.path.clone());
     let warn = |line: Option<u64>, message: String| {
@@ -550,7 +534,7 @@ fn scan_file(
             FileParser::Postfix(PostfixFile::new(Arc::clone(&file), job.source, reference))
         }
     };
-    let mut chunker = Chunker::new(reader);
+    let mut chunker = Chunker::with_buffer(reader, std::mem::take(buf));
     let mut reported = 0u64;
     let mut first = true;
     loop {
@@ -568,6 +552,7 @@ fn scan_file(
             }
         };
         let mut events = Vec::new();
+        let mut lines = 0;
         match block {
             Block::End => break,
             Block::Overlong(line) => {
@@ -590,13 +575,13 @@ fn scan_file(
                         return;
                     }
                 }
-                let parsed =
-                    parser.block(data, first_line, needles, &mut scratch.lower, &mut events);
-                if parsed > 0 {
-                    let _ = tx.send(WorkerMsg::Parsed(parsed));
+                lines = parser.block(data, first_line, needles, &mut events);
+                if !events.is_empty() {
+                    let _ = tx.send(WorkerMsg::Parsed(events.len() as u64));
                 }
             }
         }
+        chunker.advance_lines(lines);
         let now = counter.load(Ordering::Relaxed);
         if now > reported {
             let _ = tx.send(WorkerMsg::Read(now - reported));
@@ -606,6 +591,7 @@ fn scan_file(
             return;
         }
     }
+    *buf = chunker.into_buffer();
     let mut events = Vec::new();
     for (line, message) in parser.finish(&mut events) {
         warn(line, message);
@@ -653,12 +639,11 @@ impl FileParser {
         data: &[u8],
         first_line: u64,
         needles: &Needles,
-        lower: &mut Vec<u8>,
         out: &mut Vec<RawEvent>,
     ) -> u64 {
         match self {
-            FileParser::Exchange(f) => f.block(data, first_line, needles, lower, out),
-            FileParser::Postfix(f) => f.block(data, first_line, needles, lower, out),
+            FileParser::Exchange(f) => f.block(data, first_line, needles, out),
+            FileParser::Postfix(f) => f.block(data, first_line, needles, out),
         }
     }
 
@@ -673,6 +658,7 @@ impl FileParser {
 
 struct ExchangeFile {
     state: FileState,
+    past_header: bool,
     file: Arc<PathBuf>,
     source: usize,
     bad: u64,
@@ -683,6 +669,7 @@ impl ExchangeFile {
     fn new(file: Arc<PathBuf>, source: usize) -> Self {
         ExchangeFile {
             state: FileState::default(),
+            past_header: false,
             file,
             source,
             bad: 0,
@@ -709,65 +696,83 @@ impl ExchangeFile {
         }
     }
 
+    /// Processes a block of whole lines; returns how many lines it held.
     fn block(
         &mut self,
         data: &[u8],
         first_line: u64,
         needles: &Needles,
-        lower: &mut Vec<u8>,
         out: &mut Vec<RawEvent>,
     ) -> u64 {
-        let before = out.len() as u64 + self.bad;
         if needles.is_empty() {
             let mut start = 0;
+            let mut lines = 0;
             for (no, nl) in (first_line..).zip(memchr::memchr_iter(b'\n', data)) {
                 self.line(&data[start..nl], no, out);
                 start = nl + 1;
+                lines += 1;
             }
-            return out.len() as u64 + self.bad - before;
+            return lines;
         }
-        // Header lines can sit anywhere (a restarted writer); apply them in order.
-        let headers: Vec<usize> = memchr::memchr_iter(b'#', data)
-            .filter(|&p| p == 0 || data[p - 1] == b'\n')
-            .collect();
-        let mut next_header = 0;
-        lower_into(data, lower);
+        let mut no = first_line;
+        let mut p = 0usize;
+        // The header at the top of the file (never a candidate: it has no query term).
+        if !self.past_header {
+            while p < data.len() && data[p] == b'#' {
+                let e = memchr::memchr(b'\n', &data[p..]).map_or(data.len(), |x| p + x);
+                self.state.apply_header(&data[p..e]);
+                p = e + 1;
+                no += 1;
+            }
+            self.past_header = p < data.len();
+        }
+        let mut counted = p;
         let Some((primary, others)) = needles.finders.split_first() else {
             return 0;
         };
-        let mut counted = 0usize;
-        let mut no = first_line;
-        let mut p = 0usize;
         while p < data.len() {
-            let Some(i) = primary.find(&lower[p..]) else {
+            let Some(pos) = primary.find_from(data, p) else {
                 break;
             };
-            let pos = p + i;
-            let ls = memchr::memrchr(b'\n', &lower[..pos]).map_or(0, |x| x + 1);
-            let le = memchr::memchr(b'\n', &lower[pos..]).map_or(data.len(), |x| pos + x);
+            let ls = memchr::memrchr(b'\n', &data[..pos]).map_or(0, |x| x + 1);
+            let le = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |x| pos + x);
             p = le + 1;
-            while next_header < headers.len() && headers[next_header] < ls {
-                let h = headers[next_header];
-                let he = memchr::memchr(b'\n', &data[h..]).map_or(data.len(), |x| h + x);
-                self.state.apply_header(&data[h..he]);
-                next_header += 1;
-            }
-            if data[ls] == b'#' {
-                continue;
-            }
-            let cand = &lower[ls..le];
-            if !others.iter().all(|f| f.find(cand).is_some()) {
+            let cand = &data[ls..le];
+            if data[ls] != b'#' && !others.iter().all(|f| f.find(cand).is_some()) {
                 continue;
             }
             no += memchr::memchr_iter(b'\n', &data[counted..ls]).count() as u64;
             counted = ls;
-            self.line(&data[ls..le], no, out);
+            if self.field_count_differs(cand) {
+                // A writer restarted inside this file: pick up the nearest #Fields above.
+                if let Some(h) = memchr::memmem::rfind(&data[..ls], b"\n#Fields:") {
+                    let he =
+                        memchr::memchr(b'\n', &data[h + 1..]).map_or(data.len(), |x| h + 1 + x);
+                    self.state.apply_header(&data[h + 1..he]);
+                }
+            }
+            self.line(cand, no, out);
         }
-        for &h in &headers[next_header..] {
-            let he = memchr::memchr(b'\n', &data[h..]).map_or(data.len(), |x| h + x);
-            self.state.apply_header(&data[h..he]);
+        no += memchr::memchr_iter(b'\n', &data[counted..]).count() as u64;
+        no - first_line
+    }
+
+    /// Cheap check before parsing: does the line have another number of commas outside
+    /// quotes than the map expects? (Only consulted to look for a new header.)
+    fn field_count_differs(&self, line: &[u8]) -> bool {
+        let Some(map) = &self.state.map else {
+            return true;
+        };
+        let mut fields = 1usize;
+        let mut quoted = false;
+        for &b in line {
+            match b {
+                b'"' => quoted = !quoted,
+                b',' if !quoted => fields += 1,
+                _ => {}
+            }
         }
-        out.len() as u64 + self.bad - before
+        fields != map.count
     }
 
     fn finish(&mut self) -> Vec<(Option<u64>, String)> {
@@ -838,16 +843,14 @@ impl PostfixFile {
         data: &[u8],
         first_line: u64,
         needles: &Needles,
-        lower: &mut Vec<u8>,
         out: &mut Vec<RawEvent>,
     ) -> u64 {
-        let before = out.len() as u64;
+        let mut lines = 0u64;
         // Sorted positions of every term occurrence in the block.
         let mut hits: Vec<usize> = Vec::new();
         if !needles.is_empty() {
-            lower_into(data, lower);
             for f in &needles.finders {
-                hits.extend(f.find_iter(lower.as_slice()));
+                hits.extend(f.find_iter(data));
             }
             hits.sort_unstable();
         }
@@ -855,6 +858,7 @@ impl PostfixFile {
         let mut hi = 0usize;
         let mut start = 0usize;
         for (line_no, nl) in (first_line..).zip(memchr::memchr_iter(b'\n', data)) {
+            lines += 1;
             let line = &data[start..nl];
             let line_start = start;
             start = nl + 1;
@@ -900,7 +904,7 @@ impl PostfixFile {
                 self.flush(msg, out);
             }
         }
-        out.len() as u64 - before
+        lines
     }
 
     fn finish(&mut self, out: &mut Vec<RawEvent>) -> Vec<(Option<u64>, String)> {
@@ -1202,13 +1206,6 @@ impl<'a> Aggregator<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lowering_is_ascii_only() {
-        let mut out = Vec::new();
-        lower_into("AZaz@[`{É".as_bytes(), &mut out);
-        assert_eq!(out, "azaz@[`{É".as_bytes());
-    }
 
     #[test]
     fn needles_sorted_longest_first_and_quote_free() {
