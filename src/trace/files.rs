@@ -189,7 +189,7 @@ pub fn open_log(path: &Path) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>
 }
 
 /// Chunk size for reads: large, so system-call and per-chunk costs vanish.
-pub const CHUNK: usize = 2 * 1024 * 1024;
+pub const CHUNK: usize = 512 * 1024;
 
 /// What [`Chunker::next_block`] found.
 pub enum Block<'a> {

@@ -558,7 +558,7 @@ fn scan_file(
             Block::Overlong(line) => {
                 warn(
                     Some(line),
-                    format!("line longer than {} MiB, skipped", CHUNK >> 20),
+                    format!("line longer than {} KiB, skipped", CHUNK >> 10),
                 );
             }
             Block::Unterminated(_, line) => {
