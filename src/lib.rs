@@ -9,4 +9,5 @@ pub mod domain;
 pub mod health;
 pub mod net;
 pub mod store;
+pub mod trace;
 pub mod tui;
