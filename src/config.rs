@@ -11,6 +11,7 @@ use crate::domain::playbook::{
     BUILTIN_PLAYBOOKS, Playbook, PlaybookError, PlaybookErrorKind, load_playbooks,
 };
 use crate::domain::time::Zone;
+use crate::domain::trace::TraceConfig;
 
 /// The documented default configuration, shipped in the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
@@ -50,6 +51,8 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     /// Service-health sources to poll.
     pub health: HealthConfig,
+    /// Message-trace sources to query.
+    pub trace: TraceConfig,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             data_dir: None,
             keys: BTreeMap::new(),
             health: HealthConfig::default(),
+            trace: TraceConfig::default(),
         }
     }
 }

@@ -127,6 +127,15 @@ pub enum EventBody {
         source: String,
         seen: SeenSource,
     },
+    /// A message-trace result kept as evidence: the query, the counts, and the file with the
+    /// rows (relative to the incident folder).
+    TraceSnapshot {
+        query: String,
+        rows: usize,
+        by_status: std::collections::BTreeMap<String, usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<String>,
+    },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]
     Unknown,

@@ -434,6 +434,27 @@ impl Incident {
                     false
                 }
             }
+            EventBody::TraceSnapshot {
+                query,
+                rows,
+                by_status,
+                evidence,
+            } => {
+                let counts: Vec<String> = by_status
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(s, n)| format!("{s} {n}"))
+                    .collect();
+                let mut text = format!("trace {query}: {rows} rows");
+                if !counts.is_empty() {
+                    text.push_str(&format!(" ({})", counts.join(", ")));
+                }
+                if let Some(e) = evidence {
+                    text.push_str(&format!("; rows kept in {e}"));
+                }
+                self.push_entry_about(ev, EntryKind::Trace, text, evidence.clone());
+                true
+            }
             EventBody::HealthSeen { source, seen } => {
                 self.health_seen
                     .sources

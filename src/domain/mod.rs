@@ -7,3 +7,4 @@ pub mod playbook;
 pub mod text;
 pub mod time;
 pub mod trace;
+pub mod trace_query;

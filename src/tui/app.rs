@@ -10,6 +10,7 @@ use ratatui_textarea::TextArea;
 use uuid::Uuid;
 
 use super::keymap::{Command, Context, Keymap};
+use super::trace_pane::{TraceMsg, TraceView};
 use super::ui::layout;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::health::{HealthSourceConfig, SeenState, SourceSnapshot};
@@ -17,6 +18,7 @@ use crate::domain::incident::{EntryKind, Incident, Role, Severity, Status};
 use crate::domain::playbook::Playbook;
 use crate::domain::text::{BODY_CAP, sanitize};
 use crate::domain::time::{Zone, looks_like_time, parse_when, show_time};
+use crate::domain::trace::{TraceEvent, TraceQuery, TraceRow, TraceSourceConfig, TraceSummary};
 
 /// The four panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,6 +87,28 @@ pub enum Action {
     ForceQuit,
     /// A health source was polled.
     HealthPolled(Box<SourceSnapshot>),
+    /// Rows, progress and warnings of a trace request.
+    TraceBatch {
+        request: u64,
+        msgs: Vec<TraceMsg>,
+    },
+    /// A trace request ended.
+    TraceDone {
+        request: u64,
+        error: Option<String>,
+        cancelled: bool,
+    },
+    /// A message's event chain.
+    TraceChain {
+        key: String,
+        result: Result<Vec<TraceEvent>, String>,
+    },
+    /// The evidence file of a trace snapshot: its path relative to the incident, or why not.
+    TraceEvidenceSaved {
+        query: String,
+        summary: Box<TraceSummary>,
+        saved: Result<String, String>,
+    },
 }
 
 /// What `update` asks the outside to do.
@@ -94,6 +118,18 @@ pub enum Effect {
     Append(Event),
     /// Poll the health sources now (all, or the one named).
     PollNow(Option<String>),
+    /// Start a trace query (cancelling any running one).
+    StartTrace { request: u64, query: TraceQuery },
+    /// Stop the running trace query.
+    CancelTrace,
+    /// Load the whole event chain of a message.
+    LoadChain { row: Box<TraceRow> },
+    /// Write trace rows to the evidence folder (then [`Action::TraceEvidenceSaved`]).
+    SaveTraceEvidence {
+        query: String,
+        rows: Vec<TraceRow>,
+        summary: TraceSummary,
+    },
     /// Leave the console.
     Quit,
 }
@@ -118,6 +154,8 @@ pub enum InputPurpose {
     Owner(StepRef),
     /// A timeline note about a step.
     StepNote(StepRef),
+    /// A message-trace query.
+    TraceQuery,
 }
 
 /// A step of an attached playbook.
@@ -169,6 +207,12 @@ pub enum Mode {
     Edit(Box<EditState>),
     Detail {
         entry: Uuid,
+        scroll: u16,
+    },
+    /// A message's event chain (`None` while it loads).
+    TraceChain {
+        row: Box<TraceRow>,
+        events: Option<Result<Vec<TraceEvent>, String>>,
         scroll: u16,
     },
     /// A health item with all its updates.
@@ -234,6 +278,10 @@ pub struct AppState {
     pub health_seen: SeenState,
     /// Selected row among the health items (newest first).
     pub health_selected: usize,
+    /// The configured message-trace sources.
+    pub trace_sources: Vec<TraceSourceConfig>,
+    /// The trace pane.
+    pub trace: TraceView,
     pub width: u16,
     pub height: u16,
     /// Events sent to the journal and not yet read back.
@@ -274,6 +322,8 @@ impl AppState {
             health: Default::default(),
             health_seen: SeenState::default(),
             health_selected: 0,
+            trace_sources: Vec::new(),
+            trace: TraceView::default(),
             width: 120,
             height: 40,
             pending: HashSet::new(),
@@ -498,7 +548,7 @@ pub fn contexts(app: &AppState) -> Vec<Context> {
         Pane::Timeline => vec![Context::Timeline, Context::List, Context::Global],
         Pane::Playbook => vec![Context::Playbook, Context::List, Context::Global],
         Pane::Health => vec![Context::Health, Context::List, Context::Global],
-        _ => vec![Context::List, Context::Global],
+        Pane::Trace => vec![Context::Trace, Context::List, Context::Global],
     }
 }
 
@@ -549,6 +599,18 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             app.unsaved.push((*event, error));
         }
         Action::HealthPolled(snap) => super::health_pane::polled(app, *snap, &mut fx),
+        Action::TraceBatch { request, msgs } => super::trace_pane::batch(app, request, msgs),
+        Action::TraceDone {
+            request,
+            error,
+            cancelled,
+        } => super::trace_pane::finished(app, request, error, cancelled),
+        Action::TraceChain { key, result } => super::trace_pane::chain_loaded(app, &key, result),
+        Action::TraceEvidenceSaved {
+            query,
+            summary,
+            saved,
+        } => super::trace_pane::evidence_saved(app, query, &summary, saved, &mut fx),
         Action::ForceQuit => {
             app.quit = true;
             fx.push(Effect::Quit);
@@ -617,6 +679,8 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 super::playbook_pane::navigate(app, cmd);
             } else if app.focus == Pane::Health {
                 super::health_pane::navigate(app, cmd);
+            } else if app.focus == Pane::Trace {
+                super::trace_pane::navigate(app, cmd);
             } else if app.focus == Pane::Timeline {
                 let page = app.timeline_page() as isize;
                 let n = app.timeline.rows.len() as isize;
@@ -633,6 +697,10 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Open if app.focus == Pane::Playbook => super::playbook_pane::open(app),
         Command::Open if app.focus == Pane::Health => super::health_pane::open(app),
+        Command::Open if app.focus == Pane::Trace => super::trace_pane::open(app, fx),
+        Command::TraceQuery | Command::TraceCancel | Command::TraceKeep => {
+            super::trace_pane::command(app, cmd, fx)
+        }
         Command::PollNow => fx.push(Effect::PollNow(None)),
         Command::Open => {
             if app.focus == Pane::Timeline
@@ -790,6 +858,23 @@ fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             _ => Mode::Normal,
         },
+        Mode::TraceChain {
+            row,
+            events,
+            scroll,
+        } => match key.code {
+            KeyCode::Down | KeyCode::Char('j') => Mode::TraceChain {
+                row,
+                events,
+                scroll: scroll.saturating_add(1),
+            },
+            KeyCode::Up | KeyCode::Char('k') => Mode::TraceChain {
+                row,
+                events,
+                scroll: scroll.saturating_sub(1),
+            },
+            _ => Mode::Normal,
+        },
         Mode::HealthItem {
             source,
             item,
@@ -893,6 +978,13 @@ fn input_key(
                     app.rebuild_rows(true);
                     Mode::Normal
                 }
+                InputPurpose::TraceQuery => match super::trace_pane::submit_query(app, &text, fx) {
+                    Ok(()) => Mode::Normal,
+                    Err(e) => {
+                        input.error = Some(e);
+                        Mode::Input(input)
+                    }
+                },
                 InputPurpose::SkipReason(_)
                 | InputPurpose::Owner(_)
                 | InputPurpose::StepNote(_) => {

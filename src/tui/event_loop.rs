@@ -165,6 +165,7 @@ pub async fn run<B: Backend>(
     worker: JournalWorker,
     actions_tx: mpsc::UnboundedSender<Action>,
     mut actions_rx: mpsc::UnboundedReceiver<Action>,
+    incident_dir: PathBuf,
 ) -> anyhow::Result<AppState>
 where
     B::Error: Send + Sync + 'static,
@@ -191,6 +192,7 @@ where
             }
         }
     });
+    let mut tracer = super::trace_runner::TraceRunner::new(&app.trace_sources, actions_tx.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(StdDuration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -233,6 +235,27 @@ where
                     Effect::PollNow(name) => {
                         pollers.poll_now(name.as_deref());
                     }
+                    Effect::StartTrace { request, query } => tracer.start(request, query),
+                    Effect::CancelTrace => tracer.cancel(),
+                    Effect::LoadChain { row } => tracer.chain(*row),
+                    Effect::SaveTraceEvidence {
+                        query,
+                        rows,
+                        summary,
+                    } => {
+                        let saved = super::trace_runner::save_evidence(
+                            &incident_dir,
+                            &query,
+                            &rows,
+                            &summary,
+                            Utc::now(),
+                        );
+                        let _ = actions_tx.send(Action::TraceEvidenceSaved {
+                            query,
+                            summary: Box::new(summary),
+                            saved,
+                        });
+                    }
                     Effect::Quit => {}
                 }
             }
@@ -241,6 +264,7 @@ where
             break;
         }
     }
+    tracer.cancel();
     pollers.abort();
     forward.abort();
     // Everything handed to the journal is written before we go.

@@ -19,6 +19,8 @@ pub enum Context {
     Playbook,
     /// In the health pane.
     Health,
+    /// In the trace pane.
+    Trace,
 }
 
 impl Context {
@@ -29,6 +31,7 @@ impl Context {
             Context::Timeline => "Timeline",
             Context::Playbook => "Playbook",
             Context::Health => "Health",
+            Context::Trace => "Trace",
         }
     }
 }
@@ -85,6 +88,9 @@ commands! {
     AckCheckBack => ("step_checked", Playbook, ["c"], "acknowledge the step's check-back timer"),
     AttachPlaybook => ("attach_playbook", Playbook, ["A"], "attach another playbook"),
     PollNow => ("poll_now", Health, ["r"], "poll every health source now"),
+    TraceQuery => ("trace_query", Trace, ["/"], "new query: from: to: id: subject: status: since: until:"),
+    TraceCancel => ("trace_cancel", Trace, ["esc"], "stop the running query"),
+    TraceKeep => ("trace_keep", Trace, ["t"], "keep the result: rows to evidence/, counts to the timeline"),
 }
 
 /// A key and its modifiers, as written in the config (`ctrl-c`, `shift-tab`, `G`).

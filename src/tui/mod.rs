@@ -7,6 +7,8 @@ pub mod health_pane;
 pub mod keymap;
 pub mod playbook_pane;
 pub mod terminal;
+pub mod trace_pane;
+pub mod trace_runner;
 pub mod ui;
 
 use tokio::sync::mpsc;
@@ -28,6 +30,7 @@ pub fn run_console(
     app.keymap = keymap;
     app.catalog = catalog.playbooks;
     app.health_sources = config.health.sources.clone();
+    app.trace_sources = config.trace.sources.clone();
     if !loaded.warnings.is_empty() {
         let text: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
         for w in &text {
@@ -52,7 +55,14 @@ pub fn run_console(
     let (tx, rx) = mpsc::unbounded_channel();
     let worker = event_loop::JournalWorker::start(data.journal_path(id), loaded.reader, tx.clone());
     let mut guard = terminal::TerminalGuard::enter()?;
-    let result = runtime.block_on(event_loop::run(&mut guard.terminal, app, worker, tx, rx));
+    let result = runtime.block_on(event_loop::run(
+        &mut guard.terminal,
+        app,
+        worker,
+        tx,
+        rx,
+        data.incident_dir(id),
+    ));
     drop(guard);
     let app = result?;
     if !app.unsaved.is_empty() {

@@ -67,6 +67,11 @@ pub fn render(frame: &mut Frame, app: &AppState) {
             item,
             scroll,
         } => health::render_item(frame, area, app, source, item, *scroll),
+        Mode::TraceChain {
+            row,
+            events,
+            scroll,
+        } => trace::render_chain(frame, area, app, row, events.as_ref(), *scroll),
         Mode::Input(input) => popup::render_input(frame, area, app, input),
         Mode::Edit(edit) => popup::render_edit(frame, area, edit),
         Mode::Confirm { what, back } => {

@@ -24,6 +24,10 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &Input
             " Command · Enter run · Esc cancel ".to_string(),
             COMMAND_HINT.to_string(),
         ),
+        InputPurpose::TraceQuery => (
+            " Trace query · Enter run · Esc cancel ".to_string(),
+            crate::domain::trace_query::QUERY_HINT.to_string(),
+        ),
         InputPurpose::SkipReason(t) => (
             format!(" Skip {} · Enter save · Esc cancel ", step_title(app, t)),
             "why this step does not apply (it goes into the timeline and the report)".to_string(),

@@ -152,9 +152,17 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             (k(Command::Zoom), "zoom"),
             (k(Command::Quit), "quit"),
         ],
-        (Mode::Normal, _) => vec![
-            ("Tab/1-4".to_string(), "panes"),
-            (k(Command::CommandLine), "command"),
+        (Mode::Normal, Pane::Trace) => vec![
+            (k(Command::TraceQuery), "query"),
+            (k(Command::Open), "chain"),
+            (k(Command::TraceCancel), "stop"),
+            (k(Command::TraceKeep), "keep as evidence"),
+            (k(Command::Zoom), "zoom"),
+            (k(Command::Quit), "quit"),
+        ],
+        (Mode::Normal, Pane::Health) => vec![
+            (k(Command::PollNow), "poll now"),
+            (k(Command::Open), "item"),
             (k(Command::Zoom), "zoom"),
             (k(Command::Help), "help"),
             (k(Command::Quit), "quit"),

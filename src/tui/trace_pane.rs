@@ -1,0 +1,245 @@
+//! The trace pane's part of `update`: running queries in the background (rows stream in as they
+//! are found, a new query cancels the running one, Esc cancels), the event chain of a message,
+//! and keeping a result as evidence in the timeline.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::app::{AppState, Effect, InputPurpose, Mode, open_input};
+use super::keymap::Command;
+use crate::domain::event::EventBody;
+use crate::domain::trace::{TraceEvent, TraceQuery, TraceRow, TraceSummary};
+use crate::domain::trace_query::{describe, parse_query_line};
+
+/// What the scan reports, as the console receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceMsg {
+    /// A matching row, new or replacing the one with the same key and recipient.
+    Row(TraceRow),
+    /// A row sent earlier no longer matches.
+    Remove { key: String, recipient: String },
+    /// Bytes scanned so far, of the total.
+    Progress { done: u64, total: u64 },
+    /// A file or line that was skipped, or a source that could not be read.
+    Warning(String),
+}
+
+/// The trace pane's state.
+#[derive(Debug, Clone, Default)]
+pub struct TraceView {
+    /// The query as typed.
+    pub text: String,
+    pub query: Option<TraceQuery>,
+    /// Id of the latest request; results for older ones are dropped.
+    pub request: u64,
+    pub running: bool,
+    pub started: Option<DateTime<Utc>>,
+    pub done: u64,
+    pub total: u64,
+    rows_by_key: HashMap<(String, String), TraceRow>,
+    /// Rows newest first (rebuilt from `rows_by_key` after each batch).
+    pub rows: Vec<TraceRow>,
+    pub summary: TraceSummary,
+    pub warnings: Vec<String>,
+    /// Why the last query stopped early, if it did.
+    pub error: Option<String>,
+    pub cancelled: bool,
+    pub selected: usize,
+}
+
+impl TraceView {
+    fn apply(&mut self, msgs: Vec<TraceMsg>) {
+        let mut rows_changed = false;
+        for m in msgs {
+            match m {
+                TraceMsg::Row(r) => {
+                    self.rows_by_key
+                        .insert((r.key.clone(), r.recipient.to_lowercase()), r);
+                    rows_changed = true;
+                }
+                TraceMsg::Remove { key, recipient } => {
+                    rows_changed |= self
+                        .rows_by_key
+                        .remove(&(key, recipient.to_lowercase()))
+                        .is_some();
+                }
+                TraceMsg::Progress { done, total } => {
+                    self.done = done;
+                    self.total = total;
+                }
+                TraceMsg::Warning(w) => {
+                    if self.warnings.len() < 1000 {
+                        self.warnings.push(w);
+                    }
+                }
+            }
+        }
+        if rows_changed {
+            let mut rows: Vec<TraceRow> = self.rows_by_key.values().cloned().collect();
+            crate::trace::scan::sort_rows(&mut rows);
+            let q = self.query.clone().unwrap_or_default();
+            self.summary = TraceSummary::from_rows(&rows, &q);
+            self.rows = rows;
+            self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        }
+    }
+
+    /// The selected row.
+    pub fn selected_row(&self) -> Option<&TraceRow> {
+        self.rows.get(self.selected)
+    }
+}
+
+/// Starts the query typed in the input line.
+pub fn submit_query(app: &mut AppState, text: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    let query = parse_query_line(text, app.now, app.zone)?;
+    if app.trace_sources.is_empty() {
+        return Err(
+            "no trace sources are configured: add [[trace.sources]] to the config file".into(),
+        );
+    }
+    let tv = &mut app.trace;
+    if tv.running {
+        fx.push(Effect::CancelTrace);
+    }
+    tv.request += 1;
+    *tv = TraceView {
+        text: text.trim().to_string(),
+        query: Some(query.clone()),
+        request: tv.request,
+        running: true,
+        started: Some(app.now),
+        ..TraceView::default()
+    };
+    fx.push(Effect::StartTrace {
+        request: tv.request,
+        query,
+    });
+    Ok(())
+}
+
+/// Results for a request.
+pub fn batch(app: &mut AppState, request: u64, msgs: Vec<TraceMsg>) {
+    if request == app.trace.request {
+        app.trace.apply(msgs);
+    }
+}
+
+/// A query finished (or stopped).
+pub fn finished(app: &mut AppState, request: u64, error: Option<String>, cancelled: bool) {
+    if request != app.trace.request {
+        return;
+    }
+    let tv = &mut app.trace;
+    tv.running = false;
+    tv.cancelled = cancelled;
+    tv.error = error;
+}
+
+pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::TraceQuery => {
+            let text = app.trace.text.clone();
+            open_input(app, InputPurpose::TraceQuery, &text);
+        }
+        Command::TraceCancel if app.trace.running => {
+            fx.push(Effect::CancelTrace);
+            app.trace.running = false;
+            app.trace.cancelled = true;
+        }
+        Command::TraceKeep => keep(app, fx),
+        _ => {}
+    }
+}
+
+/// `t`: the rows go to the incident's evidence folder, then a `trace` entry records the query
+/// and the counts.
+fn keep(app: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(query) = app.trace.query.clone() else {
+        app.flash("run a query first (/ in this pane)", false);
+        return;
+    };
+    if app.trace.running {
+        app.flash(
+            "the query is still running: wait for it, or Esc to stop it first",
+            false,
+        );
+        return;
+    }
+    fx.push(Effect::SaveTraceEvidence {
+        query: describe(&query),
+        rows: app.trace.rows.clone(),
+        summary: app.trace.summary.clone(),
+    });
+}
+
+/// The evidence file was written (or not): record the snapshot in the journal.
+pub fn evidence_saved(
+    app: &mut AppState,
+    query: String,
+    summary: &TraceSummary,
+    saved: Result<String, String>,
+    fx: &mut Vec<Effect>,
+) {
+    let evidence = match saved {
+        Ok(path) => Some(path),
+        Err(e) => {
+            app.flash(
+                format!("could not keep the rows as evidence: {e}; the counts are logged anyway"),
+                true,
+            );
+            None
+        }
+    };
+    let by_status = summary
+        .by_status
+        .iter()
+        .map(|(s, n)| (s.as_str().to_string(), *n))
+        .collect();
+    fx.push(app.append(EventBody::TraceSnapshot {
+        query,
+        rows: summary.rows,
+        by_status,
+        evidence,
+    }));
+}
+
+pub fn navigate(app: &mut AppState, cmd: Command) {
+    let n = app.trace.rows.len();
+    if n == 0 {
+        return;
+    }
+    let cur = app.trace.selected.min(n - 1) as isize;
+    let next = match cmd {
+        Command::Up => cur - 1,
+        Command::Down => cur + 1,
+        Command::PageUp => cur - 10,
+        Command::PageDown => cur + 10,
+        Command::Top => 0,
+        _ => n as isize - 1,
+    };
+    app.trace.selected = next.clamp(0, n as isize - 1) as usize;
+}
+
+/// Enter: the whole event chain of the selected message.
+pub fn open(app: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(row) = app.trace.selected_row().cloned() else {
+        return;
+    };
+    app.mode = Mode::TraceChain {
+        row: Box::new(row.clone()),
+        events: None,
+        scroll: 0,
+    };
+    fx.push(Effect::LoadChain { row: Box::new(row) });
+}
+
+/// The chain arrived.
+pub fn chain_loaded(app: &mut AppState, key: &str, result: Result<Vec<TraceEvent>, String>) {
+    if let Mode::TraceChain { row, events, .. } = &mut app.mode
+        && row.key == key
+    {
+        *events = Some(result);
+    }
+}

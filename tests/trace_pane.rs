@@ -1,0 +1,414 @@
+//! The trace pane: queries as effects, rows streaming in, stale results dropped, cancel, the
+//! chain, keeping a result as evidence; a frame snapshot; and `warroom trace` on fixtures.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use warroom::domain::event::EventBody;
+use warroom::domain::incident::EntryKind;
+use warroom::domain::trace::{TraceRow, TraceStatus};
+use warroom::tui::app::{Action, AppState, Effect, Mode, update};
+use warroom::tui::keymap::Command;
+use warroom::tui::trace_pane::TraceMsg;
+use warroom::tui::ui;
+
+fn pane() -> AppState {
+    let mut a = app(empty_incident());
+    a.trace_sources = vec![
+        toml::from_str::<warroom::domain::trace::TraceConfig>(
+            "[[sources]]\nname = \"edge\"\nkind = \"postfix\"\npath = \"/var/log/mail.log*\"\n",
+        )
+        .unwrap()
+        .sources
+        .remove(0),
+    ];
+    key(&mut a, KeyCode::Char('3'));
+    a
+}
+
+fn row(key: &str, rcpt: &str, status: TraceStatus, min: i64, deferrals: &[i64]) -> TraceRow {
+    TraceRow {
+        received: mins(min),
+        sender: "alerts@fabrikam.com".into(),
+        recipient: rcpt.into(),
+        subject: "Nightly batch report".into(),
+        status,
+        reply: match status {
+            TraceStatus::Pending => "451 4.7.500 Server busy".into(),
+            TraceStatus::Failed => "550 5.1.1 User unknown".into(),
+            _ => "250 2.0.0 Ok".into(),
+        },
+        message_id: format!("<{key}@fabrikam.com>"),
+        source: "edge".into(),
+        key: key.into(),
+        deferrals: deferrals.iter().map(|m| mins(*m)).collect(),
+        last_event: Some(mins(min + 1)),
+    }
+}
+
+fn run_query(a: &mut AppState, text: &str) -> u64 {
+    key(a, KeyCode::Char('/'));
+    typed(a, text);
+    let fx = key(a, KeyCode::Enter);
+    let Some(Effect::StartTrace { request, query }) = fx
+        .iter()
+        .find(|f| matches!(f, Effect::StartTrace { .. }))
+        .cloned()
+    else {
+        panic!("{fx:?}")
+    };
+    assert!(a.trace.running);
+    assert_eq!(query.sender.as_deref(), Some("alerts@fabrikam.com"));
+    request
+}
+
+#[test]
+fn rows_stream_in_upsert_and_old_requests_are_dropped() {
+    let mut a = pane();
+    let r1 = run_query(&mut a, "from:alerts@fabrikam.com since:1h");
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r1,
+            msgs: vec![
+                TraceMsg::Row(row(
+                    "q1",
+                    "ops@contoso.com",
+                    TraceStatus::Pending,
+                    -40,
+                    &[-39],
+                )),
+                TraceMsg::Row(row(
+                    "q2",
+                    "hr@contoso.com",
+                    TraceStatus::Delivered,
+                    -30,
+                    &[],
+                )),
+                TraceMsg::Progress {
+                    done: 50,
+                    total: 100,
+                },
+            ],
+        },
+    );
+    assert_eq!(a.trace.rows.len(), 2);
+    assert_eq!(a.trace.rows[0].key, "q2", "newest first");
+    assert_eq!(a.trace.done, 50);
+    // The deferred message gets through later: same key and recipient, replaced.
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r1,
+            msgs: vec![TraceMsg::Row(row(
+                "q1",
+                "OPS@contoso.com",
+                TraceStatus::Delivered,
+                -40,
+                &[-39],
+            ))],
+        },
+    );
+    assert_eq!(a.trace.rows.len(), 2);
+    assert_eq!(
+        a.trace.summary.by_status.get(&TraceStatus::Delivered),
+        Some(&2)
+    );
+    assert_eq!(a.trace.summary.buckets.deferrals.iter().sum::<u32>(), 1);
+    // A new query cancels the old one; late results of the old one are dropped.
+    key(&mut a, KeyCode::Char('/'));
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "from:alerts@fabrikam.com status:failed");
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(fx.contains(&Effect::CancelTrace), "{fx:?}");
+    let r2 = a.trace.request;
+    assert!(r2 > r1);
+    assert!(a.trace.rows.is_empty());
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r1,
+            msgs: vec![TraceMsg::Row(row(
+                "q9",
+                "x@contoso.com",
+                TraceStatus::Failed,
+                -5,
+                &[],
+            ))],
+        },
+    );
+    assert!(a.trace.rows.is_empty(), "a stale result must not show");
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r2,
+            msgs: vec![
+                TraceMsg::Row(row("q3", "a@contoso.com", TraceStatus::Failed, -5, &[])),
+                TraceMsg::Warning("edge: mail.log.2.gz: not gzip".into()),
+            ],
+        },
+    );
+    update(
+        &mut a,
+        Action::TraceDone {
+            request: r2,
+            error: None,
+            cancelled: false,
+        },
+    );
+    assert!(!a.trace.running);
+    assert_eq!(a.trace.rows.len(), 1);
+    assert_eq!(a.trace.warnings.len(), 1);
+    // A row withdrawn by the scan disappears.
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r2,
+            msgs: vec![TraceMsg::Remove {
+                key: "q3".into(),
+                recipient: "a@contoso.com".into(),
+            }],
+        },
+    );
+    assert!(a.trace.rows.is_empty());
+}
+
+#[test]
+fn esc_cancels_and_bad_queries_say_why() {
+    let mut a = pane();
+    run_query(&mut a, "from:alerts@fabrikam.com");
+    let fx = key(&mut a, KeyCode::Esc);
+    assert_eq!(fx, vec![Effect::CancelTrace]);
+    assert!(!a.trace.running && a.trace.cancelled);
+    key(&mut a, KeyCode::Char('/'));
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "status:lost");
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    let Mode::Input(i) = &a.mode else { panic!() };
+    assert!(i.error.as_deref().unwrap().contains("delivered"));
+}
+
+#[test]
+fn enter_loads_the_chain() {
+    let mut a = pane();
+    let r = run_query(&mut a, "from:alerts@fabrikam.com");
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![TraceMsg::Row(row(
+                "edge/ABC123",
+                "ops@contoso.com",
+                TraceStatus::Pending,
+                -40,
+                &[-39],
+            ))],
+        },
+    );
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        matches!(&fx[..], [Effect::LoadChain { row }] if row.key == "edge/ABC123"),
+        "{fx:?}"
+    );
+    assert!(matches!(a.mode, Mode::TraceChain { events: None, .. }));
+    let ev = warroom::domain::trace::TraceEvent {
+        time: mins(-40),
+        server: "mx1".into(),
+        source: "edge".into(),
+        file: "/var/log/mail.log".into(),
+        line: 12,
+        event: "smtp".into(),
+        recipients: vec!["ops@contoso.com".into()],
+        detail: "status=deferred (451 4.7.500 Server busy)".into(),
+    };
+    update(
+        &mut a,
+        Action::TraceChain {
+            key: "edge/ABC123".into(),
+            result: Ok(vec![ev]),
+        },
+    );
+    assert!(matches!(&a.mode, Mode::TraceChain { events: Some(Ok(e)), .. } if e.len() == 1));
+    assert!(frame(&mut a).contains("status=deferred (451 4.7.500 Server busy)"));
+}
+
+#[test]
+fn t_keeps_the_result_as_evidence_and_a_trace_entry() {
+    let mut a = pane();
+    // Nothing to keep yet.
+    assert!(key(&mut a, KeyCode::Char('t')).is_empty());
+    let r = run_query(&mut a, "from:alerts@fabrikam.com");
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![
+                TraceMsg::Row(row(
+                    "q1",
+                    "ops@contoso.com",
+                    TraceStatus::Pending,
+                    -40,
+                    &[-39],
+                )),
+                TraceMsg::Row(row("q2", "hr@contoso.com", TraceStatus::Failed, -30, &[])),
+            ],
+        },
+    );
+    // Still running: refused with a reason.
+    assert!(key(&mut a, KeyCode::Char('t')).is_empty());
+    update(
+        &mut a,
+        Action::TraceDone {
+            request: r,
+            error: None,
+            cancelled: false,
+        },
+    );
+    let fx = key(&mut a, KeyCode::Char('t'));
+    let [
+        Effect::SaveTraceEvidence {
+            query,
+            rows,
+            summary,
+        },
+    ] = &fx[..]
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(query, "from:alerts@fabrikam.com");
+    assert_eq!(rows.len(), 2);
+    let fx = update(
+        &mut a,
+        Action::TraceEvidenceSaved {
+            query: query.clone(),
+            summary: Box::new(summary.clone()),
+            saved: Ok("evidence/trace-20261130T140300.000Z.json".into()),
+        },
+    );
+    let evs = ack(&mut a, fx);
+    assert!(matches!(
+        evs[0].body,
+        EventBody::TraceSnapshot { rows: 2, .. }
+    ));
+    let e = a.incident.entries.last().unwrap();
+    assert_eq!(e.kind, EntryKind::Trace);
+    assert_eq!(
+        e.text,
+        "trace from:alerts@fabrikam.com: 2 rows (failed 1, pending 1); rows kept in evidence/trace-20261130T140300.000Z.json"
+    );
+}
+
+fn frame(a: &mut AppState) -> String {
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| ui::render(f, a)).unwrap();
+    term.backend().to_string()
+}
+
+#[test]
+fn pane_snapshot_with_counts_and_sparkline() {
+    let mut a = pane();
+    let r = run_query(&mut a, "from:alerts@fabrikam.com since:1h");
+    let mut msgs = Vec::new();
+    // Deferrals rising then falling over the hour, then recovery.
+    for i in 0..24i64 {
+        let status = match i % 6 {
+            0 => TraceStatus::Failed,
+            1 | 2 => TraceStatus::Pending,
+            _ => TraceStatus::Delivered,
+        };
+        let defers: Vec<i64> = (0..(6 - (i - 12).abs() / 2).max(0))
+            .map(|d| -58 + i * 2 + d)
+            .collect();
+        msgs.push(TraceMsg::Row(row(
+            &format!("q{i:02}"),
+            &format!("user{i}@contoso.com"),
+            status,
+            -58 + i * 2,
+            &defers,
+        )));
+    }
+    msgs.push(TraceMsg::Progress {
+        done: 100,
+        total: 100,
+    });
+    update(&mut a, Action::TraceBatch { request: r, msgs });
+    update(
+        &mut a,
+        Action::TraceDone {
+            request: r,
+            error: None,
+            cancelled: false,
+        },
+    );
+    update(&mut a, Action::Tick(now() + Duration::seconds(1)));
+    update(&mut a, Action::Command(Command::Zoom));
+    insta::assert_snapshot!(frame(&mut a));
+}
+
+#[test]
+fn warroom_trace_cli_over_fixture_logs() {
+    let fixtures = format!("{}/tests/fixtures/trace", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["--config", "/dev/null", "trace", "--postfix-log"])
+        .arg(format!("{fixtures}/postfix/maillog-outage.log"))
+        .arg("--exchange-logs")
+        .arg(format!("{fixtures}/exchange/2019"))
+        .args(["--since", "2026-03-01", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(v["summary"]["rows"].as_u64().unwrap() as usize, rows.len());
+    assert!(v["summary"]["by_status"]["failed"].as_u64().unwrap() >= 2);
+    for k in [
+        "received",
+        "sender",
+        "recipient",
+        "subject",
+        "status",
+        "reply",
+        "message_id",
+        "source",
+    ] {
+        assert!(rows[0].get(k).is_some(), "{k}");
+    }
+    // A status filter and the plain output.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "--config",
+            "/dev/null",
+            "trace",
+            "--status",
+            "failed",
+            "--postfix-log",
+        ])
+        .arg(format!("{fixtures}/postfix/maillog-outage.log"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("# "), "{text}");
+    assert!(
+        text.lines().skip(1).all(|l| l.contains("\tfailed\t")),
+        "{text}"
+    );
+    // Nothing to search: one clear line.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["--config", "/dev/null", "trace"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--exchange-logs"));
+}
