@@ -344,6 +344,23 @@ impl HttpClient {
         &self.inner.options
     }
 
+    /// A client on the same connections that never retries by itself: a throttling answer comes
+    /// straight back as [`NetError::Throttled`] (with the `Retry-After` it carried). For callers
+    /// that must count every request they send, such as a rate budget. The conditional-GET cache
+    /// is not shared.
+    pub fn without_retries(&self) -> HttpClient {
+        HttpClient {
+            inner: Arc::new(Inner {
+                client: self.inner.client.clone(),
+                options: HttpOptions {
+                    max_retries: 0,
+                    ..self.inner.options.clone()
+                },
+                cache: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
     /// Starts a request on the underlying client (for POSTs, custom headers, …); finish it with
     /// [`HttpClient::send`] or [`HttpClient::send_any_status`].
     pub fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {

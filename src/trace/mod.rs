@@ -7,6 +7,7 @@
 //! - [`gen`]: a generator of realistic MSGTRK logs for benchmarks.
 
 pub mod exchange_logs;
+pub mod exo;
 pub mod files;
 pub mod fold;
 pub mod r#gen;
