@@ -282,6 +282,8 @@ pub struct AppState {
     pub trace_sources: Vec<TraceSourceConfig>,
     /// The trace pane.
     pub trace: TraceView,
+    /// Request budget of each Exchange Online trace source, as shown.
+    pub trace_budgets: std::collections::BTreeMap<String, String>,
     pub width: u16,
     pub height: u16,
     /// Events sent to the journal and not yet read back.
@@ -324,6 +326,7 @@ impl AppState {
             health_selected: 0,
             trace_sources: Vec::new(),
             trace: TraceView::default(),
+            trace_budgets: Default::default(),
             width: 120,
             height: 40,
             pending: HashSet::new(),

@@ -193,6 +193,7 @@ where
         }
     });
     let mut tracer = super::trace_runner::TraceRunner::new(&app.trace_sources, actions_tx.clone());
+    tracer.report_budgets();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(StdDuration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);

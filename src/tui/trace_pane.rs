@@ -23,6 +23,8 @@ pub enum TraceMsg {
     Progress { done: u64, total: u64 },
     /// A file or line that was skipped, or a source that could not be read.
     Warning(String),
+    /// An Exchange Online source's request budget, as text (any request id).
+    Budget { source: String, text: String },
 }
 
 /// The trace pane's state.
@@ -73,6 +75,7 @@ impl TraceView {
                         self.warnings.push(w);
                     }
                 }
+                TraceMsg::Budget { .. } => {}
             }
         }
         if rows_changed {
@@ -119,9 +122,17 @@ pub fn submit_query(app: &mut AppState, text: &str, fx: &mut Vec<Effect>) -> Res
     Ok(())
 }
 
-/// Results for a request.
+/// Results for a request. Budget reports apply whatever the request.
 pub fn batch(app: &mut AppState, request: u64, msgs: Vec<TraceMsg>) {
-    if request == app.trace.request {
+    let (budgets, msgs): (Vec<TraceMsg>, Vec<TraceMsg>) = msgs
+        .into_iter()
+        .partition(|m| matches!(m, TraceMsg::Budget { .. }));
+    for b in budgets {
+        if let TraceMsg::Budget { source, text } = b {
+            app.trace_budgets.insert(source, text);
+        }
+    }
+    if request == app.trace.request && !msgs.is_empty() {
         app.trace.apply(msgs);
     }
 }

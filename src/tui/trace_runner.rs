@@ -12,7 +12,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::Action;
 use super::trace_pane::TraceMsg;
-use crate::domain::trace::{TraceQuery, TraceRow, TraceSourceConfig, TraceSummary};
+use crate::domain::trace::{
+    TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
+};
+use crate::trace::exo::ExoTracer;
 use crate::trace::{ScanMsg, ScanSource, chain, run_query, trace_json};
 
 const BATCH_ROWS: usize = 500;
@@ -21,6 +24,8 @@ const BATCH_GAP: Duration = Duration::from_millis(100);
 /// The trace sources and the query in flight.
 pub struct TraceRunner {
     sources: Arc<Vec<ScanSource>>,
+    /// Exchange Online sources, each kept for the console's life so its request budget holds.
+    exo: Vec<Arc<tokio::sync::Mutex<ExoTracer>>>,
     /// Sources this build cannot scan from files, with the reason.
     skipped: Vec<String>,
     cancel: Option<Arc<AtomicBool>>,
@@ -31,7 +36,20 @@ impl TraceRunner {
     pub fn new(configs: &[TraceSourceConfig], actions: UnboundedSender<Action>) -> Self {
         let mut sources = Vec::new();
         let mut skipped = Vec::new();
+        let mut exo = Vec::new();
+        let http = crate::net::HttpClient::new(crate::net::HttpOptions::default());
         for cfg in configs {
+            if matches!(cfg.kind, TraceSourceKind::ExchangeOnline { .. }) {
+                match http
+                    .as_ref()
+                    .map_err(|e| e.to_string())
+                    .and_then(|h| ExoTracer::new(cfg, h.clone()).map_err(|e| e.to_string()))
+                {
+                    Ok(t) => exo.push(Arc::new(tokio::sync::Mutex::new(t))),
+                    Err(e) => skipped.push(format!("{}: {e}", cfg.name)),
+                }
+                continue;
+            }
             match ScanSource::from_config(cfg) {
                 Ok(s) => sources.push(s),
                 Err(e) => skipped.push(format!("{}: {e}", cfg.name)),
@@ -39,13 +57,15 @@ impl TraceRunner {
         }
         TraceRunner {
             sources: Arc::new(sources),
+            exo,
             skipped,
             cancel: None,
             actions,
         }
     }
 
-    /// Starts `query`, cancelling the one running.
+    /// Starts `query`, cancelling the one running: the log files on a blocking thread, each
+    /// Exchange Online source as a task; one [`Action::TraceDone`] when all have ended.
     pub fn start(&mut self, request: u64, query: TraceQuery) {
         self.cancel();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -53,51 +73,65 @@ impl TraceRunner {
         let sources = self.sources.clone();
         let tx = self.actions.clone();
         let skipped = self.skipped.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut buf: Vec<TraceMsg> = skipped.into_iter().map(TraceMsg::Warning).collect();
-            let mut last = Instant::now();
-            let send = |buf: &mut Vec<TraceMsg>| {
-                if !buf.is_empty() {
-                    let _ = tx.send(Action::TraceBatch {
-                        request,
-                        msgs: std::mem::take(buf),
-                    });
+        let exo = self.exo.clone();
+        tokio::spawn(async move {
+            if !skipped.is_empty() {
+                let _ = tx.send(Action::TraceBatch {
+                    request,
+                    msgs: skipped.into_iter().map(TraceMsg::Warning).collect(),
+                });
+            }
+            let mut errors: Vec<String> = Vec::new();
+            let files = (!sources.is_empty()).then(|| {
+                let (tx, cancel, query) = (tx.clone(), cancel.clone(), query.clone());
+                tokio::task::spawn_blocking(move || {
+                    scan_files(&sources, &query, request, &tx, &cancel)
+                })
+            });
+            let exo_tasks: Vec<_> = exo
+                .into_iter()
+                .map(|t| {
+                    let (tx, cancel, query) = (tx.clone(), cancel.clone(), query.clone());
+                    tokio::spawn(async move { query_exo(&t, &query, request, &tx, &cancel).await })
+                })
+                .collect();
+            if let Some(f) = files {
+                match f.await {
+                    Ok(Err(e)) => errors.push(e),
+                    Err(e) => errors.push(format!("the log scan stopped: {e}")),
+                    Ok(Ok(())) => {}
                 }
-            };
-            let result = if sources.is_empty() {
-                Err("no trace source can be scanned here".to_string())
-            } else {
-                run_query(
-                    &sources,
-                    &query,
-                    |m| {
-                        buf.push(match m {
-                            ScanMsg::Row(r) => TraceMsg::Row(r),
-                            ScanMsg::Remove { key, recipient } => {
-                                TraceMsg::Remove { key, recipient }
-                            }
-                            ScanMsg::Progress(p) => TraceMsg::Progress {
-                                done: p.bytes_done,
-                                total: p.bytes_total,
-                            },
-                            ScanMsg::Warning(w) => TraceMsg::Warning(w.to_string()),
-                        });
-                        if buf.len() >= BATCH_ROWS || last.elapsed() >= BATCH_GAP {
-                            send(&mut buf);
-                            last = Instant::now();
-                        }
-                    },
-                    &cancel,
-                )
-                .map_err(|e| e.to_string())
-            };
-            send(&mut buf);
+            }
+            for t in exo_tasks {
+                match t.await {
+                    Ok(Err(e)) => errors.push(e),
+                    Err(e) => errors.push(format!("the Exchange Online query stopped: {e}")),
+                    Ok(Ok(())) => {}
+                }
+            }
             let _ = tx.send(Action::TraceDone {
                 request,
-                error: result.err(),
+                error: (!errors.is_empty()).then(|| errors.join("; ")),
                 cancelled: cancel.load(Ordering::Relaxed),
             });
         });
+    }
+
+    /// The request budget of every Exchange Online source, for the pane.
+    pub fn report_budgets(&self) {
+        for t in &self.exo {
+            let (t, tx) = (t.clone(), self.actions.clone());
+            tokio::spawn(async move {
+                let t = t.lock().await;
+                let _ = tx.send(Action::TraceBatch {
+                    request: 0,
+                    msgs: vec![TraceMsg::Budget {
+                        source: t.name().to_string(),
+                        text: t.budget(Utc::now()).to_string(),
+                    }],
+                });
+            });
+        }
     }
 
     /// Stops the running query, if any.
@@ -109,8 +143,28 @@ impl TraceRunner {
 
     /// Loads the event chain of a row's message in the background.
     pub fn chain(&self, row: TraceRow) {
-        let sources = self.sources.clone();
         let tx = self.actions.clone();
+        if let Some(t) = self.exo.iter().find(|t| {
+            t.try_lock()
+                .map(|t| t.name() == row.source)
+                .unwrap_or(false)
+        }) {
+            let t = t.clone();
+            tokio::spawn(async move {
+                let result = t
+                    .lock()
+                    .await
+                    .chain(&row.key, &row.recipient)
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Action::TraceChain {
+                    key: row.key,
+                    result,
+                });
+            });
+            return;
+        }
+        let sources = self.sources.clone();
         tokio::task::spawn_blocking(move || {
             let never = AtomicBool::new(false);
             let result = chain(&sources, &row.key, &never)
@@ -122,6 +176,98 @@ impl TraceRunner {
             });
         });
     }
+}
+
+/// Batches scan messages into actions: every 500 rows or 100 ms.
+struct Batcher<'a> {
+    request: u64,
+    tx: &'a UnboundedSender<Action>,
+    buf: Vec<TraceMsg>,
+    last: Instant,
+}
+
+impl<'a> Batcher<'a> {
+    fn new(request: u64, tx: &'a UnboundedSender<Action>) -> Self {
+        Batcher {
+            request,
+            tx,
+            buf: Vec::new(),
+            last: Instant::now(),
+        }
+    }
+
+    fn push(&mut self, m: ScanMsg) {
+        self.buf.push(match m {
+            ScanMsg::Row(r) => TraceMsg::Row(r),
+            ScanMsg::Remove { key, recipient } => TraceMsg::Remove { key, recipient },
+            ScanMsg::Progress(p) => TraceMsg::Progress {
+                done: p.bytes_done,
+                total: p.bytes_total,
+            },
+            ScanMsg::Warning(w) => TraceMsg::Warning(w.to_string()),
+        });
+        if self.buf.len() >= BATCH_ROWS || self.last.elapsed() >= BATCH_GAP {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            let _ = self.tx.send(Action::TraceBatch {
+                request: self.request,
+                msgs: std::mem::take(&mut self.buf),
+            });
+        }
+        self.last = Instant::now();
+    }
+}
+
+fn scan_files(
+    sources: &[ScanSource],
+    query: &TraceQuery,
+    request: u64,
+    tx: &UnboundedSender<Action>,
+    cancel: &AtomicBool,
+) -> Result<(), String> {
+    let mut batch = Batcher::new(request, tx);
+    let result = run_query(sources, query, |m| batch.push(m), cancel).map_err(|e| e.to_string());
+    batch.flush();
+    result.map(|_| ())
+}
+
+async fn query_exo(
+    tracer: &tokio::sync::Mutex<ExoTracer>,
+    query: &TraceQuery,
+    request: u64,
+    tx: &UnboundedSender<Action>,
+    cancel: &AtomicBool,
+) -> Result<(), String> {
+    let mut t = tracer.lock().await;
+    let name = t.name().to_string();
+    let mut batch = Batcher::new(request, tx);
+    let result = {
+        let run = t.query(query, Utc::now(), |m| batch.push(m));
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                r = &mut run => break r.map(|_| ()).map_err(|e| format!("{name}: {e}")),
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                    if cancel.load(Ordering::Relaxed) {
+                        break Ok(());
+                    }
+                }
+            }
+        }
+    };
+    batch.flush();
+    let _ = tx.send(Action::TraceBatch {
+        request: 0,
+        msgs: vec![TraceMsg::Budget {
+            source: name,
+            text: t.budget(Utc::now()).to_string(),
+        }],
+    });
+    result
 }
 
 /// Writes a kept result to `<incident>/evidence/trace-<time>.json` and returns the path relative

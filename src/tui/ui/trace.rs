@@ -84,6 +84,12 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     ])
     .areas(inner);
     let mut q = vec![Span::styled("/", theme::key()), Span::raw(tv.text.clone())];
+    for (source, budget) in &app.trace_budgets {
+        q.push(Span::styled(
+            format!("  [{source}: {budget}]"),
+            theme::dim(),
+        ));
+    }
     if let Some(e) = &tv.error {
         q.push(Span::styled(format!("  {e}"), theme::error()));
     } else if !tv.warnings.is_empty() {
