@@ -126,6 +126,38 @@ pub struct Closing {
     pub override_reason: Option<String>,
 }
 
+/// The required playbook steps still open (neither done nor skipped): (playbook name, step
+/// title). Closing is refused while there are any, unless an override reason is given.
+pub fn required_open(inc: &Incident) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for pb in &inc.playbooks {
+        for (_, step) in pb.steps() {
+            if step.required && !inc.progress.state(&pb.id, &step.id).status.is_complete() {
+                out.push((pb.name.clone(), step.title.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `2 required playbook steps are open: "A", "B"` (at most three named).
+pub fn required_open_text(open: &[(String, String)]) -> String {
+    let mut names: Vec<String> = open
+        .iter()
+        .take(3)
+        .map(|(_, s)| format!("\"{s}\""))
+        .collect();
+    if open.len() > 3 {
+        names.push(format!("and {} more", open.len() - 3));
+    }
+    format!(
+        "{} required playbook step{} open: {}",
+        open.len(),
+        if open.len() == 1 { " is" } else { "s are" },
+        names.join(", ")
+    )
+}
+
 /// One key time as the report shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct KeyTimeValue {

@@ -171,7 +171,11 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
         o,
         "<h2>Timeline</h2>\n<p>{} entries{}; times in {}; <span class=\"pin\">★</span> marks a pinned entry.</p>",
         rows.len(),
-        if opts.pinned_only { " (pinned only)" } else { "" },
+        if opts.pinned_only {
+            " (pinned only)"
+        } else {
+            ""
+        },
         escape(&z.name())
     );
     if rows.is_empty() {
@@ -249,12 +253,7 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
             if !h.changes.is_empty() {
                 let _ = write!(o, "<ul>");
                 for (at, text) in &h.changes {
-                    let _ = write!(
-                        o,
-                        "<li>{}: {}</li>",
-                        escape(&when(*at, z)),
-                        lines(text)
-                    );
+                    let _ = write!(o, "<li>{}: {}</li>", escape(&when(*at, z)), lines(text));
                 }
                 let _ = write!(o, "</ul>");
             }

@@ -34,7 +34,9 @@ pub enum ImportError {
         "the export has schema_version {0}, newer than this warroom understands ({SCHEMA_VERSION}): use a newer warroom"
     )]
     TooNew(u64),
-    #[error("the export has no schema_version: export it again with `warroom export --format json`")]
+    #[error(
+        "the export has no schema_version: export it again with `warroom export --format json`"
+    )]
     NoVersion,
     #[error("the export's events do not make an incident: {0}")]
     Fold(#[from] FoldError),
@@ -74,7 +76,12 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
         .collect();
     let durations: serde_json::Map<String, Value> = durations(inc)
         .into_iter()
-        .map(|(m, d)| (format!("{}_seconds", m.as_str()), json!(d.map(|d| d.num_seconds()))))
+        .map(|(m, d)| {
+            (
+                format!("{}_seconds", m.as_str()),
+                json!(d.map(|d| d.num_seconds())),
+            )
+        })
         .collect();
     let roles: serde_json::Map<String, Value> = inc
         .roles

@@ -61,7 +61,11 @@ pub fn block(s: &str) -> String {
         out.push_str(l);
         let next_blank = lines.get(i + 1).is_none_or(|n| n.is_empty());
         if i + 1 < lines.len() {
-            out.push_str(if l.is_empty() || next_blank { "\n" } else { "  \n" });
+            out.push_str(if l.is_empty() || next_blank {
+                "\n"
+            } else {
+                "  \n"
+            });
         }
     }
     out
@@ -127,7 +131,10 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
     let _ = writeln!(
         o,
         "\n## Summary\n\n{}",
-        closing.map_or(format!("_{not_closed}_"), |c| or_none(&c.summary, "None given."))
+        closing.map_or(format!("_{not_closed}_"), |c| or_none(
+            &c.summary,
+            "None given."
+        ))
     );
     if let Some(c) = closing
         && inc.closed_at.is_none()
@@ -141,7 +148,10 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
     let _ = writeln!(
         o,
         "\n## Impact\n\n{}",
-        closing.map_or(format!("_{not_closed}_"), |c| or_none(&c.impact, "None given."))
+        closing.map_or(format!("_{not_closed}_"), |c| or_none(
+            &c.impact,
+            "None given."
+        ))
     );
     let _ = writeln!(
         o,
@@ -164,7 +174,11 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
         o,
         "\n## Timeline\n\n{} entries{}; times in {}; ★ marks a pinned entry.\n",
         rows.len(),
-        if opts.pinned_only { " (pinned only)" } else { "" },
+        if opts.pinned_only {
+            " (pinned only)"
+        } else {
+            ""
+        },
         inline(&z.name())
     );
     if rows.is_empty() {
@@ -288,6 +302,9 @@ mod tests {
 
     #[test]
     fn block_stops_lists_and_headings() {
-        assert_eq!(block("- a\n# b\n1. c\n\nd"), "\\- a  \n\\# b  \n1\\. c\n\nd");
+        assert_eq!(
+            block("- a\n# b\n1. c\n\nd"),
+            "\\- a  \n\\# b  \n1\\. c\n\nd"
+        );
     }
 }

@@ -188,7 +188,8 @@ pub(crate) fn timeline<'a>(
     opts: &ExportOptions,
 ) -> impl Iterator<Item = &'a Entry> {
     let pinned_only = opts.pinned_only;
-    inc.visible_entries().filter(move |e| !pinned_only || e.pinned)
+    inc.visible_entries()
+        .filter(move |e| !pinned_only || e.pinned)
 }
 
 /// One playbook step as the report shows it.
@@ -251,7 +252,10 @@ pub(crate) fn health_seen(inc: &Incident) -> Vec<HealthSeen> {
             None => Some(src.level),
         }
     };
-    for e in inc.visible_entries().filter(|e| e.kind == EntryKind::Health) {
+    for e in inc
+        .visible_entries()
+        .filter(|e| e.kind == EntryKind::Health)
+    {
         let about = e.about.clone().unwrap_or_default();
         let (source, item) = match about.split_once('/') {
             Some((s, i)) => (s.to_string(), Some(i.to_string())),
