@@ -137,7 +137,7 @@ pub fn close(
     ] {
         if let Some(w) = flag {
             let at = parse_when(w, now, zone).with_context(|| format!("--{which}"))?;
-            bodies.push(EventBody::KeyTimeSet { which, at });
+            bodies.push(EventBody::KeyTimeSet { which, time: at });
         }
     }
     let open = required_open(&inc);

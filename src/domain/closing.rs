@@ -374,7 +374,7 @@ mod tests {
             "carol",
             EventBody::KeyTimeSet {
                 which: KeyTime::Started,
-                at: t(-30),
+                time: t(-30),
             },
         ));
         evs.push(ev(
@@ -382,7 +382,7 @@ mod tests {
             "carol",
             EventBody::KeyTimeSet {
                 which: KeyTime::Mitigated,
-                at: t(15),
+                time: t(15),
             },
         ));
         let inc = Incident::from_events(&evs).unwrap();

@@ -147,9 +147,10 @@ pub enum EventBody {
         reason: Option<String>,
     },
     /// A key time of the response set by hand (it wins over the one proposed from the timeline).
+    /// (`time`, because `at` is the event's own time.)
     KeyTimeSet {
         which: KeyTime,
-        at: DateTime<Utc>,
+        time: DateTime<Utc>,
     },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]

@@ -494,7 +494,7 @@ impl Incident {
                     false
                 }
             }
-            EventBody::KeyTimeSet { which, at } => {
+            EventBody::KeyTimeSet { which, time: at } => {
                 self.key_times_set.insert(*which, *at);
                 if *which == KeyTime::Started {
                     self.started_at = *at;

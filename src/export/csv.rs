@@ -1,6 +1,7 @@
 //! The timeline as CSV (RFC 4180: comma separated, CRLF line ends, fields with a comma, quote
 //! or line break quoted, quotes doubled). A cell that starts with `=`, `+`, `-`, `@`, a tab or a
-//! carriage return gets a leading `'` so a spreadsheet does not run it as a formula.
+//! carriage return gets a leading `'` so a spreadsheet does not run it as a formula. Escape
+//! sequences and control characters other than line breaks and tabs are dropped.
 
 use super::{ExportOptions, Stamp, timeline};
 use crate::domain::incident::Incident;
@@ -21,10 +22,13 @@ pub const HEADER: [&str; 9] = [
 /// One cell, neutralised and quoted as needed.
 pub fn cell(s: &str) -> String {
     let mut v = String::with_capacity(s.len() + 2);
+    let s = super::clean(s);
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         v.push('\'');
     }
-    v.push_str(s);
+    // No escape sequences or control characters but the line break and the tab: nothing a
+    // terminal would act on when the file is printed.
+    v.push_str(&s);
     if v.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {

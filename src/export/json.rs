@@ -88,11 +88,19 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
         .iter()
         .map(|(r, p)| (r.as_str().to_string(), json!(p)))
         .collect();
-    let doc = json!({
-        "schema_version": SCHEMA_VERSION,
-        "generated_at": opts.generated_at,
-        "zone": opts.zone.name(),
-        "incident": {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        schema_version: u32,
+        generated_at: chrono::DateTime<chrono::Utc>,
+        zone: String,
+        incident: Value,
+        events: &'a [Event],
+    }
+    let doc = Doc {
+        schema_version: SCHEMA_VERSION,
+        generated_at: opts.generated_at,
+        zone: opts.zone.name(),
+        incident: json!({
             "id": inc.id,
             "title": inc.title,
             "severity": inc.severity,
@@ -109,9 +117,9 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "playbooks": playbooks,
             "entries": inc.entries,
             "health_seen": inc.health_seen,
-        },
-        "events": events,
-    });
+        }),
+        events,
+    };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
         // Serialising plain data to a string does not fail; say so rather than panic.
         format!("{{\"error\": {}}}", json!(e.to_string()))

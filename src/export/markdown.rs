@@ -16,7 +16,7 @@ use crate::domain::time::format_duration;
 /// Escapes text for one line of Markdown (a table cell, a heading, a list item).
 pub fn inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    for c in super::clean(s).chars() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' => {
                 out.push('\\');
@@ -104,7 +104,7 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
             let _ = writeln!(o, "| {label} | {} |", inline(p));
         }
     }
-    let _ = writeln!(o, "| Times in | {} |", inline(&z.name()));
+    let _ = writeln!(o, "| Times in | {} |", z.name());
     let _ = writeln!(o, "| Report made | {} |", when(opts.generated_at, z));
 
     let _ = writeln!(
@@ -179,7 +179,7 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
         } else {
             ""
         },
-        inline(&z.name())
+        z.name()
     );
     if rows.is_empty() {
         let _ = writeln!(o, "_No entries._");

@@ -300,6 +300,13 @@ pub(crate) fn traces(inc: &Incident) -> Vec<&Entry> {
         .collect()
 }
 
+/// Text from the journal with any terminal escape sequence or control character still in it
+/// removed (what reached the journal through warroom was cleaned already; another tool's
+/// lines may not have been). Line breaks and tabs stay.
+pub(crate) fn clean(s: &str) -> String {
+    crate::domain::text::sanitize(s, usize::MAX)
+}
+
 /// `closed 2026-11-30 …` or `open`.
 pub(crate) fn state_line(inc: &Incident, zone: Zone) -> String {
     match inc.closed_at {

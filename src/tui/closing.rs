@@ -263,7 +263,7 @@ fn keytime(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), St
     if at > app.now + chrono::Duration::minutes(1) {
         return Err("that time is in the future: key times record what has happened".into());
     }
-    fx.push(app.append(EventBody::KeyTimeSet { which, at }));
+    fx.push(app.append(EventBody::KeyTimeSet { which, time: at }));
     Ok(())
 }
 
