@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `started` | the earliest of the incident's start (`started_at`, the opening time unless given) and the earliest timeline entry (a backdated first symptom) |
 //! | `detected` | when the incident was opened |
-//! | `acknowledged` | the first change a person logged after the opening: an entry, a step, a field or role change (health entries do not count) |
+//! | `acknowledged` | the first change a person logged after the opening: an entry, a step, a field or role change (health entries, key times, closing and reopening do not count) |
 //! | `mitigated` | the first time the status became mitigated, monitoring or resolved |
 //! | `resolved` | the first time the status became resolved, else when the incident was closed |
 //!
@@ -23,6 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use super::incident::{EntryKind, Incident, Status};
 use super::text::sanitize_line;
+
+/// `about` of the timeline entries that key time changes make (`key-time/mitigated`).
+pub const ABOUT_KEY_TIME: &str = "key-time";
+/// `about` of the timeline entries that closing and reopening make.
+pub const ABOUT_CLOSE: &str = "close";
 
 /// The moments of a response that the review asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -177,7 +182,13 @@ pub fn proposed(inc: &Incident, which: KeyTime) -> Option<DateTime<Utc>> {
         KeyTime::Detected => Some(inc.opened_at),
         KeyTime::Acknowledged => inc
             .visible_entries()
-            .filter(|e| e.kind != EntryKind::Health && e.logged_at > inc.opened_at)
+            .filter(|e| {
+                e.kind != EntryKind::Health
+                    && e.logged_at > inc.opened_at
+                    && !e.about.as_deref().is_some_and(|a| {
+                        a == ABOUT_CLOSE || a.starts_with(&format!("{ABOUT_KEY_TIME}/"))
+                    })
+            })
             .map(|e| e.logged_at)
             .min(),
         KeyTime::Mitigated => [Status::Mitigated, Status::Monitoring, Status::Resolved]

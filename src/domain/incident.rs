@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
-use super::closing::{Closing, KeyTime};
+use super::closing::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing, KeyTime};
 use super::event::{Event, EventBody};
 use super::health::SeenState;
 use super::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook, timeline_text};
@@ -477,7 +477,7 @@ impl Incident {
                             " · closed with required playbook steps open, override: {r}"
                         ));
                     }
-                    self.push_entry(ev, EntryKind::Incident, text);
+                    self.push_entry_about(ev, EntryKind::Incident, text, Some(ABOUT_CLOSE.into()));
                     true
                 }
             }
@@ -488,7 +488,7 @@ impl Incident {
                         Some(r) => format!("reopened: {r}"),
                         None => "reopened".to_string(),
                     };
-                    self.push_entry(ev, EntryKind::Incident, text);
+                    self.push_entry_about(ev, EntryKind::Incident, text, Some(ABOUT_CLOSE.into()));
                     true
                 } else {
                     false
@@ -500,7 +500,8 @@ impl Incident {
                     self.started_at = *at;
                 }
                 let text = format!("key time {which}: {}", at.format("%Y-%m-%d %H:%M:%S UTC"));
-                self.push_entry(ev, EntryKind::Incident, text);
+                let about = Some(format!("{ABOUT_KEY_TIME}/{which}"));
+                self.push_entry_about(ev, EntryKind::Incident, text, about);
                 true
             }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),

@@ -7,13 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{layout, theme};
-use crate::domain::closing::required_open_text;
 use crate::tui::closing::{CloseForm, FIELDS};
 
 pub fn render(frame: &mut Frame, area: Rect, form: &CloseForm) {
     let n = form.field_count();
     let width = area.width.saturating_sub(10).min(110);
-    let rect = layout::centered(area, width, if n == 5 { 24 } else { 20 });
+    let rect = layout::centered(area, width, if n == 5 { 26 } else { 22 });
     let block = Block::bordered()
         .title(Line::from(
             " Close the incident · Tab next field · Enter next / close · Alt-Enter new line · Ctrl-S close · Esc cancel ",
@@ -32,7 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &CloseForm) {
         rows.push(Constraint::Length(1));
         rows.push(Constraint::Length(3));
     }
-    rows.push(Constraint::Length(2));
+    rows.push(Constraint::Length(3));
     let areas = Layout::vertical(rows).split(inner);
     let label = |i: usize| {
         let style = if form.focus == i {
@@ -55,8 +54,8 @@ pub fn render(frame: &mut Frame, area: Rect, form: &CloseForm) {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!(
-                    "{}: give the reason to close anyway (it is logged)",
-                    required_open_text(&form.required_open)
+                    "{} required playbook step(s) open: say below why you close anyway (it is logged)",
+                    form.required_open.len()
                 ),
                 theme::error(),
             )),
