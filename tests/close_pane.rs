@@ -189,7 +189,7 @@ fn keytime_sets_a_key_time_and_the_status_bar_shows_durations() {
     ));
     // Opened at 13:30, mitigated at 13:50.
     let screen = frame(&a);
-    assert!(screen.contains("(TTD 0m TTM 20m)"), "{screen}");
+    assert!(screen.contains("T+00:33:00 (TTM 20m)"), "{screen}");
     let fx = command(&mut a, "keytime started -1h");
     saved(&mut a, &fx);
     assert_eq!(a.incident.started_at, mins(-60));

@@ -330,11 +330,13 @@ pub fn export_now(
     write_all(&dir, &inc, &batch.events, &opts).map_err(|e| e.to_string())
 }
 
-/// `TTD 12m TTA 4m TTM 21m`: the durations known so far, for the status bar.
+/// `TTD 12m TTA 4m TTM 21m`: the durations known so far, for the status bar. A zero one (say,
+/// detected when it started, as far as anyone knows) says nothing and is left out.
 pub fn status_durations(inc: &Incident) -> Option<String> {
     let parts: Vec<String> = durations(inc)
         .into_iter()
-        .filter_map(|(m, d)| d.map(|d| format!("{} {}", m.short(), format_duration(d))))
+        .filter_map(|(m, d)| d.filter(|d| !d.is_zero()).map(|d| (m, d)))
+        .map(|(m, d)| format!("{} {}", m.short(), format_duration(d)))
         .collect();
     (!parts.is_empty()).then(|| parts.join(" "))
 }
