@@ -14,6 +14,8 @@ use crate::domain::time::{WithOffset, parse_when};
 use crate::store::DataDir;
 use crate::store::StoreError;
 
+mod report;
+
 /// A terminal war-room console for cloud mail outages.
 #[derive(Debug, Parser)]
 #[command(name = "warroom", version, about, long_about = None)]
@@ -67,6 +69,12 @@ pub enum Verb {
     /// The response playbooks: built-in and your own.
     #[command(subcommand)]
     Playbook(PlaybookVerb),
+    /// Close an incident: summary, impact, root cause, follow-ups; writes every report format.
+    Close(report::CloseArgs),
+    /// Reopen a closed incident (logged).
+    Reopen(report::ReopenArgs),
+    /// Write the post-incident report in one format.
+    Export(report::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -230,7 +238,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let loaded = data.load(&id)?;
             if loaded.incident.is_closed() {
-                bail!("incident {id} is closed: reopen it first");
+                bail!(
+                    "incident {id} is closed: reopen it first with `warroom reopen --incident {id}`"
+                );
             }
             let ev = Event::new(
                 now,
@@ -341,6 +351,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Verb::Feed { once, json }) => feed(&config, once, json, out),
         Some(Verb::Trace(a)) => trace(&config, a, out),
+        Some(Verb::Close(a)) => report::close(&data, &config, a, out),
+        Some(Verb::Reopen(a)) => report::reopen(&data, &config, a, out),
+        Some(Verb::Export(a)) => report::export(&data, &config, a, out),
         Some(Verb::Keys) => {
             let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
                 .map_err(anyhow::Error::msg)?;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::closing::{FollowUp, KeyTime};
 use super::health::SeenSource;
 use super::incident::{EntryKind, Role, Severity, Status};
 use super::playbook::StepAction;
@@ -135,6 +136,30 @@ pub enum EventBody {
         by_status: std::collections::BTreeMap<String, usize>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         evidence: Option<String>,
+    },
+    /// The incident was closed; it is read-only until reopened. `override_reason` says why it
+    /// was closed while required playbook steps were open.
+    Closed {
+        summary: String,
+        #[serde(default)]
+        impact: String,
+        #[serde(default)]
+        root_cause: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        follow_ups: Vec<FollowUp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
+    },
+    /// A closed incident was reopened.
+    Reopened {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A key time of the response set by hand (it wins over the one proposed from the timeline).
+    /// (`time`, because `at` is the event's own time.)
+    KeyTimeSet {
+        which: KeyTime,
+        time: DateTime<Utc>,
     },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]

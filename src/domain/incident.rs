@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
+use super::closing::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing, KeyTime};
 use super::event::{Event, EventBody};
 use super::health::SeenState;
 use super::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook, timeline_text};
@@ -206,6 +207,12 @@ pub struct Incident {
     pub health_keys: std::collections::HashSet<String>,
     /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
     pub entries: Vec<Entry>,
+    /// What was said at the last close (kept when reopened, so a new close can start from it).
+    pub closing: Option<Closing>,
+    /// Key times set by hand; the others are proposed from the timeline (see `domain::closing`).
+    pub key_times_set: BTreeMap<KeyTime, DateTime<Utc>>,
+    /// When each status was first set.
+    pub status_first: BTreeMap<Status, DateTime<Utc>>,
     /// Events of types this build does not know.
     pub unknown_events: usize,
     /// Events that did not apply (e.g. an edit of an entry that does not exist).
@@ -255,6 +262,9 @@ impl Incident {
             health_seen: SeenState::default(),
             health_keys: Default::default(),
             entries: Vec::new(),
+            closing: None,
+            key_times_set: BTreeMap::new(),
+            status_first: BTreeMap::new(),
             unknown_events: 0,
             ignored_events: 0,
             events: 1,
@@ -298,6 +308,7 @@ impl Incident {
             EventBody::StatusSet { status } => {
                 let text = format!("status: {} → {}", self.status, status);
                 self.status = *status;
+                self.status_first.entry(*status).or_insert(ev.at);
                 self.push_entry(ev, EntryKind::Incident, text);
                 true
             }
@@ -459,6 +470,59 @@ impl Incident {
                 self.health_seen
                     .sources
                     .insert(source.clone(), seen.clone());
+                true
+            }
+            EventBody::Closed {
+                summary,
+                impact,
+                root_cause,
+                follow_ups,
+                override_reason,
+            } => {
+                if self.is_closed() {
+                    false
+                } else {
+                    self.closed_at = Some(ev.at);
+                    self.closing = Some(Closing {
+                        at: ev.at,
+                        by: ev.by.clone(),
+                        summary: summary.clone(),
+                        impact: impact.clone(),
+                        root_cause: root_cause.clone(),
+                        follow_ups: follow_ups.clone(),
+                        override_reason: override_reason.clone(),
+                    });
+                    let mut text = format!("closed: {summary}");
+                    if let Some(r) = override_reason {
+                        text.push_str(&format!(
+                            " · closed with required playbook steps open, override: {r}"
+                        ));
+                    }
+                    self.push_entry_about(ev, EntryKind::Incident, text, Some(ABOUT_CLOSE.into()));
+                    true
+                }
+            }
+            EventBody::Reopened { reason } => {
+                if self.is_closed() {
+                    self.closed_at = None;
+                    let text = match reason {
+                        Some(r) => format!("reopened: {r}"),
+                        None => "reopened".to_string(),
+                    };
+                    self.push_entry_about(ev, EntryKind::Incident, text, Some(ABOUT_CLOSE.into()));
+                    true
+                } else {
+                    false
+                }
+            }
+            EventBody::KeyTimeSet { which, time: at } => {
+                self.key_times_set.insert(*which, *at);
+                if *which == KeyTime::Started {
+                    self.started_at = *at;
+                }
+                let text = format!("key time {which}: {}", at.format("%Y-%m-%d %H:%M:%S UTC"));
+                let about = Some(format!("{ABOUT_KEY_TIME}/{which}"));
+                self.push_entry_about(ev, EntryKind::Incident, text, about);
                 true
             }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),

@@ -279,6 +279,20 @@ impl DataDir {
         })
     }
 
+    /// Loads an incident with every event of its journal (exports carry the journal) and the
+    /// warnings of the read.
+    pub fn load_events(
+        &self,
+        id: &str,
+    ) -> Result<(Incident, Vec<Event>, Vec<ReadWarning>), StoreError> {
+        let path = self.journal_path(id);
+        let mut reader = journal::Reader::new(&path);
+        let batch = reader.read_new()?;
+        let incident = Incident::from_events(&batch.events)
+            .map_err(|source| StoreError::Fold { path, source })?;
+        Ok((incident, batch.events, batch.warnings))
+    }
+
     /// Opens an incident's journal for appending.
     pub fn journal(&self, id: &str) -> Result<Journal, StoreError> {
         Ok(Journal::open(&self.journal_path(id))?)

@@ -109,6 +109,8 @@ pub enum Action {
         summary: Box<TraceSummary>,
         saved: Result<String, String>,
     },
+    /// The reports were written into `exports/` (the paths), or why not.
+    Exported(Result<Vec<std::path::PathBuf>, String>),
 }
 
 /// What `update` asks the outside to do.
@@ -132,6 +134,9 @@ pub enum Effect {
     },
     /// Leave the console.
     Quit,
+    /// Write every report format into the incident's `exports/` folder (then
+    /// [`Action::Exported`]).
+    Export,
 }
 
 /// One-line feedback at the bottom of the screen.
@@ -235,6 +240,8 @@ pub enum Mode {
         what: Confirm,
         back: Box<Mode>,
     },
+    /// The `:close` form.
+    Close(Box<super::closing::CloseForm>),
 }
 
 /// The timeline's view: which entries show, which is selected, where the window starts.
@@ -359,8 +366,10 @@ impl AppState {
     pub fn has_open_edit(&self) -> bool {
         match &self.mode {
             Mode::Input(i) => i.purpose == InputPurpose::AddEntry && !is_blank(&i.field),
-            Mode::Edit(_) => true,
-            Mode::Confirm { back, .. } => matches!(**back, Mode::Edit(_) | Mode::Input(_)),
+            Mode::Edit(_) | Mode::Close(_) => true,
+            Mode::Confirm { back, .. } => {
+                matches!(**back, Mode::Edit(_) | Mode::Input(_) | Mode::Close(_))
+            }
             _ => false,
         }
     }
@@ -583,9 +592,12 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Journal { events, warnings } => {
             for ev in &events {
-                app.pending.remove(&ev.id);
+                let ours = app.pending.remove(&ev.id);
                 app.unsaved.retain(|(u, _)| u.id != ev.id);
                 app.incident.apply(ev);
+                if ours {
+                    super::closing::saved(app, ev, &mut fx);
+                }
             }
             if !warnings.is_empty() {
                 app.flash(
@@ -614,6 +626,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             summary,
             saved,
         } => super::trace_pane::evidence_saved(app, query, &summary, saved, &mut fx),
+        Action::Exported(result) => super::closing::exported(app, result),
         Action::ForceQuit => {
             app.quit = true;
             fx.push(Effect::Quit);
@@ -648,6 +661,10 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
 }
 
 fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    if app.incident.is_closed() && super::closing::is_change(cmd) {
+        app.flash(super::closing::CLOSED, true);
+        return;
+    }
     match cmd {
         Command::Quit => {
             if app.pending.is_empty() && app.unsaved.is_empty() {
@@ -705,6 +722,7 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             super::trace_pane::command(app, cmd, fx)
         }
         Command::PollNow => fx.push(Effect::PollNow(None)),
+        Command::Export => super::closing::export(app, fx),
         Command::Open => {
             if app.focus == Pane::Timeline
                 && let Some(e) = app.selected_entry()
@@ -813,6 +831,7 @@ fn paste(app: &mut AppState, text: &str) {
             }
             _ => {}
         },
+        Mode::Close(form) => super::closing::paste(form, text),
         Mode::Normal if app.focus == Pane::Timeline => {
             // Pasting on the timeline starts an entry with that text.
             open_input(app, InputPurpose::AddEntry, &clean.replace('\n', " "));
@@ -922,6 +941,7 @@ fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
         },
         Mode::Input(input) => input_key(app, input, key, fx),
         Mode::Edit(edit) => edit_key(app, edit, key, fx),
+        Mode::Close(form) => super::closing::form_key(app, form, key, fx),
     };
 }
 
@@ -955,6 +975,10 @@ fn input_key(
         KeyCode::Enter => {
             let text = text_of(&input.field);
             match input.purpose {
+                InputPurpose::AddEntry if app.incident.is_closed() => {
+                    input.error = Some(super::closing::CLOSED.into());
+                    Mode::Input(input)
+                }
                 InputPurpose::AddEntry => {
                     match parse_quick_entry(&text, input.kind, app.now, app.zone) {
                         Ok((occurred_at, kind, text)) => {
@@ -1145,6 +1169,9 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
         .map(|(c, a)| (c, a.trim()))
         .unwrap_or((line, ""));
     let arg_clean = sanitize(arg, 512);
+    if app.incident.is_closed() && super::closing::is_change_line(cmd) {
+        return Err(super::closing::CLOSED.into());
+    }
     match cmd {
         "" => Ok(()),
         "q" | "quit" => {
@@ -1223,14 +1250,17 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
             app.rebuild_rows(true);
             Ok(())
         }
+        "close" | "reopen" | "keytime" | "export" => {
+            super::closing::command_line(app, cmd, arg, fx)
+        }
         other => Err(format!(
-            "unknown command :{other}: try :title, :sev, :status, :role, :ack, :retry, :nofilter, :q"
+            "unknown command :{other}: try :title, :sev, :status, :role, :ack, :retry, :nofilter, :close, :reopen, :keytime, :export, :q"
         )),
     }
 }
 
 /// Texts for the `:` command hint line.
-pub const COMMAND_HINT: &str = ":title TEXT · :sev 1-4 · :status investigating|identified|mitigated|monitoring|resolved · :role commander|deputy|scribe|comms NAME · :ack (check-backs) · :retry · :nofilter · :q";
+pub const COMMAND_HINT: &str = ":title TEXT · :sev 1-4 · :status investigating|identified|mitigated|monitoring|resolved · :role commander|deputy|scribe|comms NAME · :ack (check-backs) · :retry · :nofilter · :close · :reopen REASON · :keytime [WHICH WHEN] · :export · :q";
 
 /// What the timeline shows for an entry's time.
 pub fn entry_time(app: &AppState, at: DateTime<Utc>) -> String {

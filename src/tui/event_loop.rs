@@ -27,6 +27,7 @@ const JOURNAL_POLL: StdDuration = StdDuration::from_millis(250);
 /// Sends our events to the journal on a thread of its own and reads back every new line (ours
 /// and other processes'), so the console shows a change only once it is on disk.
 pub struct JournalWorker {
+    path: PathBuf,
     tx: Option<std_mpsc::Sender<Event>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -34,11 +35,13 @@ pub struct JournalWorker {
 impl JournalWorker {
     pub fn start(path: PathBuf, reader: Reader, actions: mpsc::UnboundedSender<Action>) -> Self {
         let (tx, rx) = std_mpsc::channel::<Event>();
+        let journal_path = path.clone();
         let thread = std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || journal_thread(path, reader, rx, actions))
             .ok();
         JournalWorker {
+            path: journal_path,
             tx: Some(tx),
             thread,
         }
@@ -258,6 +261,13 @@ where
                         });
                     }
                     Effect::Quit => {}
+                    Effect::Export => {
+                        let (path, zone, tx) = (worker.path.clone(), app.zone, actions_tx.clone());
+                        std::thread::spawn(move || {
+                            let r = super::closing::export_now(&path, zone, Utc::now());
+                            let _ = tx.send(Action::Exported(r));
+                        });
+                    }
                 }
             }
         }

@@ -80,6 +80,7 @@ commands! {
     TogglePin => ("pin", Timeline, ["p"], "pin or unpin the entry"),
     Filter => ("filter", Timeline, ["/"], "filter entries by text"),
     CycleKind => ("kind_filter", Timeline, ["f"], "cycle the kind filter"),
+    Export => ("export", Timeline, ["x"], "write every report format into the incident's exports/ folder"),
     ToggleDone => ("step_done", Playbook, ["space", "x"], "tick the step done, or untick it"),
     StartStep => ("step_doing", Playbook, ["w"], "mark the step in progress (starts its check-back timer)"),
     SkipStep => ("step_skip", Playbook, ["s"], "skip the step, saying why"),

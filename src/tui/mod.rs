@@ -2,6 +2,7 @@
 //! terminal.
 
 pub mod app;
+pub mod closing;
 pub mod event_loop;
 pub mod health_pane;
 pub mod keymap;

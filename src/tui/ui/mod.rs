@@ -1,5 +1,6 @@
 //! Drawing. Every function here takes the state by shared reference: drawing cannot change it.
 
+pub mod close_form;
 pub mod health;
 pub mod help;
 pub mod layout;
@@ -74,10 +75,12 @@ pub fn render(frame: &mut Frame, app: &AppState) {
         } => trace::render_chain(frame, area, app, row, events.as_ref(), *scroll),
         Mode::Input(input) => popup::render_input(frame, area, app, input),
         Mode::Edit(edit) => popup::render_edit(frame, area, edit),
+        Mode::Close(form) => close_form::render(frame, area, form),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
                 Mode::Input(input) => popup::render_input(frame, area, app, input),
                 Mode::Edit(edit) => popup::render_edit(frame, area, edit),
+                Mode::Close(form) => close_form::render(frame, area, form),
                 _ => {}
             }
             popup::render_confirm(frame, area, app, *what);

@@ -26,6 +26,15 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
         Span::styled(inc.status.label(), bar.add_modifier(Modifier::BOLD)),
         sep.clone(),
     ];
+    if inc.is_closed() {
+        spans.insert(
+            3,
+            Span::styled(
+                " CLOSED",
+                bar.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+            ),
+        );
+    }
     if inc.drill {
         spans.push(Span::styled(
             "DRILL ",
@@ -62,6 +71,9 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
         format!("T+{}", format_elapsed(elapsed)),
         bar.add_modifier(Modifier::BOLD),
     ));
+    if let Some(d) = crate::tui::closing::status_durations(inc) {
+        spans.push(Span::styled(format!(" ({d})"), bar.fg(Color::Gray)));
+    }
     spans.push(sep.clone());
     spans.push(Span::styled(
         format!("{} UTC", app.now.format("%H:%M:%S")),

@@ -1,0 +1,484 @@
+//! Closing an incident: the close record (summary, impact, root cause, follow-ups), the key
+//! times of the response and the durations between them.
+//!
+//! Key times are proposed from the timeline and can be set by hand (`key_time_set` events); a
+//! time set by hand always wins over the proposal.
+//!
+//! | key time | proposed as |
+//! |---|---|
+//! | `started` | the earliest of the incident's start (`started_at`, the opening time unless given) and the earliest timeline entry (a backdated first symptom) |
+//! | `detected` | when the incident was opened |
+//! | `acknowledged` | the first change a person logged after the opening: an entry, a step, a field or role change (health entries, key times, closing and reopening do not count) |
+//! | `mitigated` | the first time the status became mitigated, monitoring or resolved |
+//! | `resolved` | the first time the status became resolved, else when the incident was closed |
+//!
+//! Durations: to detect = detected − started; to acknowledge = acknowledged − detected;
+//! to mitigate = mitigated − started; to resolve = resolved − started.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::incident::{EntryKind, Incident, Status};
+use super::text::sanitize_line;
+
+/// `about` of the timeline entries that key time changes make (`key-time/mitigated`).
+pub const ABOUT_KEY_TIME: &str = "key-time";
+/// `about` of the timeline entries that closing and reopening make.
+pub const ABOUT_CLOSE: &str = "close";
+
+/// The moments of a response that the review asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyTime {
+    Started,
+    Detected,
+    Acknowledged,
+    Mitigated,
+    Resolved,
+}
+
+impl KeyTime {
+    pub const ALL: [KeyTime; 5] = [
+        KeyTime::Started,
+        KeyTime::Detected,
+        KeyTime::Acknowledged,
+        KeyTime::Mitigated,
+        KeyTime::Resolved,
+    ];
+
+    /// The word used in the journal, the CLI and the console.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyTime::Started => "started",
+            KeyTime::Detected => "detected",
+            KeyTime::Acknowledged => "acknowledged",
+            KeyTime::Mitigated => "mitigated",
+            KeyTime::Resolved => "resolved",
+        }
+    }
+}
+
+impl fmt::Display for KeyTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for KeyTime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim().to_ascii_lowercase();
+        KeyTime::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s || (s.len() >= 3 && k.as_str().starts_with(&s)))
+            .ok_or_else(|| {
+                format!(
+                    "unknown key time {s:?}: use started, detected, acknowledged, mitigated or resolved"
+                )
+            })
+    }
+}
+
+/// A follow-up action decided at close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub action: String,
+    pub owner: String,
+    /// Free text: a date or "next sprint".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
+impl FollowUp {
+    /// Reads `action | owner | due` (due optional). Every part is cleaned to one line.
+    pub fn parse(text: &str) -> Result<FollowUp, String> {
+        let parts: Vec<String> = text.split('|').map(|p| sanitize_line(p, 1024)).collect();
+        let hint = "write a follow-up as \"action | owner | due\", e.g. \"Add a second MX | bob | 2026-12-15\" (due may be left out)";
+        match parts.as_slice() {
+            [action, owner] | [action, owner, _] if action.is_empty() || owner.is_empty() => {
+                Err(format!("a follow-up needs an action and an owner: {hint}"))
+            }
+            [action, owner] => Ok(FollowUp {
+                action: action.clone(),
+                owner: owner.clone(),
+                due: None,
+            }),
+            [action, owner, due] => Ok(FollowUp {
+                action: action.clone(),
+                owner: owner.clone(),
+                due: (!due.is_empty()).then(|| due.clone()),
+            }),
+            _ => Err(format!("cannot read the follow-up {text:?}: {hint}")),
+        }
+    }
+}
+
+/// What was said when the incident was closed (the last close, if it was reopened since).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Closing {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub summary: String,
+    pub impact: String,
+    pub root_cause: String,
+    pub follow_ups: Vec<FollowUp>,
+    /// Why the incident was closed with required playbook steps open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+}
+
+/// The required playbook steps still open (neither done nor skipped): (playbook name, step
+/// title). Closing is refused while there are any, unless an override reason is given.
+pub fn required_open(inc: &Incident) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for pb in &inc.playbooks {
+        for (_, step) in pb.steps() {
+            if step.required && !inc.progress.state(&pb.id, &step.id).status.is_complete() {
+                out.push((pb.name.clone(), step.title.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `2 required playbook steps are open: "A", "B"` (at most three named).
+pub fn required_open_text(open: &[(String, String)]) -> String {
+    let mut names: Vec<String> = open
+        .iter()
+        .take(3)
+        .map(|(_, s)| format!("\"{s}\""))
+        .collect();
+    if open.len() > 3 {
+        names.push(format!("and {} more", open.len() - 3));
+    }
+    format!(
+        "{} required playbook step{} open: {}",
+        open.len(),
+        if open.len() == 1 { " is" } else { "s are" },
+        names.join(", ")
+    )
+}
+
+/// One key time as the report shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct KeyTimeValue {
+    pub which: KeyTime,
+    pub at: Option<DateTime<Utc>>,
+    /// Set by hand (else proposed from the timeline).
+    pub set: bool,
+}
+
+/// The time proposed for `which` from the timeline, if there is one yet.
+pub fn proposed(inc: &Incident, which: KeyTime) -> Option<DateTime<Utc>> {
+    match which {
+        KeyTime::Started => {
+            let earliest = inc.visible_entries().map(|e| e.occurred_at).min();
+            Some(earliest.map_or(inc.started_at, |e| e.min(inc.started_at)))
+        }
+        KeyTime::Detected => Some(inc.opened_at),
+        KeyTime::Acknowledged => inc
+            .visible_entries()
+            .filter(|e| {
+                e.kind != EntryKind::Health
+                    && e.logged_at > inc.opened_at
+                    && !e.about.as_deref().is_some_and(|a| {
+                        a == ABOUT_CLOSE || a.starts_with(&format!("{ABOUT_KEY_TIME}/"))
+                    })
+            })
+            .map(|e| e.logged_at)
+            .min(),
+        KeyTime::Mitigated => [Status::Mitigated, Status::Monitoring, Status::Resolved]
+            .iter()
+            .filter_map(|s| inc.status_first.get(s).copied())
+            .min(),
+        KeyTime::Resolved => inc
+            .status_first
+            .get(&Status::Resolved)
+            .copied()
+            .or(inc.closed_at),
+    }
+}
+
+/// A key time: the one set by hand, else the proposal.
+pub fn key_time(inc: &Incident, which: KeyTime) -> KeyTimeValue {
+    match inc.key_times_set.get(&which) {
+        Some(at) => KeyTimeValue {
+            which,
+            at: Some(*at),
+            set: true,
+        },
+        None => KeyTimeValue {
+            which,
+            at: proposed(inc, which),
+            set: false,
+        },
+    }
+}
+
+/// Every key time, in order.
+pub fn key_times(inc: &Incident) -> Vec<KeyTimeValue> {
+    KeyTime::ALL.iter().map(|k| key_time(inc, *k)).collect()
+}
+
+/// What a duration measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    ToDetect,
+    ToAcknowledge,
+    ToMitigate,
+    ToResolve,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 4] = [
+        Measure::ToDetect,
+        Measure::ToAcknowledge,
+        Measure::ToMitigate,
+        Measure::ToResolve,
+    ];
+
+    /// `time to detect`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::ToDetect => "time to detect",
+            Measure::ToAcknowledge => "time to acknowledge",
+            Measure::ToMitigate => "time to mitigate",
+            Measure::ToResolve => "time to resolve",
+        }
+    }
+
+    /// `TTD`, for the status bar.
+    pub fn short(self) -> &'static str {
+        match self {
+            Measure::ToDetect => "TTD",
+            Measure::ToAcknowledge => "TTA",
+            Measure::ToMitigate => "TTM",
+            Measure::ToResolve => "TTR",
+        }
+    }
+
+    /// `snake_case` name for JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::ToDetect => "to_detect",
+            Measure::ToAcknowledge => "to_acknowledge",
+            Measure::ToMitigate => "to_mitigate",
+            Measure::ToResolve => "to_resolve",
+        }
+    }
+
+    /// From which key time to which.
+    pub fn span(self) -> (KeyTime, KeyTime) {
+        match self {
+            Measure::ToDetect => (KeyTime::Started, KeyTime::Detected),
+            Measure::ToAcknowledge => (KeyTime::Detected, KeyTime::Acknowledged),
+            Measure::ToMitigate => (KeyTime::Started, KeyTime::Mitigated),
+            Measure::ToResolve => (KeyTime::Started, KeyTime::Resolved),
+        }
+    }
+}
+
+/// Every duration, `None` while one of its ends is unknown.
+pub fn durations(inc: &Incident) -> Vec<(Measure, Option<Duration>)> {
+    Measure::ALL
+        .iter()
+        .map(|m| {
+            let (from, to) = m.span();
+            let d = match (key_time(inc, from).at, key_time(inc, to).at) {
+                (Some(a), Some(b)) => Some(b - a),
+                _ => None,
+            };
+            (*m, d)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::{Event, EventBody};
+    use crate::domain::incident::Severity;
+    use chrono::TimeZone;
+
+    fn t(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap() + Duration::minutes(min)
+    }
+
+    fn ev(min: i64, by: &str, body: EventBody) -> Event {
+        Event::new(t(min), by, body)
+    }
+
+    fn base() -> Vec<Event> {
+        vec![
+            ev(
+                0,
+                "alice",
+                EventBody::IncidentOpened {
+                    incident: "i".into(),
+                    title: "t".into(),
+                    severity: Severity::Sev2,
+                    status: Status::Investigating,
+                    started_at: None,
+                    drill: false,
+                },
+            ),
+            // A first symptom, logged later and backdated 12 minutes before the opening.
+            ev(
+                4,
+                "bob",
+                EventBody::EntryAdded {
+                    occurred_at: t(-12),
+                    kind: EntryKind::Note,
+                    text: "NDRs".into(),
+                    step: None,
+                },
+            ),
+            ev(
+                9,
+                "alice",
+                EventBody::StatusSet {
+                    status: Status::Monitoring,
+                },
+            ),
+            ev(
+                20,
+                "alice",
+                EventBody::StatusSet {
+                    status: Status::Mitigated,
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn key_times_are_proposed_from_the_timeline() {
+        let inc = Incident::from_events(&base()).unwrap();
+        let at = |k| key_time(&inc, k).at;
+        assert_eq!(at(KeyTime::Started), Some(t(-12)));
+        assert_eq!(at(KeyTime::Detected), Some(t(0)));
+        assert_eq!(at(KeyTime::Acknowledged), Some(t(4)));
+        // Monitoring came first: mitigation had happened by then.
+        assert_eq!(at(KeyTime::Mitigated), Some(t(9)));
+        assert_eq!(at(KeyTime::Resolved), None);
+        let d: Vec<_> = durations(&inc).into_iter().map(|(_, d)| d).collect();
+        assert_eq!(
+            d,
+            [
+                Some(Duration::minutes(12)),
+                Some(Duration::minutes(4)),
+                Some(Duration::minutes(21)),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_time_set_by_hand_wins_and_started_moves_the_clock() {
+        let mut evs = base();
+        evs.push(ev(
+            30,
+            "carol",
+            EventBody::KeyTimeSet {
+                which: KeyTime::Started,
+                time: t(-30),
+            },
+        ));
+        evs.push(ev(
+            31,
+            "carol",
+            EventBody::KeyTimeSet {
+                which: KeyTime::Mitigated,
+                time: t(15),
+            },
+        ));
+        let inc = Incident::from_events(&evs).unwrap();
+        assert_eq!(inc.started_at, t(-30));
+        let m = key_time(&inc, KeyTime::Mitigated);
+        assert_eq!((m.at, m.set), (Some(t(15)), true));
+        assert!(!key_time(&inc, KeyTime::Detected).set);
+        assert!(
+            inc.entries
+                .iter()
+                .any(|e| e.text == "key time mitigated: 2026-11-30 14:15:00 UTC")
+        );
+    }
+
+    #[test]
+    fn close_and_reopen_fold_and_are_logged() {
+        let mut evs = base();
+        evs.push(ev(
+            40,
+            "alice",
+            EventBody::Closed {
+                summary: "MX fixed".into(),
+                impact: "mail late".into(),
+                root_cause: "bad record".into(),
+                follow_ups: vec![FollowUp::parse("second MX|bob").unwrap()],
+                override_reason: Some("vendor ticket pending".into()),
+            },
+        ));
+        let mut inc = Incident::from_events(&evs).unwrap();
+        assert_eq!(inc.closed_at, Some(t(40)));
+        assert_eq!(key_time(&inc, KeyTime::Resolved).at, Some(t(40)));
+        let c = inc.closing.clone().unwrap();
+        assert_eq!(c.follow_ups[0].owner, "bob");
+        let last = inc.entries.last().unwrap();
+        assert!(
+            last.text.contains("override: vendor ticket pending"),
+            "{}",
+            last.text
+        );
+        // A second close while closed changes nothing.
+        let again = ev(
+            41,
+            "x",
+            EventBody::Closed {
+                summary: "again".into(),
+                impact: String::new(),
+                root_cause: String::new(),
+                follow_ups: vec![],
+                override_reason: None,
+            },
+        );
+        assert!(!inc.apply(&again));
+        assert!(inc.apply(&ev(
+            42,
+            "alice",
+            EventBody::Reopened {
+                reason: Some("mail queues again".into())
+            }
+        )));
+        assert!(!inc.is_closed());
+        assert_eq!(
+            inc.entries.last().unwrap().text,
+            "reopened: mail queues again"
+        );
+        // Reopening an open incident changes nothing.
+        assert!(!inc.apply(&ev(43, "alice", EventBody::Reopened { reason: None })));
+    }
+
+    #[test]
+    fn key_time_words() {
+        assert_eq!("Mitigated".parse::<KeyTime>().unwrap(), KeyTime::Mitigated);
+        assert_eq!("ack".parse::<KeyTime>().unwrap(), KeyTime::Acknowledged);
+        assert!("x".parse::<KeyTime>().unwrap_err().contains("mitigated"));
+    }
+
+    #[test]
+    fn follow_ups_parse() {
+        let f = FollowUp::parse(" Add a second MX | bob | 2026-12-15 ").unwrap();
+        assert_eq!(f.action, "Add a second MX");
+        assert_eq!(f.owner, "bob");
+        assert_eq!(f.due.as_deref(), Some("2026-12-15"));
+        assert_eq!(FollowUp::parse("a|b").unwrap().due, None);
+        assert_eq!(FollowUp::parse("a|b|").unwrap().due, None);
+        assert!(FollowUp::parse("just an action").is_err());
+        assert!(FollowUp::parse("|bob").unwrap_err().contains("owner"));
+        assert!(FollowUp::parse("a|b|c|d").is_err());
+    }
+}

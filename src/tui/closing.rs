@@ -1,0 +1,342 @@
+//! Closing, reopening and exporting in the console: the `:close` form, `:reopen`, `:keytime`,
+//! `x` / `:export`, and the read-only rule for a closed incident.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use super::app::{AppState, Confirm, Effect, Mode};
+use super::keymap::Command;
+use crate::domain::closing::{
+    FollowUp, KeyTime, durations, key_times, required_open, required_open_text,
+};
+use crate::domain::event::{Event, EventBody};
+use crate::domain::incident::Incident;
+use crate::domain::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
+use crate::domain::time::{Zone, format_duration, parse_when};
+use crate::export::{ExportOptions, write_all};
+use crate::store::journal::Reader;
+
+/// What the console says when a change is tried on a closed incident.
+pub const CLOSED: &str = "the incident is closed and read-only: :reopen REASON to change it";
+
+/// The fields of the close form, in Tab order.
+pub const FIELDS: [&str; 5] = ["Summary", "Impact", "Root cause", "Follow-ups", "Override"];
+
+/// The `:close` form.
+#[derive(Debug, Clone)]
+pub struct CloseForm {
+    /// Summary, impact, root cause, follow-ups (one a line: `action | owner | due`), override.
+    pub fields: [TextArea<'static>; 5],
+    /// Index into `fields`.
+    pub focus: usize,
+    /// Required playbook steps open when the form was opened: (playbook, step title).
+    pub required_open: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+impl CloseForm {
+    /// How many fields the form has: the override only while required steps are open.
+    pub fn field_count(&self) -> usize {
+        if self.required_open.is_empty() { 4 } else { 5 }
+    }
+}
+
+fn field(content: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(content.lines().map(str::to_string).collect());
+    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+fn text_of(t: &TextArea<'_>) -> String {
+    t.lines().join("\n")
+}
+
+/// Whether a bound command would change the incident (and so is refused while it is closed).
+/// Step commands check this themselves in the playbook pane.
+pub fn is_change(cmd: Command) -> bool {
+    matches!(
+        cmd,
+        Command::AddEntry
+            | Command::EditEntry
+            | Command::DeleteEntry
+            | Command::TogglePin
+            | Command::Undo
+            | Command::AttachPlaybook
+    )
+}
+
+/// Whether a `:` command would change the incident.
+pub fn is_change_line(cmd: &str) -> bool {
+    matches!(
+        cmd,
+        "title" | "sev" | "severity" | "status" | "role" | "keytime" | "close"
+    )
+}
+
+/// Opens the close form, starting from what an earlier close said.
+pub fn open_form(app: &mut AppState) {
+    if app.incident.is_closed() {
+        app.flash("the incident is closed already: :reopen REASON first", true);
+        return;
+    }
+    let (summary, impact, root_cause, follow_ups) = match &app.incident.closing {
+        Some(c) => (
+            c.summary.clone(),
+            c.impact.clone(),
+            c.root_cause.clone(),
+            c.follow_ups
+                .iter()
+                .map(|f| match &f.due {
+                    Some(d) => format!("{} | {} | {d}", f.action, f.owner),
+                    None => format!("{} | {}", f.action, f.owner),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        None => Default::default(),
+    };
+    app.mode = Mode::Close(Box::new(CloseForm {
+        fields: [
+            field(&summary),
+            field(&impact),
+            field(&root_cause),
+            field(&follow_ups),
+            field(""),
+        ],
+        focus: 0,
+        required_open: required_open(&app.incident),
+        error: None,
+    }));
+}
+
+/// A key in the close form.
+pub fn form_key(
+    app: &mut AppState,
+    mut form: Box<CloseForm>,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Mode {
+    let n = form.field_count();
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => Mode::Confirm {
+            what: Confirm::Discard,
+            back: Box::new(Mode::Close(form)),
+        },
+        KeyCode::Tab => {
+            form.focus = (form.focus + 1) % n;
+            Mode::Close(form)
+        }
+        KeyCode::BackTab => {
+            form.focus = (form.focus + n - 1) % n;
+            Mode::Close(form)
+        }
+        KeyCode::Char('s') if ctrl => submit(app, form, fx),
+        KeyCode::Enter if alt => {
+            form.fields[form.focus].insert_newline();
+            Mode::Close(form)
+        }
+        KeyCode::Enter if form.focus + 1 < n => {
+            form.focus += 1;
+            Mode::Close(form)
+        }
+        KeyCode::Enter => submit(app, form, fx),
+        _ => {
+            form.fields[form.focus].input(key);
+            form.error = None;
+            Mode::Close(form)
+        }
+    }
+}
+
+/// Pasted text goes into the focused field.
+pub fn paste(form: &mut CloseForm, text: &str) {
+    form.fields[form.focus].insert_str(sanitize(text, BODY_CAP));
+}
+
+/// Checks the form and sends the close. The reports are written once it is on disk.
+fn submit(app: &mut AppState, mut form: Box<CloseForm>, fx: &mut Vec<Effect>) -> Mode {
+    let summary = sanitize(text_of(&form.fields[0]).trim(), BODY_CAP);
+    if summary.is_empty() {
+        form.error = Some("the summary is empty: say in a sentence or two what happened".into());
+        form.focus = 0;
+        return Mode::Close(form);
+    }
+    let mut follow_ups = Vec::new();
+    for line in text_of(&form.fields[3]).lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match FollowUp::parse(line) {
+            Ok(f) => follow_ups.push(f),
+            Err(e) => {
+                form.error = Some(e);
+                form.focus = 3;
+                return Mode::Close(form);
+            }
+        }
+    }
+    // The steps may have changed since the form opened (another console).
+    let open = required_open(&app.incident);
+    let reason = sanitize_line(&text_of(&form.fields[4]), FIELD_CAP);
+    if !open.is_empty() && reason.is_empty() {
+        form.required_open = open.clone();
+        form.error = Some(format!(
+            "cannot close: {}. Finish or skip them in the playbook pane, or give the reason to close anyway",
+            required_open_text(&open)
+        ));
+        form.focus = 4;
+        return Mode::Close(form);
+    }
+    fx.push(app.append(EventBody::Closed {
+        summary,
+        impact: sanitize(text_of(&form.fields[1]).trim(), BODY_CAP),
+        root_cause: sanitize(text_of(&form.fields[2]).trim(), BODY_CAP),
+        follow_ups,
+        override_reason: (!open.is_empty()).then_some(reason),
+    }));
+    app.flash("closing… the reports are written once it is saved", false);
+    Mode::Normal
+}
+
+/// `:close`, `:reopen`, `:keytime`, `:export`.
+pub fn command_line(
+    app: &mut AppState,
+    cmd: &str,
+    arg: &str,
+    fx: &mut Vec<Effect>,
+) -> Result<(), String> {
+    match cmd {
+        "close" => {
+            open_form(app);
+            Ok(())
+        }
+        "reopen" => {
+            if !app.incident.is_closed() {
+                return Err("the incident is not closed: there is nothing to reopen".into());
+            }
+            let reason = sanitize_line(arg, FIELD_CAP);
+            fx.push(app.append(EventBody::Reopened {
+                reason: (!reason.is_empty()).then_some(reason),
+            }));
+            Ok(())
+        }
+        "keytime" => keytime(app, arg, fx),
+        "export" => {
+            export(app, fx);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `:keytime` lists the key times; `:keytime mitigated 14:32` sets one.
+fn keytime(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    let usage = "e.g. :keytime mitigated 14:32 (started, detected, acknowledged, mitigated, resolved; -5m, 14:32 or 2026-11-30 14:32)";
+    if arg.trim().is_empty() {
+        let list: Vec<String> = key_times(&app.incident)
+            .iter()
+            .map(|k| {
+                let at =
+                    k.at.map(|a| app.zone.to_wall(a).format("%H:%M").to_string())
+                        .unwrap_or_else(|| "–".into());
+                format!("{} {at}{}", k.which, if k.set { "" } else { "?" })
+            })
+            .collect();
+        app.flash(
+            format!("{} (? proposed) · {usage}", list.join(" · ")),
+            false,
+        );
+        return Ok(());
+    }
+    let (which, when) = arg
+        .trim()
+        .split_once(char::is_whitespace)
+        .ok_or_else(|| format!("say which key time and when: {usage}"))?;
+    let which: KeyTime = which.parse().map_err(|e| format!("{e} ({usage})"))?;
+    let at = parse_when(when, app.now, app.zone).map_err(|e| e.to_string())?;
+    if at > app.now + chrono::Duration::minutes(1) {
+        return Err("that time is in the future: key times record what has happened".into());
+    }
+    fx.push(app.append(EventBody::KeyTimeSet { which, time: at }));
+    Ok(())
+}
+
+/// `x` / `:export`: every format into the incident's `exports/` folder.
+pub fn export(app: &mut AppState, fx: &mut Vec<Effect>) {
+    app.flash("writing the reports…", false);
+    fx.push(Effect::Export);
+}
+
+/// One of our own events is on disk: a close also writes the reports.
+pub fn saved(app: &mut AppState, ev: &Event, fx: &mut Vec<Effect>) {
+    if matches!(ev.body, EventBody::Closed { .. }) && app.incident.is_closed() {
+        export(app, fx);
+    }
+}
+
+/// The reports were written (or not).
+pub fn exported(app: &mut AppState, result: Result<Vec<PathBuf>, String>) {
+    match result {
+        Ok(paths) => {
+            let dir = paths
+                .first()
+                .and_then(|p| p.parent())
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            let names: Vec<String> = paths
+                .iter()
+                .filter_map(|p| p.extension().and_then(|e| e.to_str()).map(str::to_string))
+                .collect();
+            let what = if app.incident.is_closed() {
+                "incident closed; reports"
+            } else {
+                "reports"
+            };
+            app.flash(
+                format!("{what} ({}) written to {dir}", names.join(", ")),
+                false,
+            );
+        }
+        Err(e) => app.flash(format!("reports NOT written: {e}"), true),
+    }
+}
+
+/// Reads the journal at `journal_path` and writes every report format into the `exports/`
+/// folder beside it. Runs off the console's loop (it reads and writes files).
+pub fn export_now(
+    journal_path: &Path,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<Vec<PathBuf>, String> {
+    let mut reader = Reader::new(journal_path);
+    let batch = reader.read_new().map_err(|e| e.to_string())?;
+    let inc = Incident::from_events(&batch.events)
+        .map_err(|e| format!("{}: {e}", journal_path.display()))?;
+    let dir = journal_path
+        .parent()
+        .map(|p| p.join("exports"))
+        .ok_or_else(|| format!("{} has no folder", journal_path.display()))?;
+    let opts = ExportOptions {
+        zone,
+        pinned_only: false,
+        generated_at: now,
+    };
+    write_all(&dir, &inc, &batch.events, &opts).map_err(|e| e.to_string())
+}
+
+/// `TTD 12m TTA 4m TTM 21m`: the durations known so far, for the status bar. A zero one (say,
+/// detected when it started, as far as anyone knows) says nothing and is left out.
+pub fn status_durations(inc: &Incident) -> Option<String> {
+    let parts: Vec<String> = durations(inc)
+        .into_iter()
+        .filter_map(|(m, d)| d.filter(|d| !d.is_zero()).map(|d| (m, d)))
+        .map(|(m, d)| format!("{} {}", m.short(), format_duration(d)))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}

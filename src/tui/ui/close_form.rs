@@ -1,0 +1,77 @@
+//! The `:close` form: summary, impact, root cause, follow-ups and, while required playbook
+//! steps are open, the reason to close anyway.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{layout, theme};
+use crate::tui::closing::{CloseForm, FIELDS};
+
+pub fn render(frame: &mut Frame, area: Rect, form: &CloseForm) {
+    let n = form.field_count();
+    let width = area.width.saturating_sub(10).min(110);
+    let rect = layout::centered(area, width, if n == 5 { 26 } else { 22 });
+    let block = Block::bordered()
+        .title(Line::from(
+            " Close the incident · Tab next field · Enter next / close · Alt-Enter new line · Ctrl-S close · Esc cancel ",
+        ))
+        .border_style(theme::border(true));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let mut rows = vec![
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Min(3),
+    ];
+    if n == 5 {
+        rows.push(Constraint::Length(1));
+        rows.push(Constraint::Length(3));
+    }
+    rows.push(Constraint::Length(3));
+    let areas = Layout::vertical(rows).split(inner);
+    let label = |i: usize| {
+        let style = if form.focus == i {
+            theme::key()
+        } else {
+            theme::dim()
+        };
+        Span::styled(format!("{:<11}", FIELDS[i]), style)
+    };
+    let split = |r: Rect| -> [Rect; 2] {
+        Layout::horizontal([Constraint::Length(11), Constraint::Min(1)]).areas(r)
+    };
+    for i in 0..4 {
+        let [l, f] = split(areas[i]);
+        frame.render_widget(Paragraph::new(label(i)), l);
+        frame.render_widget(&form.fields[i], f);
+    }
+    let mut next = 4;
+    if n == 5 {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(
+                    "{} required playbook step(s) open: say below why you close anyway (it is logged)",
+                    form.required_open.len()
+                ),
+                theme::error(),
+            )),
+            areas[4],
+        );
+        let [l, f] = split(areas[5]);
+        frame.render_widget(Paragraph::new(label(4)), l);
+        frame.render_widget(&form.fields[4], f);
+        next = 6;
+    }
+    let msg = match &form.error {
+        Some(e) => Line::styled(e.clone(), theme::error()),
+        None => Line::styled(
+            "follow-ups: one a line, action | owner | due (due optional) · closing writes every report format into exports/",
+            theme::dim(),
+        ),
+    };
+    frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), areas[next]);
+}
