@@ -302,6 +302,10 @@ pub struct AppState {
     pub flash: Option<Flash>,
     /// Problems found while reading the journal.
     pub warnings: Vec<String>,
+    /// When the incident started (the `started` key time) and the durations for the status
+    /// bar: derived from the whole timeline, so worked out when it changes, not every frame.
+    pub started: DateTime<Utc>,
+    pub durations: Option<String>,
     /// A banner line above the panes (e.g. for drills); empty for none.
     pub banner: Option<String>,
     pub quit: bool,
@@ -341,6 +345,8 @@ impl AppState {
             undo: Vec::new(),
             flash: None,
             warnings: Vec::new(),
+            started: now,
+            durations: None,
             banner,
             quit: false,
         };
@@ -411,6 +417,15 @@ impl AppState {
     pub fn rebuild_rows(&mut self, force: bool) {
         if !force && self.timeline.built_at == self.incident.version {
             return;
+        }
+        if self.timeline.built_at != self.incident.version {
+            self.started = crate::domain::closing::key_time(
+                &self.incident,
+                crate::domain::closing::KeyTime::Started,
+            )
+            .at
+            .unwrap_or(self.incident.started_at);
+            self.durations = super::closing::status_durations(&self.incident);
         }
         let tv = &mut self.timeline;
         let needle = tv.text_filter.to_lowercase();

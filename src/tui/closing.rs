@@ -335,7 +335,9 @@ pub fn export_now(
 pub fn status_durations(inc: &Incident) -> Option<String> {
     let parts: Vec<String> = durations(inc)
         .into_iter()
-        .filter_map(|(m, d)| d.filter(|d| !d.is_zero()).map(|d| (m, d)))
+        // Rounded to the minute: seconds are noise at this scale, and under a minute says nothing.
+        .filter_map(|(m, d)| d.map(|d| (m, chrono::Duration::minutes(d.num_minutes()))))
+        .filter(|(_, d)| !d.is_zero())
         .map(|(m, d)| format!("{} {}", m.short(), format_duration(d)))
         .collect();
     (!parts.is_empty()).then(|| parts.join(" "))

@@ -16,7 +16,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
     let inc = &app.incident;
     let bar = Style::new().bg(Color::Indexed(236)).fg(Color::White);
     let sep = Span::styled(" · ", bar.fg(Color::Gray));
-    let elapsed = app.now - inc.started_at;
+    let elapsed = app.now - app.started;
     let mut spans = vec![
         Span::styled(
             format!(" {} ", inc.severity.label()),
@@ -71,7 +71,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
         format!("T+{}", format_elapsed(elapsed)),
         bar.add_modifier(Modifier::BOLD),
     ));
-    if let Some(d) = crate::tui::closing::status_durations(inc) {
+    if let Some(d) = &app.durations {
         spans.push(Span::styled(format!(" ({d})"), bar.fg(Color::Gray)));
     }
     spans.push(sep.clone());
