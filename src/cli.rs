@@ -65,6 +65,24 @@ pub enum Verb {
     /// The response playbooks: built-in and your own.
     #[command(subcommand)]
     Playbook(PlaybookVerb),
+    /// Render a stakeholder update from the incident's state, print it, and send it.
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Incident id (or a unique part of it) [default: the current one]
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Template name: internal, can, executive, or one of yours [default: [updates] default_template]
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// A channel from [[updates.channels]] to send on (repeat for more); none only prints.
+    #[arg(long = "send", value_name = "CHANNEL")]
+    pub send: Vec<String>,
+    /// Print the update without sending or recording it.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -305,6 +323,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Verb::Feed { once, json }) => feed(&config, once, json, out),
+        Some(Verb::Update(a)) => {
+            let req = crate::updates::headless::UpdateRequest {
+                incident: a.incident,
+                template: a.template,
+                send: a.send,
+                dry_run: a.dry_run,
+            };
+            crate::updates::headless::run(&data, &config, &req, out)
+        }
         Some(Verb::Keys) => {
             let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
                 .map_err(anyhow::Error::msg)?;

@@ -11,6 +11,7 @@ use crate::domain::playbook::{
     BUILTIN_PLAYBOOKS, Playbook, PlaybookError, PlaybookErrorKind, load_playbooks,
 };
 use crate::domain::time::Zone;
+use crate::domain::updates::UpdatesConfig;
 
 /// The documented default configuration, shipped in the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
@@ -50,6 +51,8 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     /// Service-health sources to poll.
     pub health: HealthConfig,
+    /// Stakeholder updates: cadence, templates, channels.
+    pub updates: UpdatesConfig,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             data_dir: None,
             keys: BTreeMap::new(),
             health: HealthConfig::default(),
+            updates: UpdatesConfig::default(),
         }
     }
 }
@@ -169,11 +173,14 @@ impl Paths {
                 .config_dir()
                 .join("config.toml"),
         };
-        let config = Config::load(&config_file, config_explicit)?;
+        let mut config = Config::load(&config_file, config_explicit)?;
         let config_dir = config_file
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
+        if config.updates.templates_dir.is_none() {
+            config.updates.templates_dir = Some(config_dir.join("templates"));
+        }
         let data_dir = match data_flag.or_else(|| config.data_dir.clone()) {
             Some(p) => p,
             None => dirs.ok_or(ConfigError::NoHome)?.data_dir().to_path_buf(),

@@ -10,3 +10,4 @@ pub mod health;
 pub mod net;
 pub mod store;
 pub mod tui;
+pub mod updates;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::event::{Event, EventBody};
 use super::health::SeenState;
 use super::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook, timeline_text};
+use super::updates::CommsLog;
 
 macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($var:ident => $word:literal),+ $(,)? } else $what:literal) => {
@@ -204,6 +205,8 @@ pub struct Incident {
     pub health_seen: SeenState,
     /// Keys of the health changes recorded, so none is recorded twice.
     pub health_keys: std::collections::HashSet<String>,
+    /// Stakeholder updates sent and snoozed (for the next-update clock).
+    pub comms: CommsLog,
     /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
     pub entries: Vec<Entry>,
     /// Events of types this build does not know.
@@ -254,6 +257,7 @@ impl Incident {
             progress: PlaybookProgress::default(),
             health_seen: SeenState::default(),
             health_keys: Default::default(),
+            comms: CommsLog::default(),
             entries: Vec::new(),
             unknown_events: 0,
             ignored_events: 0,
@@ -438,6 +442,30 @@ impl Incident {
                 self.health_seen
                     .sources
                     .insert(source.clone(), seen.clone());
+                true
+            }
+            EventBody::UpdateSent {
+                template,
+                channels_ok,
+                channels_failed,
+                text,
+                retry_of,
+            } => {
+                self.comms.record_sent(ev.at, !channels_ok.is_empty());
+                let text = super::updates::sent_entry_text(
+                    template,
+                    channels_ok,
+                    channels_failed,
+                    retry_of.is_some(),
+                    text,
+                );
+                self.push_entry(ev, EntryKind::Comms, text);
+                true
+            }
+            EventBody::UpdateSnoozed { minutes } => {
+                self.comms.record_snooze(ev.at, *minutes);
+                let text = super::updates::snooze_entry_text(*minutes);
+                self.push_entry(ev, EntryKind::Comms, text);
                 true
             }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),

@@ -6,3 +6,4 @@ pub mod incident;
 pub mod playbook;
 pub mod text;
 pub mod time;
+pub mod updates;
