@@ -191,6 +191,8 @@ where
             }
         }
     });
+    // One HTTP client for the stakeholder-update webhooks.
+    let http = crate::net::HttpClient::new(crate::net::HttpOptions::default()).ok();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(StdDuration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -234,6 +236,18 @@ where
                         pollers.poll_now(name.as_deref());
                     }
                     Effect::Quit => {}
+                    Effect::SendUpdate {
+                        request,
+                        message,
+                        channels,
+                    } => super::updates_send::spawn(
+                        http.clone(),
+                        request,
+                        *message,
+                        channels,
+                        actions_tx.clone(),
+                    ),
+                    Effect::Clipboard(text) => super::updates_send::clipboard(&text),
                 }
             }
         }

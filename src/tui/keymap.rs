@@ -85,6 +85,8 @@ commands! {
     AckCheckBack => ("step_checked", Playbook, ["c"], "acknowledge the step's check-back timer"),
     AttachPlaybook => ("attach_playbook", Playbook, ["A"], "attach another playbook"),
     PollNow => ("poll_now", Health, ["r"], "poll every health source now"),
+    ComposeUpdate => ("compose_update", Global, ["U"], "write a stakeholder update from a template, then send it"),
+    SnoozeUpdate => ("snooze_update", Global, ["S"], "snooze the next stakeholder update by 5, 10 or 15 minutes"),
 }
 
 /// A key and its modifiers, as written in the config (`ctrl-c`, `shift-tab`, `G`).

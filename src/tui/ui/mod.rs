@@ -1,5 +1,6 @@
 //! Drawing. Every function here takes the state by shared reference: drawing cannot change it.
 
+pub mod composer;
 pub mod health;
 pub mod help;
 pub mod layout;
@@ -69,8 +70,11 @@ pub fn render(frame: &mut Frame, app: &AppState) {
         } => health::render_item(frame, area, app, source, item, *scroll),
         Mode::Input(input) => popup::render_input(frame, area, app, input),
         Mode::Edit(edit) => popup::render_edit(frame, area, edit),
+        Mode::Composer(c) => composer::render(frame, area, app, c),
+        Mode::Snooze { selected } => composer::render_snooze(frame, area, *selected),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
+                Mode::Composer(c) => composer::render(frame, area, app, c),
                 Mode::Input(input) => popup::render_input(frame, area, app, input),
                 Mode::Edit(edit) => popup::render_edit(frame, area, edit),
                 _ => {}

@@ -62,6 +62,10 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
         format!("T+{}", format_elapsed(elapsed)),
         bar.add_modifier(Modifier::BOLD),
     ));
+    if let Some(clock) = super::composer::clock_span(app, bar) {
+        spans.push(sep.clone());
+        spans.push(clock);
+    }
     spans.push(sep.clone());
     spans.push(Span::styled(
         format!("{} UTC", app.now.format("%H:%M:%S")),
