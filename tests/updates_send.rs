@@ -383,3 +383,36 @@ async fn warroom_update_renders_prints_sends_and_records() {
         "the URL leaked into the journal"
     );
 }
+
+#[test]
+fn the_documented_channels_parse() {
+    let doc = warroom::config::DEFAULT_CONFIG;
+    let updates = &doc[doc.find("\n[updates]").expect("an [updates] section")..];
+    let toml_text: String = updates
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with("[[updates.channels]]")
+                    || rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cfg = warroom::config::Config::parse(&toml_text, std::path::Path::new("doc.toml"))
+        .unwrap_or_else(|e| panic!("{e}\n{toml_text}"));
+    let kinds: Vec<&str> = cfg.updates.channels.iter().map(|c| c.kind.word()).collect();
+    assert_eq!(
+        kinds,
+        ["teams", "slack", "webhook", "smtp", "file", "clipboard"]
+    );
+    assert_eq!(
+        cfg.updates.cadence,
+        warroom::domain::updates::Cadence::default()
+    );
+    assert_eq!(cfg.updates.default_template, "internal");
+}
