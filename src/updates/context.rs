@@ -154,6 +154,7 @@ pub fn reader_time(at: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String 
     };
     let name = match zone {
         Zone::Named(tz) => at.with_timezone(&tz).format("%Z").to_string(),
+        Zone::Local if wall.offset().local_minus_utc() == 0 => "UTC".to_string(),
         Zone::Local => wall.format("UTC%:z").to_string(),
     };
     format!("{day}{} {name}", wall.format("%H:%M"))

@@ -34,8 +34,13 @@ pub fn run(
     let mut channels: Vec<ChannelConfig> = Vec::new();
     for name in &req.send {
         let Some(ch) = updates.channel(name) else {
+            if updates.channels.is_empty() {
+                bail!(
+                    "no update channel {name:?}: none are configured; add [[updates.channels]] to the config (see assets/config.toml)"
+                );
+            }
             bail!(
-                "no update channel {name:?}: configured ones are {} (see [[updates.channels]] in assets/config.toml)",
+                "no update channel {name:?}: configured ones are {}",
                 updates.channel_names()
             );
         };
