@@ -147,9 +147,9 @@ fn internal_notice_from_the_journal() {
         ),
         "{text}"
     );
-    // Last update 14:-7 → next due 30 minutes later, at 14:23 UTC.
+    // Sent now, the next one is due a cadence (30 minutes) later.
     assert!(
-        text.ends_with("Next update: 14:23 UTC · comms: dana · incident commander: alice"),
+        text.ends_with("Next update: 14:33 UTC · comms: dana · incident commander: alice"),
         "{text}"
     );
     insta::assert_snapshot!(text);
@@ -176,7 +176,7 @@ fn can_report_and_executive_summary() {
         "{exec}"
     );
     assert!(exec.contains("Provider status: degraded"), "{exec}");
-    assert!(exec.ends_with("Next update by 14:23 UTC."), "{exec}");
+    assert!(exec.ends_with("Next update by 14:33 UTC."), "{exec}");
     insta::assert_snapshot!("executive", exec);
 }
 
@@ -215,7 +215,9 @@ fn live_health_snapshots_win_over_the_journal_and_zones_show() {
         "{text}"
     );
     assert!(text.contains("Update 2 · 15:03 CET"), "{text}");
-    assert!(text.contains("Next update: 15:23 CET"), "{text}");
+    assert!(text.contains("Next update: 15:33 CET"), "{text}");
+    // The update in hand was due 30 minutes after the last one (13:53 UTC).
+    assert_eq!(ctx.next_update.due, "15:23 CET");
     assert_eq!(ctx.health.worst, "partial_outage");
 }
 
@@ -232,20 +234,21 @@ fn an_empty_incident_gets_prompts_to_fill_in_and_user_templates_see_every_field(
         text.contains("What is being done:\n- [the current line of work]\n\nWorkaround:"),
         "{text}"
     );
-    // Never sent: due 30 minutes after the opening, three minutes ago.
-    assert!(text.ends_with("Next update: 14:00 UTC"), "{text}");
+    // Never sent: this one was due 30 minutes after the opening, three minutes ago.
+    assert!(text.ends_with("Next update: 14:33 UTC"), "{text}");
+    assert_eq!(ctx.next_update.due, "14:00 UTC");
     assert!(ctx.next_update.overdue);
     assert!(ctx.trace.is_none());
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("all.txt"),
-        "{{ incident.id }}|{{ incident.severity }}|{{ incident.status }}|{{ incident.opened_at }}|{{ incident.duration }}|{{ roles.commander or 'none' }}|{{ now }}|{{ next_update.at }}|{{ next_update.in }}|{{ next_update.cadence }}|{{ updates.sent }}|{{ health.worst or 'no health' }}|{{ playbook.summary or 'no playbook' }}|{{ trace or 'no trace' }}",
+        "{{ incident.id }}|{{ incident.severity }}|{{ incident.status }}|{{ incident.opened_at }}|{{ incident.duration }}|{{ roles.commander or 'none' }}|{{ now }}|{{ next_update.at }}|{{ next_update.in }}|{{ next_update.cadence }}|{{ next_update.due }}|{{ updates.sent }}|{{ health.worst or 'no health' }}|{{ playbook.summary or 'no playbook' }}|{{ trace or 'no trace' }}",
     )
     .unwrap();
     let cat = TemplateCatalog::load(Some(dir.path()));
     assert_eq!(
         cat.render("all", &ctx).unwrap(),
-        "20261130-1330-exo-mail-delayed|SEV2|Investigating|13:30 UTC|33m|none|14:03 UTC|14:00 UTC|-3m|30m|0|no health|no playbook|no trace"
+        "20261130-1330-exo-mail-delayed|SEV2|Investigating|13:30 UTC|33m|none|14:03 UTC|14:33 UTC|30m|30m|14:00 UTC|0|no health|no playbook|no trace"
     );
 }

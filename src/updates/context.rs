@@ -52,13 +52,17 @@ pub struct IncidentFacts {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct NextUpdate {
+    /// When the update after this one is due if this one goes out now (now + cadence):
     /// `14:33 UTC` (with the date when not today), or `""` without a cadence.
     pub at: String,
-    /// Time from now to then, `25m` (negative when overdue), or `""`.
+    /// The cadence as a duration from now, `30m`, or `""`.
     #[serde(rename = "in")]
     pub in_: String,
     /// The severity's cadence, `30m` or `none`.
     pub cadence: String,
+    /// What the status bar counts down to: when this update is due, or `""`.
+    pub due: String,
+    /// Whether this update is late.
     pub overdue: bool,
 }
 
@@ -185,9 +189,10 @@ impl UpdateContext {
         }
         let next_update = match clock(incident, cadence, now) {
             Some(c) => NextUpdate {
-                at: when(c.due),
-                in_: format_duration(chrono::Duration::minutes(c.remaining.num_minutes())),
+                at: when(now + c.cadence),
+                in_: format_duration(c.cadence),
                 cadence: format_duration(c.cadence),
+                due: when(c.due),
                 overdue: c.remaining < chrono::Duration::zero(),
             },
             None => NextUpdate {
