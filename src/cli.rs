@@ -75,6 +75,8 @@ pub enum Verb {
     Reopen(report::ReopenArgs),
     /// Write the post-incident report in one format.
     Export(report::ExportArgs),
+    /// Render a stakeholder update from the incident's state, print it, and send it.
+    Update(UpdateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +110,22 @@ pub struct TraceArgs {
     pub until: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Incident id (or a unique part of it) [default: the current one]
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Template name: internal, can, executive, or one of yours [default: [updates] default_template]
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// A channel from [[updates.channels]] to send on (repeat for more); none only prints.
+    #[arg(long = "send", value_name = "CHANNEL")]
+    pub send: Vec<String>,
+    /// Print the update without sending or recording it.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -354,6 +372,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Close(a)) => report::close(&data, &config, a, out),
         Some(Verb::Reopen(a)) => report::reopen(&data, &config, a, out),
         Some(Verb::Export(a)) => report::export(&data, &config, a, out),
+        Some(Verb::Update(a)) => {
+            let req = crate::updates::headless::UpdateRequest {
+                incident: a.incident,
+                template: a.template,
+                send: a.send,
+                dry_run: a.dry_run,
+            };
+            crate::updates::headless::run(&data, &config, &req, out)
+        }
         Some(Verb::Keys) => {
             let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
                 .map_err(anyhow::Error::msg)?;

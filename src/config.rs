@@ -12,6 +12,7 @@ use crate::domain::playbook::{
 };
 use crate::domain::time::Zone;
 use crate::domain::trace::TraceConfig;
+use crate::domain::updates::UpdatesConfig;
 
 /// The documented default configuration, shipped in the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
@@ -53,6 +54,8 @@ pub struct Config {
     pub health: HealthConfig,
     /// Message-trace sources to query.
     pub trace: TraceConfig,
+    /// Stakeholder updates: cadence, templates, channels.
+    pub updates: UpdatesConfig,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             keys: BTreeMap::new(),
             health: HealthConfig::default(),
             trace: TraceConfig::default(),
+            updates: UpdatesConfig::default(),
         }
     }
 }
@@ -173,11 +177,14 @@ impl Paths {
                 .config_dir()
                 .join("config.toml"),
         };
-        let config = Config::load(&config_file, config_explicit)?;
+        let mut config = Config::load(&config_file, config_explicit)?;
         let config_dir = config_file
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
+        if config.updates.templates_dir.is_none() {
+            config.updates.templates_dir = Some(config_dir.join("templates"));
+        }
         let data_dir = match data_flag.or_else(|| config.data_dir.clone()) {
             Some(p) => p,
             None => dirs.ok_or(ConfigError::NoHome)?.data_dir().to_path_buf(),

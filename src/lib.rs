@@ -12,3 +12,4 @@ pub mod net;
 pub mod store;
 pub mod trace;
 pub mod tui;
+pub mod updates;

@@ -14,6 +14,7 @@ use super::closing::{FollowUp, KeyTime};
 use super::health::SeenSource;
 use super::incident::{EntryKind, Role, Severity, Status};
 use super::playbook::StepAction;
+use super::updates::ChannelFailure;
 
 /// The journal line format version written by this build.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -160,6 +161,21 @@ pub enum EventBody {
     KeyTimeSet {
         which: KeyTime,
         time: DateTime<Utc>,
+    },
+    /// A stakeholder update went out (to the channels in `channels_ok`); one that reached any
+    /// channel restarts the next-update clock. `retry_of` is the event of the first attempt.
+    UpdateSent {
+        template: String,
+        channels_ok: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        channels_failed: Vec<ChannelFailure>,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_of: Option<Uuid>,
+    },
+    /// The next stakeholder update was put off.
+    UpdateSnoozed {
+        minutes: u32,
     },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]

@@ -11,6 +11,7 @@ use super::closing::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing, KeyTime};
 use super::event::{Event, EventBody};
 use super::health::SeenState;
 use super::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook, timeline_text};
+use super::updates::CommsLog;
 
 macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($var:ident => $word:literal),+ $(,)? } else $what:literal) => {
@@ -205,6 +206,8 @@ pub struct Incident {
     pub health_seen: SeenState,
     /// Keys of the health changes recorded, so none is recorded twice.
     pub health_keys: std::collections::HashSet<String>,
+    /// Stakeholder updates sent and snoozed (for the next-update clock).
+    pub comms: CommsLog,
     /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
     pub entries: Vec<Entry>,
     /// What was said at the last close (kept when reopened, so a new close can start from it).
@@ -261,6 +264,7 @@ impl Incident {
             progress: PlaybookProgress::default(),
             health_seen: SeenState::default(),
             health_keys: Default::default(),
+            comms: CommsLog::default(),
             entries: Vec::new(),
             closing: None,
             key_times_set: BTreeMap::new(),
@@ -523,6 +527,30 @@ impl Incident {
                 let text = format!("key time {which}: {}", at.format("%Y-%m-%d %H:%M:%S UTC"));
                 let about = Some(format!("{ABOUT_KEY_TIME}/{which}"));
                 self.push_entry_about(ev, EntryKind::Incident, text, about);
+                true
+            }
+            EventBody::UpdateSent {
+                template,
+                channels_ok,
+                channels_failed,
+                text,
+                retry_of,
+            } => {
+                self.comms.record_sent(ev.at, !channels_ok.is_empty());
+                let text = super::updates::sent_entry_text(
+                    template,
+                    channels_ok,
+                    channels_failed,
+                    retry_of.is_some(),
+                    text,
+                );
+                self.push_entry(ev, EntryKind::Comms, text);
+                true
+            }
+            EventBody::UpdateSnoozed { minutes } => {
+                self.comms.record_snooze(ev.at, *minutes);
+                let text = super::updates::snooze_entry_text(*minutes);
+                self.push_entry(ev, EntryKind::Comms, text);
                 true
             }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),

@@ -9,3 +9,4 @@ pub mod text;
 pub mod time;
 pub mod trace;
 pub mod trace_query;
+pub mod updates;

@@ -89,7 +89,10 @@ pub fn parse_reply_line(line: &str) -> Option<(u16, bool, &str)> {
     }
 }
 
-async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R) -> Result<Reply, String> {
+/// Reads one (possibly multi-line) reply, bounded in line length and count.
+pub async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+) -> Result<Reply, String> {
     let mut lines = Vec::new();
     let mut code = None;
     loop {

@@ -111,6 +111,11 @@ pub enum Action {
     },
     /// The reports were written into `exports/` (the paths), or why not.
     Exported(Result<Vec<std::path::PathBuf>, String>),
+    /// A stakeholder update's send finished (request id from [`Effect::SendUpdate`]).
+    UpdateResults {
+        request: u64,
+        report: crate::updates::SendReport,
+    },
 }
 
 /// What `update` asks the outside to do.
@@ -137,6 +142,15 @@ pub enum Effect {
     /// Write every report format into the incident's `exports/` folder (then
     /// [`Action::Exported`]).
     Export,
+    /// Send a stakeholder update on these channels in the background; the results come back as
+    /// [`Action::UpdateResults`].
+    SendUpdate {
+        request: u64,
+        message: Box<crate::updates::Outgoing>,
+        channels: Vec<crate::domain::updates::ChannelConfig>,
+    },
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Clipboard(String),
 }
 
 /// One-line feedback at the bottom of the screen.
@@ -242,6 +256,12 @@ pub enum Mode {
     },
     /// The `:close` form.
     Close(Box<super::closing::CloseForm>),
+    /// Writing a stakeholder update.
+    Composer(Box<super::updates_pane::ComposerState>),
+    /// Choosing how long to snooze the next update.
+    Snooze {
+        selected: usize,
+    },
 }
 
 /// The timeline's view: which entries show, which is selected, where the window starts.
@@ -309,6 +329,8 @@ pub struct AppState {
     /// A banner line above the panes (e.g. for drills); empty for none.
     pub banner: Option<String>,
     pub quit: bool,
+    /// Stakeholder updates: config, templates, sends on their way.
+    pub updates: super::updates_pane::UpdatesState,
 }
 
 impl AppState {
@@ -349,6 +371,7 @@ impl AppState {
             durations: None,
             banner,
             quit: false,
+            updates: Default::default(),
         };
         app.health_seen = app.incident.health_seen.clone();
         app.rebuild_rows(true);
@@ -373,9 +396,11 @@ impl AppState {
         match &self.mode {
             Mode::Input(i) => i.purpose == InputPurpose::AddEntry && !is_blank(&i.field),
             Mode::Edit(_) | Mode::Close(_) => true,
-            Mode::Confirm { back, .. } => {
-                matches!(**back, Mode::Edit(_) | Mode::Input(_) | Mode::Close(_))
-            }
+            Mode::Composer(c) => c.edited,
+            Mode::Confirm { back, .. } => matches!(
+                **back,
+                Mode::Edit(_) | Mode::Input(_) | Mode::Close(_) | Mode::Composer(_)
+            ),
             _ => false,
         }
     }
@@ -642,6 +667,9 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             saved,
         } => super::trace_pane::evidence_saved(app, query, &summary, saved, &mut fx),
         Action::Exported(result) => super::closing::exported(app, result),
+        Action::UpdateResults { request, report } => {
+            super::updates_pane::results(app, request, report, &mut fx)
+        }
         Action::ForceQuit => {
             app.quit = true;
             fx.push(Effect::Quit);
@@ -738,6 +766,8 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::PollNow => fx.push(Effect::PollNow(None)),
         Command::Export => super::closing::export(app, fx),
+        Command::ComposeUpdate => super::updates_pane::open_composer(app),
+        Command::SnoozeUpdate => super::updates_pane::open_snooze(app),
         Command::Open => {
             if app.focus == Pane::Timeline
                 && let Some(e) = app.selected_entry()
@@ -847,6 +877,10 @@ fn paste(app: &mut AppState, text: &str) {
             _ => {}
         },
         Mode::Close(form) => super::closing::paste(form, text),
+        Mode::Composer(c) if c.focus == super::updates_pane::ComposerFocus::Text => {
+            c.text.insert_str(&clean);
+            c.edited = true;
+        }
         Mode::Normal if app.focus == Pane::Timeline => {
             // Pasting on the timeline starts an entry with that text.
             open_input(app, InputPurpose::AddEntry, &clean.replace('\n', " "));
@@ -957,6 +991,8 @@ fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Input(input) => input_key(app, input, key, fx),
         Mode::Edit(edit) => edit_key(app, edit, key, fx),
         Mode::Close(form) => super::closing::form_key(app, form, key, fx),
+        Mode::Composer(c) => super::updates_pane::composer_key(app, c, key, fx),
+        Mode::Snooze { selected } => super::updates_pane::snooze_key(app, selected, key, fx),
     };
 }
 
@@ -1259,6 +1295,13 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
             app.flash(format!("{n} check-back timer(s) acknowledged"), false);
             Ok(())
         }
+        "snooze" => {
+            let minutes: u32 = arg
+                .parse()
+                .map_err(|_| ":snooze takes 5, 10 or 15 (minutes)".to_string())?;
+            super::updates_pane::snooze(app, minutes, fx)
+        }
+        "resend" => super::updates_pane::resend(app, fx),
         "nofilter" => {
             app.timeline.text_filter.clear();
             app.timeline.kind_filter = None;
@@ -1269,7 +1312,7 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
             super::closing::command_line(app, cmd, arg, fx)
         }
         other => Err(format!(
-            "unknown command :{other}: try :title, :sev, :status, :role, :ack, :retry, :nofilter, :close, :reopen, :keytime, :export, :q"
+            "unknown command :{other}: try :title, :sev, :status, :role, :ack, :retry, :snooze, :resend, :nofilter, :close, :reopen, :keytime, :export, :q"
         )),
     }
 }

@@ -197,6 +197,8 @@ where
     });
     let mut tracer = super::trace_runner::TraceRunner::new(&app.trace_sources, actions_tx.clone());
     tracer.report_budgets();
+    // One HTTP client for the stakeholder-update webhooks.
+    let http = crate::net::HttpClient::new(crate::net::HttpOptions::default()).ok();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(StdDuration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -268,6 +270,18 @@ where
                             let _ = tx.send(Action::Exported(r));
                         });
                     }
+                    Effect::SendUpdate {
+                        request,
+                        message,
+                        channels,
+                    } => super::updates_send::spawn(
+                        http.clone(),
+                        request,
+                        *message,
+                        channels,
+                        actions_tx.clone(),
+                    ),
+                    Effect::Clipboard(text) => super::updates_send::clipboard(&text),
                 }
             }
         }

@@ -11,6 +11,8 @@ pub mod terminal;
 pub mod trace_pane;
 pub mod trace_runner;
 pub mod ui;
+pub mod updates_pane;
+pub mod updates_send;
 
 use tokio::sync::mpsc;
 
@@ -32,6 +34,11 @@ pub fn run_console(
     app.catalog = catalog.playbooks;
     app.health_sources = config.health.sources.clone();
     app.trace_sources = config.trace.sources.clone();
+    let templates = crate::updates::TemplateCatalog::load(config.updates.templates_dir.as_deref());
+    for e in &templates.errors {
+        tracing::warn!("{e}");
+    }
+    app.updates = updates_pane::UpdatesState::new(config.updates.clone(), templates);
     if !loaded.warnings.is_empty() {
         let text: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
         for w in &text {

@@ -4,6 +4,9 @@
 pub mod graph;
 mod health;
 pub use health::*;
+mod updates;
+#[allow(unused_imports)]
+pub use updates::*;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use warroom::domain::event::{Event, EventBody};

@@ -1,6 +1,7 @@
 //! Drawing. Every function here takes the state by shared reference: drawing cannot change it.
 
 pub mod close_form;
+pub mod composer;
 pub mod health;
 pub mod help;
 pub mod layout;
@@ -76,8 +77,11 @@ pub fn render(frame: &mut Frame, app: &AppState) {
         Mode::Input(input) => popup::render_input(frame, area, app, input),
         Mode::Edit(edit) => popup::render_edit(frame, area, edit),
         Mode::Close(form) => close_form::render(frame, area, form),
+        Mode::Composer(c) => composer::render(frame, area, app, c),
+        Mode::Snooze { selected } => composer::render_snooze(frame, area, *selected),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
+                Mode::Composer(c) => composer::render(frame, area, app, c),
                 Mode::Input(input) => popup::render_input(frame, area, app, input),
                 Mode::Edit(edit) => popup::render_edit(frame, area, edit),
                 Mode::Close(form) => close_form::render(frame, area, form),

@@ -74,6 +74,10 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
     if let Some(d) = &app.durations {
         spans.push(Span::styled(format!(" ({d})"), bar.fg(Color::Gray)));
     }
+    if let Some(clock) = super::composer::clock_span(app, bar) {
+        spans.push(sep.clone());
+        spans.push(clock);
+    }
     spans.push(sep.clone());
     spans.push(Span::styled(
         format!("{} UTC", app.now.format("%H:%M:%S")),

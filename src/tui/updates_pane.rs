@@ -1,0 +1,443 @@
+//! Stakeholder updates in the console: the composer (`U`), snoozing the clock (`S`), sending in
+//! the background and recording what went out, and resending to the channels that failed
+//! (`:resend`).
+//!
+//! Sending is an [`Effect`]: the event loop runs it as a task and the results come back as
+//! [`Action::UpdateResults`](super::app::Action::UpdateResults). Clipboard channels are an effect
+//! of their own, written to the console's terminal.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+use uuid::Uuid;
+
+use super::app::{AppState, Confirm, Effect, Mode};
+use crate::domain::event::EventBody;
+use crate::domain::text::{BODY_CAP, sanitize};
+use crate::domain::updates::{
+    ChannelConfig, ChannelKind, SNOOZE_CHOICES, UpdateClock, UpdatesConfig, clock,
+};
+use crate::updates::{Outgoing, SendReport, TemplateCatalog, UpdateContext};
+
+/// Updates' part of the console state.
+#[derive(Debug, Clone)]
+pub struct UpdatesState {
+    pub config: UpdatesConfig,
+    pub templates: TemplateCatalog,
+    next_request: u64,
+    /// Sends on their way, by request id.
+    pub in_flight: BTreeMap<u64, InFlight>,
+    /// The last send's failed channels, for `:resend`.
+    pub retry: Option<Retry>,
+}
+
+impl Default for UpdatesState {
+    fn default() -> Self {
+        UpdatesState::new(UpdatesConfig::default(), TemplateCatalog::builtin())
+    }
+}
+
+impl UpdatesState {
+    pub fn new(config: UpdatesConfig, templates: TemplateCatalog) -> Self {
+        UpdatesState {
+            config,
+            templates,
+            next_request: 1,
+            in_flight: BTreeMap::new(),
+            retry: None,
+        }
+    }
+}
+
+/// A send on its way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InFlight {
+    pub template: String,
+    pub text: String,
+    pub retry_of: Option<Uuid>,
+    /// Channels already done in the console itself (the clipboard).
+    pub done: SendReport,
+}
+
+/// What `:resend` sends again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    pub template: String,
+    pub text: String,
+    pub channels: Vec<String>,
+    /// The event of the first attempt.
+    pub first: Uuid,
+}
+
+/// Where the composer's keys go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComposerFocus {
+    Text,
+    Channels,
+}
+
+/// The composer: the draft and the channels to send it on.
+#[derive(Debug, Clone)]
+pub struct ComposerState {
+    pub template: String,
+    pub text: TextArea<'static>,
+    pub focus: ComposerFocus,
+    /// (channel name, kind word, checked).
+    pub channels: Vec<(String, &'static str, bool)>,
+    pub cursor: usize,
+    pub error: Option<String>,
+    /// Whether the draft was changed by hand.
+    pub edited: bool,
+}
+
+impl ComposerState {
+    pub fn draft(&self) -> String {
+        self.text.lines().join("\n")
+    }
+}
+
+/// The clock at the console's `now`.
+pub fn current_clock(app: &AppState) -> Option<UpdateClock> {
+    clock(&app.incident, &app.updates.config.cadence, app.now)
+}
+
+/// The context templates see right now.
+pub fn context(app: &AppState) -> UpdateContext {
+    UpdateContext::build(
+        &app.incident,
+        Some(&app.health),
+        &app.updates.config.cadence,
+        app.now,
+        app.zone,
+    )
+}
+
+fn render(app: &AppState, template: &str) -> Result<String, String> {
+    app.updates
+        .templates
+        .render(template, &context(app))
+        .map_err(|e| e.to_string())
+}
+
+fn text_area(text: &str) -> TextArea<'static> {
+    let lines: Vec<String> = if text.is_empty() {
+        vec![String::new()]
+    } else {
+        text.lines().map(str::to_string).collect()
+    };
+    TextArea::new(lines)
+}
+
+/// `U`: a draft from the default template.
+pub fn open_composer(app: &mut AppState) {
+    if app.incident.is_closed() {
+        app.flash("the incident is closed: reopen it to send updates", true);
+        return;
+    }
+    let wanted = app.updates.config.default_template.clone();
+    let template = if app.updates.templates.get(&wanted).is_some() {
+        wanted
+    } else {
+        app.updates
+            .templates
+            .names()
+            .first()
+            .map(|s| s.to_string())
+            .unwrap_or(wanted)
+    };
+    let (text, error) = match render(app, &template) {
+        Ok(t) => (t, None),
+        Err(e) => (String::new(), Some(e)),
+    };
+    let channels = app
+        .updates
+        .config
+        .channels
+        .iter()
+        .map(|c| (c.name.clone(), c.kind.word(), false))
+        .collect();
+    app.mode = Mode::Composer(Box::new(ComposerState {
+        template,
+        text: text_area(&text),
+        focus: ComposerFocus::Text,
+        channels,
+        cursor: 0,
+        error,
+        edited: false,
+    }));
+}
+
+/// Keys in the composer.
+pub fn composer_key(
+    app: &mut AppState,
+    mut c: Box<ComposerState>,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Mode {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            if c.edited {
+                Mode::Confirm {
+                    what: Confirm::Discard,
+                    back: Box::new(Mode::Composer(c)),
+                }
+            } else {
+                Mode::Normal
+            }
+        }
+        KeyCode::Tab | KeyCode::BackTab => {
+            c.focus = match c.focus {
+                ComposerFocus::Text => ComposerFocus::Channels,
+                ComposerFocus::Channels => ComposerFocus::Text,
+            };
+            Mode::Composer(c)
+        }
+        KeyCode::Char('t') if ctrl => {
+            let next = app
+                .updates
+                .templates
+                .next_name(&c.template)
+                .map(str::to_string);
+            if let Some(next) = next {
+                match render(app, &next) {
+                    Ok(text) => {
+                        c.text = text_area(&text);
+                        c.error = None;
+                    }
+                    Err(e) => {
+                        c.text = text_area("");
+                        c.error = Some(e);
+                    }
+                }
+                c.template = next;
+                c.edited = false;
+            }
+            Mode::Composer(c)
+        }
+        _ if c.focus == ComposerFocus::Channels => channel_key(app, c, key, fx),
+        _ => {
+            if c.text.input(key) {
+                c.edited = true;
+            }
+            c.error = None;
+            Mode::Composer(c)
+        }
+    }
+}
+
+fn channel_key(
+    app: &mut AppState,
+    mut c: Box<ComposerState>,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Mode {
+    let n = c.channels.len();
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') if n > 0 => c.cursor = (c.cursor + 1).min(n - 1),
+        KeyCode::Up | KeyCode::Char('k') => c.cursor = c.cursor.saturating_sub(1),
+        KeyCode::Char(' ') | KeyCode::Char('x') => {
+            if let Some(ch) = c.channels.get_mut(c.cursor) {
+                ch.2 = !ch.2;
+            }
+        }
+        KeyCode::Char('a') => {
+            let all = c.channels.iter().all(|ch| ch.2);
+            for ch in &mut c.channels {
+                ch.2 = !all;
+            }
+        }
+        KeyCode::Enter => {
+            if n == 0 {
+                c.error = Some(
+                    "no channels are configured: add [[updates.channels]] to the config (see assets/config.toml)"
+                        .into(),
+                );
+                return Mode::Composer(c);
+            }
+            let text = sanitize(c.draft().trim(), BODY_CAP);
+            if text.is_empty() {
+                c.error =
+                    Some("the update is empty: write it first (Tab goes back to the text)".into());
+                return Mode::Composer(c);
+            }
+            let mut names: Vec<String> = c
+                .channels
+                .iter()
+                .filter(|ch| ch.2)
+                .map(|ch| ch.0.clone())
+                .collect();
+            if names.is_empty()
+                && let Some(ch) = c.channels.get(c.cursor)
+            {
+                names.push(ch.0.clone());
+            }
+            send(app, &c.template, &text, &names, None, fx);
+            return Mode::Normal;
+        }
+        _ => {}
+    }
+    Mode::Composer(c)
+}
+
+/// Starts sending `text` on the named channels.
+pub fn send(
+    app: &mut AppState,
+    template: &str,
+    text: &str,
+    names: &[String],
+    retry_of: Option<Uuid>,
+    fx: &mut Vec<Effect>,
+) {
+    let mut done = SendReport::default();
+    let mut remote: Vec<ChannelConfig> = Vec::new();
+    for name in names {
+        match app.updates.config.channel(name) {
+            Some(ch) if ch.kind == ChannelKind::Clipboard => {
+                fx.push(Effect::Clipboard(text.to_string()));
+                done.ok.push(ch.name.clone());
+            }
+            Some(ch) => remote.push(ch.clone()),
+            None => done.failed.push(crate::domain::updates::ChannelFailure {
+                channel: name.clone(),
+                error: "no such channel in the config any more".into(),
+            }),
+        }
+    }
+    let request = app.updates.next_request;
+    app.updates.next_request += 1;
+    app.updates.in_flight.insert(
+        request,
+        InFlight {
+            template: template.to_string(),
+            text: text.to_string(),
+            retry_of,
+            done,
+        },
+    );
+    if remote.is_empty() {
+        results(app, request, SendReport::default(), fx);
+        return;
+    }
+    let list: Vec<&str> = remote.iter().map(|c| c.name.as_str()).collect();
+    app.flash(format!("sending the update to {}…", list.join(", ")), false);
+    let message = Outgoing::new(&app.incident, template, text, app.now);
+    fx.push(Effect::SendUpdate {
+        request,
+        message: Box::new(message),
+        channels: remote,
+    });
+}
+
+/// A send came back: record it (one `comms` entry) and say how it went.
+pub fn results(app: &mut AppState, request: u64, report: SendReport, fx: &mut Vec<Effect>) {
+    let Some(sent) = app.updates.in_flight.remove(&request) else {
+        return;
+    };
+    let report = sent.done.clone().merge(report);
+    let ev = app.event(EventBody::UpdateSent {
+        template: sent.template.clone(),
+        channels_ok: report.ok.clone(),
+        channels_failed: report.failed.clone(),
+        text: sent.text.clone(),
+        retry_of: sent.retry_of,
+    });
+    if report.failed.is_empty() {
+        app.updates.retry = None;
+        app.flash(format!("update sent to {}", report.ok.join(", ")), false);
+    } else {
+        let failed: Vec<String> = report
+            .failed
+            .iter()
+            .map(|f| format!("{} ({})", f.channel, f.error))
+            .collect();
+        let reached = if report.ok.is_empty() {
+            "update NOT sent".to_string()
+        } else {
+            format!("update sent to {}", report.ok.join(", "))
+        };
+        app.flash(
+            format!(
+                "{reached}; FAILED: {}. :resend tries those again",
+                failed.join("; ")
+            ),
+            true,
+        );
+        app.updates.retry = Some(Retry {
+            template: sent.template,
+            text: sent.text,
+            channels: report.failed.iter().map(|f| f.channel.clone()).collect(),
+            first: sent.retry_of.unwrap_or(ev.id),
+        });
+    }
+    app.pending.insert(ev.id);
+    fx.push(Effect::Append(ev));
+}
+
+/// `:resend`: the last update again, to the channels it did not reach.
+pub fn resend(app: &mut AppState, fx: &mut Vec<Effect>) -> Result<(), String> {
+    let Some(r) = app.updates.retry.take() else {
+        return Err("nothing to resend: the last update reached every channel".into());
+    };
+    send(app, &r.template, &r.text, &r.channels, Some(r.first), fx);
+    Ok(())
+}
+
+/// `S`: choose how long to snooze.
+pub fn open_snooze(app: &mut AppState) {
+    if current_clock(app).is_none() {
+        app.flash(
+            format!(
+                "no update is due: {} has no update cadence ([updates] cadence in the config)",
+                app.incident.severity.label()
+            ),
+            false,
+        );
+        return;
+    }
+    app.mode = Mode::Snooze { selected: 0 };
+}
+
+/// Snoozes the clock by `minutes` (5, 10 or 15).
+pub fn snooze(app: &mut AppState, minutes: u32, fx: &mut Vec<Effect>) -> Result<(), String> {
+    if !SNOOZE_CHOICES.contains(&minutes) {
+        return Err(format!(
+            "snooze by 5, 10 or 15 minutes (e.g. :snooze 10), not {minutes}"
+        ));
+    }
+    if current_clock(app).is_none() {
+        return Err("no update is due, so there is nothing to snooze".into());
+    }
+    fx.push(app.append(EventBody::UpdateSnoozed { minutes }));
+    app.flash(format!("next update snoozed by {minutes} min"), false);
+    Ok(())
+}
+
+/// Keys in the snooze chooser: j/k and Enter, or 1/2/3.
+pub fn snooze_key(
+    app: &mut AppState,
+    selected: usize,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Mode {
+    let pick = |app: &mut AppState, i: usize, fx: &mut Vec<Effect>| {
+        if let Some(&m) = SNOOZE_CHOICES.get(i)
+            && let Err(e) = snooze(app, m, fx)
+        {
+            app.flash(e, true);
+        }
+        Mode::Normal
+    };
+    match key.code {
+        KeyCode::Down | KeyCode::Char('j') => Mode::Snooze {
+            selected: (selected + 1).min(SNOOZE_CHOICES.len() - 1),
+        },
+        KeyCode::Up | KeyCode::Char('k') => Mode::Snooze {
+            selected: selected.saturating_sub(1),
+        },
+        KeyCode::Enter => pick(app, selected, fx),
+        KeyCode::Char(c @ '1'..='3') => pick(app, c as usize - '1' as usize, fx),
+        _ => Mode::Normal,
+    }
+}

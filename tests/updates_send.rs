@@ -1,0 +1,424 @@
+//! Sending updates: Teams, Slack and webhook payloads to a loopback HTTP server, a mail to a
+//! loopback SMTP server, a failing webhook that does not stop the others, a file, and the
+//! `warroom update` verb. Nothing here talks to anything but 127.0.0.1.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::{hook_server, smtp_server, updates_config};
+use warroom::domain::incident::{Severity, Status};
+use warroom::net::{HttpClient, HttpOptions};
+use warroom::updates::{Outgoing, send_all};
+
+fn message() -> Outgoing {
+    Outgoing {
+        incident: "20261130-1330-exo-mail-delayed".into(),
+        severity: Severity::Sev1,
+        status: Status::Identified,
+        title: "Exchange Online: inbound mail délayed".into(),
+        template: "internal".into(),
+        text: "Impact: inbound mail delayed <30 min> for R&D\n.leading dot line\nNext update: 14:33 UTC"
+            .into(),
+        sent_at: Utc.with_ymd_and_hms(2026, 11, 30, 14, 3, 0).unwrap(),
+    }
+}
+
+fn http() -> HttpClient {
+    HttpClient::new(HttpOptions {
+        max_retries: 0,
+        ..HttpOptions::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn teams_slack_and_webhook_payloads_field_by_field() {
+    let (server, posts) = hook_server().await;
+    let b = &server.base;
+    let cfg = updates_config(&format!(
+        r#"
+[[channels]]
+name = "teams"
+kind = "teams"
+url = "{b}/ok/teams"
+
+[[channels]]
+name = "slack"
+kind = "slack"
+url = "{b}/ok/slack"
+
+[[channels]]
+name = "hook"
+kind = "webhook"
+url = "{b}/ok/hook"
+"#
+    ));
+    let report = send_all(&http(), &cfg.channels, &message()).await;
+    assert_eq!(report.ok, ["teams", "slack", "hook"]);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let posts = posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 3);
+    let find = |p: &str| posts.iter().find(|x| x.path == p).unwrap().clone();
+
+    let teams = find("/ok/teams");
+    assert!(teams.content_type.starts_with("application/json"));
+    let t = teams.body.as_object().unwrap();
+    assert_eq!(t["@type"], "MessageCard");
+    assert_eq!(t["@context"], "https://schema.org/extensions");
+    assert_eq!(
+        t["title"],
+        "[SEV1] Identified: Exchange Online: inbound mail délayed"
+    );
+    assert_eq!(t["summary"], t["title"]);
+    assert_eq!(t["themeColor"], "C50F1F");
+    assert_eq!(
+        t["text"],
+        "Impact: inbound mail delayed <30 min> for R&D\n\n.leading dot line\n\nNext update: 14:33 UTC"
+    );
+    assert_eq!(t.len(), 6, "{t:?}");
+
+    let slack = find("/ok/slack");
+    let s = slack.body.as_object().unwrap();
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(
+        s["text"],
+        "Impact: inbound mail delayed &lt;30 min&gt; for R&amp;D\n.leading dot line\nNext update: 14:33 UTC"
+    );
+
+    let hook = find("/ok/hook");
+    let h = hook.body.as_object().unwrap();
+    let mut keys: Vec<&str> = h.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["incident", "sent_at", "severity", "status", "text", "title"]
+    );
+    assert_eq!(h["incident"], "20261130-1330-exo-mail-delayed");
+    assert_eq!(h["severity"], "sev1");
+    assert_eq!(h["status"], "identified");
+    assert_eq!(h["title"], "Exchange Online: inbound mail délayed");
+    assert_eq!(h["text"], message().text.as_str());
+    assert_eq!(h["sent_at"], "2026-11-30T14:03:00Z");
+}
+
+#[tokio::test]
+async fn smtp_relay_gets_the_mail_with_the_right_headers() {
+    let (port, mails, task) = smtp_server().await;
+    let cfg = updates_config(&format!(
+        r#"
+[[channels]]
+name = "mail"
+kind = "smtp"
+host = "127.0.0.1"
+port = {port}
+from = "warroom@example.com"
+to = ["majors@example.com", "helpdesk@example.com"]
+helo = "console.example.com"
+"#
+    ));
+    let mut msg = message();
+    msg.text.push_str("\nÉquipe messagerie");
+    let report = send_all(&http(), &cfg.channels, &msg).await;
+    assert_eq!(report.ok, ["mail"], "{:?}", report.failed);
+    let mails = mails.lock().unwrap().clone();
+    task.abort();
+    assert_eq!(mails.len(), 1);
+    let m = &mails[0];
+    assert_eq!(m.commands[0], "EHLO console.example.com");
+    // Non-ASCII text over a relay that offers 8BITMIME.
+    assert_eq!(m.mail_from, "<warroom@example.com> BODY=8BITMIME");
+    assert_eq!(
+        m.rcpt_to,
+        ["<majors@example.com>", "<helpdesk@example.com>"]
+    );
+    let (head, body) = m
+        .data
+        .split_once("\r\n\r\n")
+        .expect("headers, blank line, body");
+    let header = |name: &str| -> String {
+        head.split("\r\n")
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} header in {head}"))
+            .to_string()
+    };
+    assert_eq!(header("Date"), "Mon, 30 Nov 2026 14:03:00 +0000");
+    assert_eq!(header("From"), "warroom@example.com");
+    assert_eq!(header("To"), "majors@example.com, helpdesk@example.com");
+    let subject = header("Subject");
+    assert!(subject.starts_with("=?UTF-8?B?"), "{subject}");
+    let mid = header("Message-ID");
+    assert!(
+        mid.starts_with('<') && mid.ends_with("@example.com>"),
+        "{mid}"
+    );
+    assert_eq!(header("MIME-Version"), "1.0");
+    assert_eq!(header("Content-Type"), "text/plain; charset=utf-8");
+    assert_eq!(header("Content-Transfer-Encoding"), "8bit");
+    // The line starting with a dot was stuffed on the wire (the server saw it doubled).
+    assert_eq!(
+        body,
+        "Impact: inbound mail delayed <30 min> for R&D\r\n..leading dot line\r\nNext update: 14:33 UTC\r\nÉquipe messagerie\r\n"
+    );
+    assert_eq!(m.commands.last().map(String::as_str), Some("QUIT"));
+}
+
+#[tokio::test]
+async fn a_failing_webhook_does_not_stop_the_others_and_is_reported() {
+    let (server, posts) = hook_server().await;
+    let (port, mails, task) = smtp_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("updates.txt");
+    // The failing hook's URL comes from a file; its secret part must not leak into the error.
+    let url_file = dir.path().join("hook-url");
+    std::fs::write(&url_file, format!("{}/fail/s3cr3t-token\n", server.base)).unwrap();
+    let cfg = updates_config(&format!(
+        r#"
+[[channels]]
+name = "broken-hook"
+kind = "webhook"
+url_file = "{}"
+
+[[channels]]
+name = "slack"
+kind = "slack"
+url = "{}/ok/slack"
+
+[[channels]]
+name = "mail"
+kind = "smtp"
+host = "127.0.0.1"
+port = {port}
+from = "warroom@example.com"
+to = ["majors@example.com"]
+
+[[channels]]
+name = "log"
+kind = "file"
+path = "{}"
+"#,
+        url_file.display(),
+        server.base,
+        log.display()
+    ));
+    let report = send_all(&http(), &cfg.channels, &message()).await;
+    task.abort();
+    assert_eq!(report.ok, ["slack", "mail", "log"]);
+    assert_eq!(report.failed.len(), 1);
+    let f = &report.failed[0];
+    assert_eq!(f.channel, "broken-hook");
+    assert!(f.error.contains("HTTP 500"), "{}", f.error);
+    assert!(!f.error.contains("s3cr3t"), "{}", f.error);
+    assert!(!f.error.contains("127.0.0.1"), "{}", f.error);
+    assert_eq!(posts.lock().unwrap().len(), 2);
+    assert_eq!(mails.lock().unwrap().len(), 1);
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        written.starts_with(
+            "=== 2026-11-30T14:03:00Z · 20261130-1330-exo-mail-delayed · SEV1 · Identified · internal\n"
+        ),
+        "{written}"
+    );
+    assert!(written.ends_with("Next update: 14:33 UTC\n\n"), "{written}");
+}
+
+#[tokio::test]
+async fn a_dead_relay_and_a_missing_env_var_are_reported_with_what_to_do() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let cfg = updates_config(&format!(
+        r#"
+[[channels]]
+name = "mail"
+kind = "smtp"
+host = "127.0.0.1"
+port = {port}
+from = "w@example.com"
+to = ["a@example.com"]
+timeout = "5s"
+
+[[channels]]
+name = "teams"
+kind = "teams"
+url_env = "WARROOM_TEST_UNSET_TEAMS_URL"
+"#
+    ));
+    let report = send_all(&http(), &cfg.channels, &message()).await;
+    assert!(report.ok.is_empty());
+    let errs: Vec<&str> = report.failed.iter().map(|f| f.error.as_str()).collect();
+    assert!(
+        errs[0].contains("cannot connect to the relay"),
+        "{}",
+        errs[0]
+    );
+    assert!(
+        errs[1].contains("WARROOM_TEST_UNSET_TEAMS_URL") && errs[1].contains("export"),
+        "{}",
+        errs[1]
+    );
+}
+
+fn cli(dir: &std::path::Path, env: &[(&str, String)], args: &[&str]) -> (bool, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"));
+    cmd.args([
+        "--config",
+        dir.join("config.toml").to_str().unwrap(),
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ])
+    .args(args)
+    .env_remove("WARROOM_CONFIG")
+    .env_remove("WARROOM_DATA_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warroom_update_renders_prints_sends_and_records() {
+    let (server, posts) = hook_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    std::fs::write(
+        d.join("config.toml"),
+        "[[updates.channels]]\nname = \"teams\"\nkind = \"teams\"\nurl_env = \"WARROOM_TEAMS_URL\"\n\n[[updates.channels]]\nname = \"bad\"\nkind = \"webhook\"\nurl_env = \"WARROOM_BAD_URL\"\n",
+    )
+    .unwrap();
+    let env = vec![
+        (
+            "WARROOM_TEAMS_URL",
+            format!("{}/ok/teams-secret", server.base),
+        ),
+        (
+            "WARROOM_BAD_URL",
+            format!("{}/fail/bad-secret", server.base),
+        ),
+    ];
+    let run = move |args: Vec<&'static str>| {
+        let d = d.clone();
+        let env = env.clone();
+        tokio::task::spawn_blocking(move || cli(&d, &env, &args))
+    };
+    let (ok, out, err) = run(vec![
+        "new",
+        "--title",
+        "EXO mail delayed",
+        "--severity",
+        "1",
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let id = out.trim().to_string();
+
+    // A dry run prints and sends nothing.
+    let (ok, out, err) = run(vec![
+        "update",
+        "--template",
+        "can",
+        "--send",
+        "teams",
+        "--dry-run",
+    ])
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert!(out.starts_with("CAN · [SEV1] EXO mail delayed"), "{out}");
+    assert!(err.contains("dry run"), "{err}");
+    assert!(posts.lock().unwrap().is_empty());
+
+    // An unknown channel is refused before anything happens.
+    let (ok, _, err) = run(vec!["update", "--send", "nope"]).await.unwrap();
+    assert!(!ok);
+    assert!(
+        err.contains("no update channel \"nope\"") && err.contains("teams, bad"),
+        "{err}"
+    );
+
+    // One good and one failing channel: sent on the good one, exit non-zero naming the bad one.
+    let (ok, out, err) = run(vec!["update", "--send", "teams", "--send", "bad"])
+        .await
+        .unwrap();
+    assert!(!ok);
+    assert!(
+        out.starts_with("[SEV1] EXO mail delayed · Investigating"),
+        "{out}"
+    );
+    assert!(err.contains("1 channel(s) failed: bad (HTTP 500"), "{err}");
+    assert!(!err.contains("secret"), "{err}");
+    assert_eq!(posts.lock().unwrap().len(), 2);
+    // The channels are sent to at once, so the posts arrive in any order.
+    let teams = posts
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|p| p.path == "/ok/teams-secret")
+        .cloned()
+        .expect("the Teams post");
+    assert_eq!(teams.body["text"], out.trim_end().replace('\n', "\n\n"));
+
+    // The timeline has one comms entry with the text and where it went.
+    let (ok, out, err) = run(vec!["timeline", "--json"]).await.unwrap();
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let comms: Vec<&serde_json::Value> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "comms")
+        .collect();
+    assert_eq!(comms.len(), 1, "{out}");
+    let text = comms[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("stakeholder update (internal) sent to teams; FAILED: bad (HTTP 500"),
+        "{text}"
+    );
+    assert!(text.contains("\n[SEV1] EXO mail delayed"), "{text}");
+    let journal =
+        std::fs::read_to_string(dir.path().join("incidents").join(&id).join("journal.jsonl"))
+            .unwrap();
+    assert!(journal.contains("\"type\":\"update_sent\""));
+    assert!(
+        !journal.contains("secret"),
+        "the URL leaked into the journal"
+    );
+}
+
+#[test]
+fn the_documented_channels_parse() {
+    let doc = warroom::config::DEFAULT_CONFIG;
+    let updates = &doc[doc.find("\n[updates]").expect("an [updates] section")..];
+    let toml_text: String = updates
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with("[[updates.channels]]")
+                    || rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cfg = warroom::config::Config::parse(&toml_text, std::path::Path::new("doc.toml"))
+        .unwrap_or_else(|e| panic!("{e}\n{toml_text}"));
+    let kinds: Vec<&str> = cfg.updates.channels.iter().map(|c| c.kind.word()).collect();
+    assert_eq!(
+        kinds,
+        ["teams", "slack", "webhook", "smtp", "file", "clipboard"]
+    );
+    assert_eq!(
+        cfg.updates.cadence,
+        warroom::domain::updates::Cadence::default()
+    );
+    assert_eq!(cfg.updates.default_template, "internal");
+}
