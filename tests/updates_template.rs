@@ -252,3 +252,33 @@ fn an_empty_incident_gets_prompts_to_fill_in_and_user_templates_see_every_field(
         "20261130-1330-exo-mail-delayed|SEV2|Investigating|13:30 UTC|33m|none|14:03 UTC|14:33 UTC|30m|30m|14:00 UTC|0|no health|no playbook|no trace"
     );
 }
+
+#[test]
+fn the_latest_kept_trace_fills_the_trace_placeholders() {
+    let mut inc = incident();
+    let mut by_status = BTreeMap::new();
+    by_status.insert("delivered".to_string(), 120usize);
+    by_status.insert("pending".to_string(), 34usize);
+    by_status.insert("failed".to_string(), 0usize);
+    inc.apply(&warroom::domain::event::Event {
+        v: 1,
+        id: uuid::Uuid::from_u128(9_999),
+        at: now() - chrono::Duration::minutes(3),
+        by: "carol".into(),
+        body: warroom::domain::event::EventBody::TraceSnapshot {
+            query: "since:1h".into(),
+            rows: 154,
+            by_status,
+            evidence: Some("evidence/trace-x.json".into()),
+        },
+    });
+    let ctx = UpdateContext::build(&inc, None, &Cadence::default(), now(), Zone::UTC);
+    let text = render("can", &ctx);
+    let line = text.lines().find(|l| l.contains("Message trace")).unwrap();
+    assert!(
+        line.contains("delivered 120") && line.contains("pending 34"),
+        "{line}"
+    );
+    assert!(!line.contains("failed 0"), "{line}");
+    assert!(!text.contains("none taken yet"), "{text}");
+}

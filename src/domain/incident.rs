@@ -184,6 +184,15 @@ pub struct Entry {
     pub history: Vec<Revision>,
 }
 
+/// A kept message-trace result: when, the query, and the counts per status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceRecord {
+    pub at: DateTime<Utc>,
+    pub query: String,
+    pub rows: usize,
+    pub by_status: BTreeMap<String, usize>,
+}
+
 /// The state of one incident: the fold of its journal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
@@ -206,6 +215,8 @@ pub struct Incident {
     pub health_seen: SeenState,
     /// Keys of the health changes recorded, so none is recorded twice.
     pub health_keys: std::collections::HashSet<String>,
+    /// The latest trace result kept (`t` in the trace pane).
+    pub last_trace: Option<TraceRecord>,
     /// Stakeholder updates sent and snoozed (for the next-update clock).
     pub comms: CommsLog,
     /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
@@ -264,6 +275,7 @@ impl Incident {
             progress: PlaybookProgress::default(),
             health_seen: SeenState::default(),
             health_keys: Default::default(),
+            last_trace: None,
             comms: CommsLog::default(),
             entries: Vec::new(),
             closing: None,
@@ -468,6 +480,12 @@ impl Incident {
                     text.push_str(&format!("; rows kept in {e}"));
                 }
                 self.push_entry_about(ev, EntryKind::Trace, text, evidence.clone());
+                self.last_trace = Some(TraceRecord {
+                    at: ev.at,
+                    query: query.clone(),
+                    rows: *rows,
+                    by_status: by_status.clone(),
+                });
                 true
             }
             EventBody::HealthSeen { source, seen } => {

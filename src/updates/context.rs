@@ -27,7 +27,7 @@ pub struct UpdateContext {
     pub updates: UpdateCounts,
     pub health: HealthFacts,
     pub playbook: PlaybookFacts,
-    /// The latest message-trace counts; `none` until the trace pane records snapshots.
+    /// The latest message-trace counts kept in the timeline (`t` in the trace pane), if any.
     pub trace: Option<TraceFacts>,
     pub recent: RecentEntries,
 }
@@ -273,7 +273,20 @@ impl UpdateContext {
             },
             health,
             playbook: PlaybookFacts { summary, list },
-            trace: None,
+            trace: incident.last_trace.as_ref().map(|t| TraceFacts {
+                at: when(t.at),
+                query: t.query.clone(),
+                counts: t
+                    .by_status
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(status, n)| TraceCount {
+                        status: status.clone(),
+                        count: *n as u64,
+                    })
+                    .collect(),
+                total: t.rows as u64,
+            }),
             recent: RecentEntries {
                 actions: recent_of(EntryKind::Action),
                 decisions: recent_of(EntryKind::Decision),
