@@ -517,6 +517,21 @@ impl AppState {
     }
 }
 
+/// Where a list cursor lands after a movement command, in a list of `n` rows (n > 0).
+pub(crate) fn list_step(cur: usize, n: usize, cmd: Command) -> usize {
+    let last = n.saturating_sub(1) as isize;
+    let cur = (cur as isize).min(last);
+    let next = match cmd {
+        Command::Up => cur - 1,
+        Command::Down => cur + 1,
+        Command::PageUp => cur - 10,
+        Command::PageDown => cur + 10,
+        Command::Top => 0,
+        _ => last,
+    };
+    next.clamp(0, last) as usize
+}
+
 fn is_blank(t: &TextArea<'_>) -> bool {
     t.lines().iter().all(|l| l.trim().is_empty())
 }

@@ -85,19 +85,9 @@ pub fn overall(app: &AppState) -> Option<Level> {
 
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = items(app).len();
-    if n == 0 {
-        return;
+    if n > 0 {
+        app.health_selected = super::app::list_step(app.health_selected, n, cmd);
     }
-    let cur = app.health_selected.min(n - 1) as isize;
-    let next = match cmd {
-        Command::Up => cur - 1,
-        Command::Down => cur + 1,
-        Command::PageUp => cur - 10,
-        Command::PageDown => cur + 10,
-        Command::Top => 0,
-        _ => n as isize - 1,
-    };
-    app.health_selected = next.clamp(0, n as isize - 1) as usize;
 }
 
 pub fn open(app: &mut AppState) {

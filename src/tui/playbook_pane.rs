@@ -40,19 +40,9 @@ fn selected_ref(app: &AppState) -> Option<StepRef> {
 
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = step_positions(app).len();
-    if n == 0 {
-        return;
+    if n > 0 {
+        app.step_selected = super::app::list_step(app.step_selected, n, cmd);
     }
-    let cur = app.step_selected.min(n - 1) as isize;
-    let next = match cmd {
-        Command::Up => cur - 1,
-        Command::Down => cur + 1,
-        Command::PageUp => cur - 10,
-        Command::PageDown => cur + 10,
-        Command::Top => 0,
-        _ => n as isize - 1,
-    };
-    app.step_selected = next.clamp(0, n as isize - 1) as usize;
 }
 
 pub fn open(app: &mut AppState) {

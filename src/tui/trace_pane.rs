@@ -218,19 +218,9 @@ pub fn evidence_saved(
 
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = app.trace.rows.len();
-    if n == 0 {
-        return;
+    if n > 0 {
+        app.trace.selected = super::app::list_step(app.trace.selected, n, cmd);
     }
-    let cur = app.trace.selected.min(n - 1) as isize;
-    let next = match cmd {
-        Command::Up => cur - 1,
-        Command::Down => cur + 1,
-        Command::PageUp => cur - 10,
-        Command::PageDown => cur + 10,
-        Command::Top => 0,
-        _ => n as isize - 1,
-    };
-    app.trace.selected = next.clamp(0, n as isize - 1) as usize;
 }
 
 /// Enter: the whole event chain of the selected message.

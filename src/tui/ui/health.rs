@@ -6,9 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{layout, pane_block, theme};
+use super::{pane_block, theme};
 use crate::domain::health::Level;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
@@ -195,22 +195,12 @@ pub fn render_item(
         lines.push(Line::styled(WithOffset(u.at, app.zone).to_string(), label));
         lines.extend(u.text.lines().map(|l| Line::from(l.to_string())));
     }
-    let rect = layout::centered(
+    super::popup::render_scrolled(
+        frame,
         area,
-        area.width.saturating_sub(8).min(110),
-        area.height.saturating_sub(4),
-    );
-    let block = Block::bordered()
-        .title(Line::from(
-            " Health item · j/k scroll · any other key closes ",
-        ))
-        .border_style(theme::border(true));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        rect,
+        "Health item · j/k scroll · any other key closes",
+        lines,
+        110,
+        scroll,
     );
 }

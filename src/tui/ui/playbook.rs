@@ -6,9 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{layout, pane_block, theme};
+use super::{pane_block, theme};
 use crate::domain::playbook::{Progress, StepStatus};
 use crate::domain::time::{WithOffset, format_duration};
 use crate::tui::app::{AppState, Pane, StepRef};
@@ -317,22 +317,12 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, target: &Ste
     }
     lines.push(Line::from(""));
     lines.extend(step.detail.lines().map(|l| Line::from(l.to_string())));
-    let rect = layout::centered(
+    super::popup::render_scrolled(
+        frame,
         area,
-        area.width.saturating_sub(8).min(100),
-        area.height.saturating_sub(6),
-    );
-    let block = Block::bordered()
-        .title(Line::from(
-            " Step · space done · w doing · s skip · o owner · n note · Esc back ",
-        ))
-        .border_style(theme::border(true));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        rect,
+        "Step · space done · w doing · s skip · o owner · n note · Esc back",
+        lines,
+        100,
+        scroll,
     );
 }

@@ -197,3 +197,31 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confi
         rect,
     );
 }
+
+/// A centred, bordered, scrollable text popup (entry detail, step detail, health item, message
+/// chain): at most `max_width` wide, leaving a margin around it.
+pub fn render_scrolled(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    max_width: u16,
+    scroll: u16,
+) {
+    let rect = layout::centered(
+        area,
+        area.width.saturating_sub(6).min(max_width),
+        area.height.saturating_sub(4),
+    );
+    let block = Block::bordered()
+        .title(Line::from(format!(" {title} ")))
+        .border_style(theme::border(true));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rect,
+    );
+}

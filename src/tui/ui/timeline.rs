@@ -8,10 +8,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use uuid::Uuid;
 
-use super::{layout, pane_block, theme};
+use super::{pane_block, theme};
 use crate::domain::incident::Entry;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
@@ -107,11 +107,6 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, id: Uuid, sc
     let Some(e) = app.incident.entry(id) else {
         return;
     };
-    let rect = layout::centered(
-        area,
-        area.width.saturating_sub(8).min(100),
-        area.height.saturating_sub(6),
-    );
     let label = Style::new().add_modifier(Modifier::BOLD);
     let mut lines = vec![
         Line::from(vec![
@@ -154,15 +149,12 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, id: Uuid, sc
             ));
         }
     }
-    let block = ratatui::widgets::Block::bordered()
-        .title(Line::from(" Entry · e edit · p pin · Esc back "))
-        .border_style(theme::border(true));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        rect,
+    super::popup::render_scrolled(
+        frame,
+        area,
+        "Entry · e edit · p pin · Esc back",
+        lines,
+        100,
+        scroll,
     );
 }

@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Sparkline, Wrap};
+use ratatui::widgets::{Paragraph, Sparkline, Wrap};
 
-use super::{layout, pane_block, theme};
+use super::{pane_block, theme};
 use crate::domain::time::{WithOffset, show_time};
 use crate::domain::trace::{TraceEvent, TraceRow, TraceStatus};
 use crate::tui::app::{AppState, Pane};
@@ -270,22 +270,12 @@ pub fn render_chain(
             }
         }
     }
-    let rect = layout::centered(
+    super::popup::render_scrolled(
+        frame,
         area,
-        area.width.saturating_sub(6).min(130),
-        area.height.saturating_sub(4),
-    );
-    let block = Block::bordered()
-        .title(Line::from(
-            " Message chain · j/k scroll · any other key closes ",
-        ))
-        .border_style(theme::border(true));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        rect,
+        "Message chain · j/k scroll · any other key closes",
+        lines,
+        130,
+        scroll,
     );
 }
