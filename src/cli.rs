@@ -14,6 +14,7 @@ use crate::domain::time::{WithOffset, parse_when};
 use crate::store::DataDir;
 use crate::store::StoreError;
 
+mod demo;
 mod report;
 
 /// A terminal war-room console for cloud mail outages.
@@ -75,6 +76,8 @@ pub enum Verb {
     Reopen(report::ReopenArgs),
     /// Write the post-incident report in one format.
     Export(report::ExportArgs),
+    /// Run a live outage drill on loopback (no network needed) and open the console on it.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -354,6 +357,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Close(a)) => report::close(&data, &config, a, out),
         Some(Verb::Reopen(a)) => report::reopen(&data, &config, a, out),
         Some(Verb::Export(a)) => report::export(&data, &config, a, out),
+        Some(Verb::Demo(a)) => demo::demo(&data, &paths, &config, a),
         Some(Verb::Keys) => {
             let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
                 .map_err(anyhow::Error::msg)?;
