@@ -14,6 +14,7 @@ use crate::domain::time::{WithOffset, parse_when};
 use crate::store::DataDir;
 use crate::store::StoreError;
 
+mod demo;
 mod report;
 
 /// A terminal war-room console for cloud mail outages.
@@ -77,6 +78,8 @@ pub enum Verb {
     Export(report::ExportArgs),
     /// Render a stakeholder update from the incident's state, print it, and send it.
     Update(UpdateArgs),
+    /// Run a live outage drill on loopback (no network needed) and open the console on it.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -381,6 +384,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             };
             crate::updates::headless::run(&data, &config, &req, out)
         }
+        Some(Verb::Demo(a)) => demo::demo(&data, &paths, &config, a),
         Some(Verb::Keys) => {
             let map = crate::tui::keymap::Keymap::with_overrides(&config.keys)
                 .map_err(anyhow::Error::msg)?;

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod drill;
 pub mod export;
 pub mod health;
 pub mod net;

@@ -238,3 +238,44 @@ fn an_entry_logged_by_a_script_shows_within_a_second() {
         "terminal left in raw mode after SIGTERM:\n{s}"
     );
 }
+
+#[test]
+fn demo_shows_health_and_trace_rows_within_30_seconds() {
+    let t = Tmux::start("demo");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    let started = Instant::now();
+    t.type_text("warroom demo --speed 20");
+    t.keys(&["Enter"]);
+    t.wait_for("the drill console", |s| {
+        s.contains("DRILL") && s.contains("4 Timeline")
+    });
+    // A health item from the drill's Graph server: the issue, opened as investigating.
+    t.wait_for("a health item", |s| s.contains("EX1094411"));
+    // The trace pane, queried the way a user would.
+    t.keys(&["3"]);
+    t.keys(&["/"]);
+    t.type_text("since:1h");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("trace rows", |s| {
+        s.lines()
+            .any(|l| l.starts_with('┃') && l.contains("delivered") && l.contains("250 2."))
+    });
+    assert!(
+        s.lines()
+            .any(|l| l.contains("3 Trace") && l.contains(" rows")),
+        "{s}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+    // The incident is kept, marked as a drill.
+    t.type_text("clear; warroom list");
+    t.keys(&["Enter"]);
+    t.wait_for("the drill in the list", |s| {
+        s.contains("-drill-exo-mailflow") && s.contains("[DRILL]")
+    });
+}

@@ -1019,7 +1019,8 @@ pub fn parse_byte_size(input: &str) -> Result<usize, String> {
     Ok(bytes as usize)
 }
 
-struct HumaneDuration(Duration);
+/// A duration written as `"60s"`, `"5m"`, `"1h30m"`, `"250ms"` (or whole seconds).
+pub struct HumaneDuration(pub Duration);
 
 impl<'de> Deserialize<'de> for HumaneDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

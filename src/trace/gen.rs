@@ -92,7 +92,8 @@ fn csv(field: &str) -> String {
     }
 }
 
-struct Writer {
+/// Writes MSGTRK lines into hourly files (shared with the drill's growing log folder).
+pub(crate) struct Writer {
     dir: PathBuf,
     out: Option<BufWriter<File>>,
     written: u64,
@@ -102,7 +103,33 @@ struct Writer {
 }
 
 impl Writer {
-    fn line(&mut self, time: DateTime<Utc>, fields: &[String]) -> io::Result<()> {
+    /// A writer that creates its files in `dir` (which must exist).
+    pub(crate) fn new(dir: &Path) -> Self {
+        Writer {
+            dir: dir.to_path_buf(),
+            out: None,
+            written: 0,
+            hour: String::new(),
+            seq: 0,
+            stats: GenStats::default(),
+        }
+    }
+
+    /// Pushes buffered lines to the file so that readers see whole lines.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        match self.out.as_mut() {
+            Some(o) => o.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// Lines written so far.
+    pub(crate) fn lines(&self) -> u64 {
+        self.stats.lines
+    }
+
+    /// Opens the file a line at `time` goes to (rolling by hour and size), with its header.
+    pub(crate) fn ensure_file(&mut self, time: DateTime<Utc>) -> io::Result<()> {
         // Files are named by hour; a late line (a retry written after the hour turned) stays
         // in the current file, as on a real server.
         let hour = time.format("%Y%m%d%H").to_string().max(self.hour.clone());
@@ -129,6 +156,11 @@ impl Writer {
             self.stats.files.push(path);
             self.out = Some(o);
         }
+        Ok(())
+    }
+
+    pub(crate) fn line(&mut self, time: DateTime<Utc>, fields: &[String]) -> io::Result<()> {
+        self.ensure_file(time)?;
         let mut text = String::with_capacity(700);
         for (i, f) in fields.iter().enumerate() {
             if i > 0 {
@@ -147,20 +179,21 @@ impl Writer {
     }
 }
 
-struct Msg {
-    internal: u64,
-    message_id: String,
-    network_id: String,
-    sender: String,
-    recipients: Vec<String>,
-    subject: String,
-    size: u64,
-    incoming: bool,
-    client_ip: String,
+pub(crate) struct Msg {
+    pub(crate) internal: u64,
+    pub(crate) message_id: String,
+    pub(crate) network_id: String,
+    pub(crate) sender: String,
+    pub(crate) recipients: Vec<String>,
+    pub(crate) subject: String,
+    pub(crate) size: u64,
+    pub(crate) incoming: bool,
+    pub(crate) client_ip: String,
 }
 
+/// The 30 fields of one MSGTRK line.
 #[allow(clippy::too_many_arguments)]
-fn event(
+pub(crate) fn event(
     t: DateTime<Utc>,
     m: &Msg,
     server: &str,
@@ -227,14 +260,7 @@ fn event(
 /// Writes about `total_bytes` of MSGTRK logs into `dir` (which must exist).
 pub fn write_msgtrk(dir: &Path, total_bytes: u64, seed: u64) -> io::Result<GenStats> {
     let mut rng = Rng(seed ^ 0x5eed_0f7a_1100);
-    let mut w = Writer {
-        dir: dir.to_path_buf(),
-        out: None,
-        written: 0,
-        hour: String::new(),
-        seq: 0,
-        stats: GenStats::default(),
-    };
+    let mut w = Writer::new(dir);
     let start = Utc
         .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
         .single()

@@ -1,0 +1,90 @@
+//! `warroom demo`: a live outage drill on loopback, opened in the console.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use crate::config::{Config, Paths};
+use crate::domain::incident::Severity;
+use crate::drill::{DEFAULT_SCENARIO, Scenario};
+use crate::store::DataDir;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// A built-in scenario (exo-mailflow) or a scenario TOML file
+    #[arg(long, default_value = DEFAULT_SCENARIO, value_name = "NAME|FILE")]
+    pub scenario: String,
+    /// How many times faster than real time the drill runs (10 compresses 10 minutes into 1)
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+}
+
+/// Starts the drill servers and the log writer, creates a drill incident with the default
+/// playbook, and opens the console on it with its sources pointed at the drill.
+pub fn demo(data: &DataDir, paths: &Paths, config: &Config, a: DemoArgs) -> anyhow::Result<()> {
+    if !(a.speed.is_finite() && a.speed > 0.0 && a.speed <= 1000.0) {
+        anyhow::bail!("--speed must be a number above 0 and at most 1000, e.g. --speed 10");
+    }
+    let scenario = Scenario::load(&a.scenario)?;
+    let catalog = super::load_catalog(paths);
+    let extra = super::attach_events(&catalog, crate::domain::playbook::DEFAULT_PLAYBOOK)?;
+    let title = format!("Drill: {}", scenario.name);
+    let id = data.create_with(
+        &crate::domain::text::sanitize_line(&title, crate::domain::text::FIELD_CAP),
+        Severity::Sev2,
+        &config.author(),
+        chrono::Utc::now(),
+        true,
+        extra,
+    )?;
+    let drill_dir = paths.data_dir.join("drills").join(&id);
+    let log_dir = drill_dir.join("msgtrk");
+    std::fs::create_dir_all(&log_dir)
+        .with_context(|| format!("cannot create {}", log_dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let drill = runtime.block_on(crate::drill::start(scenario, a.speed, &log_dir))?;
+    let secret_file = drill_dir.join("graph-secret");
+    write_private(&secret_file, &drill.shared.secret)?;
+    let interval = Duration::from_secs(2)
+        .div_f64(a.speed)
+        .max(Duration::from_millis(250));
+    let sources = Config::parse(
+        &drill.config_toml(&secret_file, interval),
+        Path::new("(drill sources)"),
+    )?;
+    let mut config = config.clone();
+    config.health = sources.health;
+    config.trace = sources.trace;
+    super::init_logging(paths);
+    tracing::info!(incident = %id, http = %drill.http_base, smtp = drill.smtp_port, "drill started");
+    let result = crate::tui::run_console(data, &id, &config, catalog)
+        .with_context(|| format!("console on drill incident {id}"));
+    runtime.shutdown_background();
+    result?;
+    eprintln!(
+        "drill incident {id} is kept (marked as a drill); its logs are in {}",
+        log_dir.display()
+    );
+    Ok(())
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
