@@ -180,6 +180,28 @@ fn rows_stream_in_upsert_and_old_requests_are_dropped() {
 }
 
 #[test]
+fn r_runs_the_same_query_again() {
+    let mut a = pane();
+    assert!(key(&mut a, KeyCode::Char('r')).is_empty());
+    let r1 = run_query(&mut a, "from:alerts@fabrikam.com");
+    update(
+        &mut a,
+        Action::TraceDone {
+            request: r1,
+            error: None,
+            cancelled: false,
+        },
+    );
+    let fx = key(&mut a, KeyCode::Char('r'));
+    let [Effect::StartTrace { request, query }] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert!(*request > r1);
+    assert_eq!(query.sender.as_deref(), Some("alerts@fabrikam.com"));
+    assert!(a.trace.running);
+}
+
+#[test]
 fn esc_cancels_and_bad_queries_say_why() {
     let mut a = pane();
     run_query(&mut a, "from:alerts@fabrikam.com");

@@ -776,7 +776,7 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Open if app.focus == Pane::Playbook => super::playbook_pane::open(app),
         Command::Open if app.focus == Pane::Health => super::health_pane::open(app),
         Command::Open if app.focus == Pane::Trace => super::trace_pane::open(app, fx),
-        Command::TraceQuery | Command::TraceCancel | Command::TraceKeep => {
+        Command::TraceQuery | Command::TraceCancel | Command::TraceKeep | Command::TraceRerun => {
             super::trace_pane::command(app, cmd, fx)
         }
         Command::PollNow => fx.push(Effect::PollNow(None)),

@@ -91,6 +91,7 @@ commands! {
     PollNow => ("poll_now", Health, ["r"], "poll every health source now"),
     TraceQuery => ("trace_query", Trace, ["/"], "new query: from: to: id: subject: status: since: until:"),
     TraceCancel => ("trace_cancel", Trace, ["esc"], "stop the running query"),
+    TraceRerun => ("trace_rerun", Trace, ["r"], "run the query again (logs keep growing)"),
     TraceKeep => ("trace_keep", Trace, ["t"], "keep the result: rows to evidence/, counts to the timeline"),
     ComposeUpdate => ("compose_update", Global, ["U"], "write a stakeholder update from a template, then send it"),
     SnoozeUpdate => ("snooze_update", Global, ["S"], "snooze the next stakeholder update by 5, 10 or 15 minutes"),

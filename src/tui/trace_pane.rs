@@ -160,6 +160,14 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             app.trace.cancelled = true;
         }
         Command::TraceKeep => keep(app, fx),
+        Command::TraceRerun => {
+            let text = app.trace.text.clone();
+            if app.trace.query.is_none() {
+                app.flash("no query yet: / to type one", false);
+            } else if let Err(e) = submit_query(app, &text, fx) {
+                app.flash(e, true);
+            }
+        }
         _ => {}
     }
 }

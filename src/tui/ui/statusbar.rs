@@ -170,6 +170,7 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
         ],
         (Mode::Normal, Pane::Trace) => vec![
             (k(Command::TraceQuery), "query"),
+            (k(Command::TraceRerun), "again"),
             (k(Command::Open), "chain"),
             (k(Command::TraceCancel), "stop"),
             (k(Command::TraceKeep), "keep as evidence"),
