@@ -94,6 +94,16 @@ impl Config {
             let line = inner.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             invalid(line, key, first_line(inner.message()))
         })?;
+        if let Some(r) = &cfg.trace.refresh
+            && crate::domain::time::parse_duration(r).is_none_or(|d| d.num_seconds() < 1)
+        {
+            let line = find_key_line(text, "refresh");
+            return Err(invalid(
+                line,
+                "trace.refresh".into(),
+                format!("{r:?} is not a duration of a second or more (write 30s, 1m, 5m)"),
+            ));
+        }
         if let Err(message) = cfg.timezone.parse::<Zone>() {
             let line = find_key_line(text, "timezone");
             return Err(invalid(line, "timezone".into(), message));
@@ -326,6 +336,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.starts_with("c.toml:1:"), "{msg}");
+    }
+
+    #[test]
+    fn trace_refresh_must_be_a_duration() {
+        let msg = Config::parse(
+            "[trace]\nquery = \"since:1h\"\nrefresh = \"often\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(msg.starts_with("c.toml:3: key `trace.refresh`"), "{msg}");
+        let cfg = Config::parse(
+            "[trace]\nquery = \"since:1h\"\nrefresh = \"30s\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(cfg.trace.query.as_deref(), Some("since:1h"));
     }
 
     #[test]

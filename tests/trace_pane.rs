@@ -202,6 +202,74 @@ fn r_runs_the_same_query_again() {
 }
 
 #[test]
+fn the_configured_query_starts_itself_and_refreshes_in_place() {
+    let mut a = pane();
+    a.trace_autostart = Some("from:alerts@fabrikam.com".into());
+    a.trace_refresh = Some(Duration::seconds(30));
+    let fx = update(&mut a, Action::Tick(now()));
+    let [Effect::StartTrace { request: r1, .. }] = fx[..] else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r1,
+            msgs: vec![
+                TraceMsg::Row(row(
+                    "q1",
+                    "ops@contoso.com",
+                    TraceStatus::Pending,
+                    -40,
+                    &[-39],
+                )),
+                TraceMsg::Row(row("q2", "hr@contoso.com", TraceStatus::Pending, -30, &[])),
+            ],
+        },
+    );
+    update(
+        &mut a,
+        Action::TraceDone {
+            request: r1,
+            error: None,
+            cancelled: false,
+        },
+    );
+    // Not yet due.
+    assert!(update(&mut a, Action::Tick(now() + Duration::seconds(10))).is_empty());
+    let fx = update(&mut a, Action::Tick(now() + Duration::seconds(31)));
+    let [Effect::StartTrace { request: r2, .. }] = fx[..] else {
+        panic!("{fx:?}")
+    };
+    // The old rows stay on screen while the new run goes.
+    assert_eq!(a.trace.rows.len(), 2);
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r2,
+            msgs: vec![TraceMsg::Row(row(
+                "q1",
+                "ops@contoso.com",
+                TraceStatus::Delivered,
+                -40,
+                &[-39],
+            ))],
+        },
+    );
+    assert_eq!(a.trace.rows.len(), 2);
+    update(
+        &mut a,
+        Action::TraceDone {
+            request: r2,
+            error: None,
+            cancelled: false,
+        },
+    );
+    // q2 was not found again: gone; q1 updated in place.
+    assert_eq!(a.trace.rows.len(), 1);
+    assert_eq!(a.trace.rows[0].status, TraceStatus::Delivered);
+}
+
+#[test]
 fn esc_cancels_and_bad_queries_say_why() {
     let mut a = pane();
     run_query(&mut a, "from:alerts@fabrikam.com");

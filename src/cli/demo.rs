@@ -60,6 +60,11 @@ pub fn demo(data: &DataDir, paths: &Paths, config: &Config, a: DemoArgs) -> anyh
     let mut config = config.clone();
     config.health = sources.health;
     config.trace = sources.trace;
+    // The drill's trace pane opens on the last hour and follows the growing logs.
+    config.trace.query = Some("since:1h".into());
+    config.trace.refresh = Some(crate::domain::time::format_duration(
+        chrono::Duration::seconds((10.0 / a.speed).ceil().max(1.0) as i64),
+    ));
     super::init_logging(paths);
     tracing::info!(incident = %id, http = %drill.http_base, smtp = drill.smtp_port, "drill started");
     let result = crate::tui::run_console(data, &id, &config, catalog)

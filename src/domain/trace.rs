@@ -500,6 +500,11 @@ impl From<TraceSourceConfig> for RawSource {
 #[serde(default, deny_unknown_fields)]
 pub struct TraceConfig {
     pub sources: Vec<TraceSourceConfig>,
+    /// A query the console runs in the trace pane when it opens (e.g. `since:1h`).
+    pub query: Option<String>,
+    /// Run the pane's query again this often while the console is open (e.g. `1m`); the rows
+    /// are updated in place.
+    pub refresh: Option<String>,
 }
 
 #[cfg(test)]

@@ -309,6 +309,10 @@ pub struct AppState {
     pub trace_sources: Vec<TraceSourceConfig>,
     /// The trace pane.
     pub trace: TraceView,
+    /// A query to run in the trace pane on the first tick (`[trace] query`).
+    pub trace_autostart: Option<String>,
+    /// How often to run the trace pane's query again (`[trace] refresh`).
+    pub trace_refresh: Option<Duration>,
     /// Request budget of each Exchange Online trace source, as shown.
     pub trace_budgets: std::collections::BTreeMap<String, String>,
     pub width: u16,
@@ -360,6 +364,8 @@ impl AppState {
             trace_sources: Vec::new(),
             trace: TraceView::default(),
             trace_budgets: Default::default(),
+            trace_autostart: None,
+            trace_refresh: None,
             width: 120,
             height: 40,
             pending: HashSet::new(),
@@ -636,6 +642,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Tick(now) => {
             app.now = now;
+            super::trace_pane::tick(app, &mut fx);
             if app.flash.as_ref().is_some_and(|f| f.until <= now) {
                 app.flash = None;
             }

@@ -34,6 +34,12 @@ pub fn run_console(
     app.catalog = catalog.playbooks;
     app.health_sources = config.health.sources.clone();
     app.trace_sources = config.trace.sources.clone();
+    app.trace_autostart = config.trace.query.clone();
+    app.trace_refresh = config
+        .trace
+        .refresh
+        .as_deref()
+        .and_then(crate::domain::time::parse_duration);
     let templates = crate::updates::TemplateCatalog::load(config.updates.templates_dir.as_deref());
     for e in &templates.errors {
         tracing::warn!("{e}");

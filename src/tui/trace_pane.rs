@@ -48,6 +48,12 @@ pub struct TraceView {
     pub error: Option<String>,
     pub cancelled: bool,
     pub selected: usize,
+    /// When the last run ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// This run repeats the previous query over grown logs: the rows stay on screen and are
+    /// updated in place; rows the run did not find again go when it ends.
+    refreshing: bool,
+    seen: std::collections::HashSet<(String, String)>,
 }
 
 impl TraceView {
@@ -56,15 +62,15 @@ impl TraceView {
         for m in msgs {
             match m {
                 TraceMsg::Row(r) => {
-                    self.rows_by_key
-                        .insert((r.key.clone(), r.recipient.to_lowercase()), r);
+                    let k = (r.key.clone(), r.recipient.to_lowercase());
+                    self.seen.insert(k.clone());
+                    self.rows_by_key.insert(k, r);
                     rows_changed = true;
                 }
                 TraceMsg::Remove { key, recipient } => {
-                    rows_changed |= self
-                        .rows_by_key
-                        .remove(&(key, recipient.to_lowercase()))
-                        .is_some();
+                    let k = (key, recipient.to_lowercase());
+                    self.seen.remove(&k);
+                    rows_changed |= self.rows_by_key.remove(&k).is_some();
                 }
                 TraceMsg::Progress { done, total } => {
                     self.done = done;
@@ -79,13 +85,17 @@ impl TraceView {
             }
         }
         if rows_changed {
-            let mut rows: Vec<TraceRow> = self.rows_by_key.values().cloned().collect();
-            crate::trace::scan::sort_rows(&mut rows);
-            let q = self.query.clone().unwrap_or_default();
-            self.summary = TraceSummary::from_rows(&rows, &q);
-            self.rows = rows;
-            self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+            self.rebuild();
         }
+    }
+
+    fn rebuild(&mut self) {
+        let mut rows: Vec<TraceRow> = self.rows_by_key.values().cloned().collect();
+        crate::trace::scan::sort_rows(&mut rows);
+        let q = self.query.clone().unwrap_or_default();
+        self.summary = TraceSummary::from_rows(&rows, &q);
+        self.rows = rows;
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
     /// The selected row.
@@ -96,6 +106,21 @@ impl TraceView {
 
 /// Starts the query typed in the input line.
 pub fn submit_query(app: &mut AppState, text: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    start(app, text, false, fx)
+}
+
+/// Runs the current query again, keeping the rows on screen while it runs.
+pub fn refresh(app: &mut AppState, fx: &mut Vec<Effect>) -> Result<(), String> {
+    let text = app.trace.text.clone();
+    start(app, &text, true, fx)
+}
+
+fn start(
+    app: &mut AppState,
+    text: &str,
+    keep_rows: bool,
+    fx: &mut Vec<Effect>,
+) -> Result<(), String> {
     let query = parse_query_line(text, app.now, app.zone)?;
     if app.trace_sources.is_empty() {
         return Err(
@@ -106,15 +131,22 @@ pub fn submit_query(app: &mut AppState, text: &str, fx: &mut Vec<Effect>) -> Res
     if tv.running {
         fx.push(Effect::CancelTrace);
     }
-    tv.request += 1;
+    let old = std::mem::take(tv);
     *tv = TraceView {
         text: text.trim().to_string(),
         query: Some(query.clone()),
-        request: tv.request,
+        request: old.request + 1,
         running: true,
         started: Some(app.now),
+        refreshing: keep_rows,
         ..TraceView::default()
     };
+    if keep_rows {
+        tv.rows_by_key = old.rows_by_key;
+        tv.rows = old.rows;
+        tv.summary = old.summary;
+        tv.selected = old.selected;
+    }
     fx.push(Effect::StartTrace {
         request: tv.request,
         query,
@@ -145,7 +177,34 @@ pub fn finished(app: &mut AppState, request: u64, error: Option<String>, cancell
     let tv = &mut app.trace;
     tv.running = false;
     tv.cancelled = cancelled;
+    tv.finished_at = Some(app.now);
+    if tv.refreshing && !cancelled && error.is_none() {
+        let seen = std::mem::take(&mut tv.seen);
+        let before = tv.rows_by_key.len();
+        tv.rows_by_key.retain(|k, _| seen.contains(k));
+        if tv.rows_by_key.len() != before {
+            tv.rebuild();
+        }
+    }
+    tv.refreshing = false;
     tv.error = error;
+}
+
+/// On the clock: the configured query when the console opens, and the periodic refresh.
+pub fn tick(app: &mut AppState, fx: &mut Vec<Effect>) {
+    if let Some(q) = app.trace_autostart.take()
+        && let Err(e) = submit_query(app, &q, fx)
+    {
+        app.flash(format!("[trace] query: {e}"), true);
+    }
+    if let Some(every) = app.trace_refresh
+        && !app.trace.running
+        && app.trace.query.is_some()
+        && !app.trace.cancelled
+        && app.trace.finished_at.is_some_and(|f| app.now - f >= every)
+    {
+        let _ = refresh(app, fx);
+    }
 }
 
 pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
@@ -161,10 +220,9 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::TraceKeep => keep(app, fx),
         Command::TraceRerun => {
-            let text = app.trace.text.clone();
             if app.trace.query.is_none() {
                 app.flash("no query yet: / to type one", false);
-            } else if let Err(e) = submit_query(app, &text, fx) {
+            } else if let Err(e) = refresh(app, fx) {
                 app.flash(e, true);
             }
         }
