@@ -502,3 +502,41 @@ fn warroom_trace_cli_over_fixture_logs() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--exchange-logs"));
 }
+
+#[test]
+fn a_big_result_is_complete_when_the_run_ends() {
+    let mut a = pane();
+    let r = run_query(&mut a, "from:alerts@fabrikam.com");
+    for chunk in 0..30 {
+        let msgs = (0..500)
+            .map(|i| {
+                let n = chunk * 500 + i;
+                TraceMsg::Row(row(
+                    &format!("q{n:05}"),
+                    "ops@contoso.com",
+                    TraceStatus::Delivered,
+                    -50,
+                    &[],
+                ))
+            })
+            .collect();
+        update(&mut a, Action::TraceBatch { request: r, msgs });
+    }
+    // While streaming, the table may lag behind; at the end it holds every row, sorted.
+    update(
+        &mut a,
+        Action::TraceDone {
+            request: r,
+            error: None,
+            cancelled: false,
+        },
+    );
+    assert_eq!(a.trace.rows.len(), 15_000);
+    assert_eq!(a.trace.summary.rows, 15_000);
+    assert!(
+        a.trace
+            .rows
+            .windows(2)
+            .all(|w| w[0].received >= w[1].received)
+    );
+}

@@ -54,7 +54,12 @@ pub struct TraceView {
     /// updated in place; rows the run did not find again go when it ends.
     refreshing: bool,
     seen: std::collections::HashSet<(String, String)>,
+    /// `rows` and `summary` lag behind `rows_by_key` (a big result still streaming in).
+    stale: bool,
 }
+
+/// Results up to this many rows are re-sorted and recounted on every batch.
+const EAGER_ROWS: usize = 5_000;
 
 impl TraceView {
     fn apply(&mut self, msgs: Vec<TraceMsg>) {
@@ -84,12 +89,20 @@ impl TraceView {
                 TraceMsg::Budget { .. } => {}
             }
         }
+        // Sorting every row and recounting on each batch would make a big result cost
+        // O(n² log n) while it streams in: small results are rebuilt each batch, big ones when
+        // they have doubled since the last rebuild, and every one when the run ends.
         if rows_changed {
-            self.rebuild();
+            self.stale = true;
+            if self.rows_by_key.len() <= EAGER_ROWS || self.rows_by_key.len() >= 2 * self.rows.len()
+            {
+                self.rebuild();
+            }
         }
     }
 
     fn rebuild(&mut self) {
+        self.stale = false;
         let mut rows: Vec<TraceRow> = self.rows_by_key.values().cloned().collect();
         crate::trace::scan::sort_rows(&mut rows);
         let q = self.query.clone().unwrap_or_default();
@@ -182,9 +195,10 @@ pub fn finished(app: &mut AppState, request: u64, error: Option<String>, cancell
         let seen = std::mem::take(&mut tv.seen);
         let before = tv.rows_by_key.len();
         tv.rows_by_key.retain(|k, _| seen.contains(k));
-        if tv.rows_by_key.len() != before {
-            tv.rebuild();
-        }
+        tv.stale |= tv.rows_by_key.len() != before;
+    }
+    if tv.stale {
+        tv.rebuild();
     }
     tv.refreshing = false;
     tv.error = error;
