@@ -189,7 +189,8 @@ fn parse_kind(s: &str) -> Result<EntryKind, String> {
 /// Runs the command line. Errors are printed by `main` as one line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let (paths, config) = Paths::resolve(cli.config, cli.data_dir)?;
-    let data = DataDir::new(&paths.data_dir);
+    // Every journal that had lines skipped is reported once, on stderr.
+    let data = DataDir::new(&paths.data_dir).reporting(|n| eprintln!("warroom: warning: {n}"));
     let out = &mut std::io::stdout().lock();
     match cli.command {
         None => open(&data, &paths, &config, None),
@@ -226,7 +227,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 )?;
             } else {
                 let zone = config.zone();
-                for s in list {
+                for item in list {
+                    let s = match item {
+                        crate::store::Listed::Ok(s) => s,
+                        crate::store::Listed::Broken(b) => {
+                            // Never left out: say why it cannot be shown.
+                            writeln!(
+                                out,
+                                "{}\t-\t-\t-\t-\t{} ({})",
+                                b.id,
+                                b.problem,
+                                b.journal.display()
+                            )?;
+                            continue;
+                        }
+                    };
                     let closed = s
                         .closed
                         .map(|c| WithOffset(c, zone).to_string())
@@ -279,11 +294,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Verb::Timeline { incident, json }) => {
             let id = data.pick(incident.as_deref())?;
-            let loaded = data.load(&id)?;
-            for w in &loaded.warnings {
-                eprintln!("warroom: warning: {w}");
-            }
-            let inc = loaded.incident;
+            let inc = data.load(&id)?.incident;
             if json {
                 let entries: Vec<serde_json::Value> = inc
                     .visible_entries()

@@ -224,20 +224,12 @@ pub fn reopen(
         Some(w) => data.resolve(w)?,
         None => match data.current() {
             Some(c) => c,
-            None => {
-                let mut closed: Vec<_> = data
-                    .list()?
-                    .into_iter()
-                    .filter(|s| s.closed.is_some())
-                    .collect();
-                closed.sort_by_key(|s| s.closed);
-                match closed.pop() {
-                    Some(s) => s.id,
-                    None => bail!(
-                        "there is no closed incident to reopen: `warroom list` shows them all"
-                    ),
+            None => match data.latest(crate::store::Which::Closed)? {
+                Some(id) => id,
+                None => {
+                    bail!("there is no closed incident to reopen: `warroom list` shows them all")
                 }
-            }
+            },
         },
     };
     let inc = data.load(&id)?.incident;
@@ -268,10 +260,7 @@ pub fn export(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let id = pick_any(data, a.incident.as_deref())?;
-    let (inc, events, warnings) = data.load_events(&id)?;
-    for w in &warnings {
-        eprintln!("warroom: warning: {w}");
-    }
+    let (inc, events, _) = data.load_events(&id)?;
     let opts = ExportOptions {
         zone: a.tz.unwrap_or_else(|| config.zone()),
         pinned_only: a.pinned_only,

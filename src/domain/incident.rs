@@ -231,6 +231,11 @@ pub struct Incident {
     pub unknown_events: usize,
     /// Events that did not apply (e.g. an edit of an entry that does not exist).
     pub ignored_events: usize,
+    /// Events whose id had been folded in already (the same line twice, e.g. copied from
+    /// another console): folded once.
+    pub repeated_events: usize,
+    /// Ids of the events folded in.
+    seen: std::collections::HashSet<Uuid>,
     /// How many events have been folded in.
     pub events: u64,
     /// Bumped on every applied change; views cache against it.
@@ -283,6 +288,8 @@ impl Incident {
             status_first: BTreeMap::new(),
             unknown_events: 0,
             ignored_events: 0,
+            repeated_events: 0,
+            seen: std::iter::once(ev.id).collect(),
             events: 1,
             version: 1,
         })
@@ -300,8 +307,12 @@ impl Incident {
     }
 
     /// Applies one event. Returns false if it changed nothing (unknown type, a second opening,
-    /// or a reference to an entry that does not exist).
+    /// an event id already folded in, or a reference to an entry that does not exist).
     pub fn apply(&mut self, ev: &Event) -> bool {
+        if !self.seen.insert(ev.id) {
+            self.repeated_events += 1;
+            return false;
+        }
         self.events += 1;
         let changed = match &ev.body {
             EventBody::IncidentOpened { .. } => false,
@@ -834,6 +845,47 @@ mod tests {
         let mut inc = Incident::from_events(&[opened()]).unwrap();
         assert!(!inc.apply(&ev));
         assert_eq!(inc.unknown_events, 1);
+    }
+
+    #[test]
+    fn the_same_event_twice_folds_once() {
+        let a = add(1, 1, "once");
+        let edit = Event::new(
+            t(2),
+            "x",
+            EventBody::EntryEdited {
+                entry: a.id,
+                text: Some("edited".into()),
+                occurred_at: None,
+                kind: None,
+            },
+        );
+        let sev = Event::new(
+            t(3),
+            "x",
+            EventBody::SeveritySet {
+                severity: Severity::Sev1,
+            },
+        );
+        let o = opened();
+        let evs = [
+            o.clone(),
+            a.clone(),
+            edit.clone(),
+            a.clone(),
+            edit.clone(),
+            sev.clone(),
+            sev,
+            o,
+        ];
+        let inc = Incident::from_events(&evs).unwrap();
+        // The entry and the severity change, each once; the edit applied once.
+        assert_eq!(inc.entries.len(), 2, "{:?}", inc.entries);
+        assert_eq!(inc.entries[0].text, "edited");
+        assert_eq!(inc.entries[0].history.len(), 1);
+        assert_eq!(inc.severity, Severity::Sev1);
+        assert_eq!(inc.repeated_events, 4);
+        assert_eq!(inc.events, 4);
     }
 
     #[test]

@@ -1,12 +1,21 @@
 //! The data directory: `<data>/incidents/<id>/{journal.jsonl,exports/,evidence/}` and the
 //! `current` pointer.
+//!
+//! A new incident is built in a hidden folder inside `incidents/` (opening and attached
+//! playbooks written at once) and renamed into place, so that a `new` killed at any moment leaves
+//! either no incident or a whole one; the listings ignore hidden folders, and stale ones are
+//! cleaned up. Every incident folder is listed, also one whose journal cannot be read, with why.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use super::journal::{self, Journal, JournalError, ReadWarning};
+use super::fsutil;
+use super::journal::{self, Journal, JournalError, ReadBatch, ReadWarning};
+use super::summary;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::incident::{FoldError, Incident, Severity, Status};
 
@@ -28,8 +37,59 @@ pub enum StoreError {
     Ambiguous(String, String),
     #[error("there is no open incident: start one with `warroom new --title TEXT`")]
     NoneOpen,
-    #[error("the journal {path} is not an incident journal ({source})")]
-    Fold { path: PathBuf, source: FoldError },
+    #[error(
+        "the incident id is empty: give an id or a unique part of it (`warroom list` shows them), or leave --incident out to use the current incident"
+    )]
+    EmptyId,
+    #[error("cannot use incident {id}: {} is {problem}. {}", path.display(), problem.hint())]
+    Unusable {
+        id: String,
+        path: PathBuf,
+        problem: Problem,
+    },
+}
+
+/// Why an incident's journal does not give an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// It cannot be read: the OS's reason (`permission denied`).
+    Unreadable(String),
+    /// The folder has no journal.
+    Missing,
+    /// The file is empty.
+    Empty,
+    /// Every line is damaged (or from a newer version).
+    NoValidEvents,
+    /// It does not start with the incident's opening.
+    NoOpening,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Unreadable(why) => write!(f, "unreadable: {why}"),
+            Problem::Missing => f.write_str("damaged: journal.jsonl is missing"),
+            Problem::Empty => f.write_str("damaged: the journal is empty"),
+            Problem::NoValidEvents => f.write_str("damaged: no valid events"),
+            Problem::NoOpening => {
+                f.write_str("damaged: its opening event (incident_opened) is missing")
+            }
+        }
+    }
+}
+
+impl Problem {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Problem::Unreadable(_) => {
+                "Fix its permissions, or act on another incident with --incident ID (`warroom list` shows them all)"
+            }
+            _ => {
+                "Restore it from a backup or from a journal.jsonl.damaged-* copy beside it, or act on another incident with --incident ID (`warroom list` shows them all)"
+            }
+        }
+    }
 }
 
 /// One line of `warroom list`.
@@ -45,7 +105,7 @@ pub struct IncidentSummary {
 }
 
 impl IncidentSummary {
-    fn of(inc: &Incident) -> Self {
+    pub fn of(inc: &Incident) -> Self {
         IncidentSummary {
             id: inc.id.clone(),
             title: inc.title.clone(),
@@ -58,24 +118,152 @@ impl IncidentSummary {
     }
 }
 
+/// An incident folder whose journal does not give an incident.
+#[derive(Debug, Clone)]
+pub struct BrokenIncident {
+    pub id: String,
+    pub journal: PathBuf,
+    pub problem: Problem,
+}
+
+impl BrokenIncident {
+    /// The error a verb that acts on it fails with.
+    pub fn error(&self) -> StoreError {
+        StoreError::Unusable {
+            id: self.id.clone(),
+            path: self.journal.clone(),
+            problem: self.problem.clone(),
+        }
+    }
+
+    /// When it was created, from its id (`20261130-1403-…`), if the id says.
+    pub fn created(&self) -> Option<DateTime<Utc>> {
+        let stamp = self.id.get(..13)?;
+        NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M")
+            .ok()
+            .map(|t| Utc.from_utc_datetime(&t))
+    }
+}
+
+/// One incident as listed: its summary, or why its journal gives none. In JSON the latter is
+/// `{"id", "journal", "error"}`.
+#[derive(Debug, Clone)]
+pub enum Listed {
+    Ok(IncidentSummary),
+    Broken(BrokenIncident),
+}
+
+impl Listed {
+    pub fn id(&self) -> &str {
+        match self {
+            Listed::Ok(s) => &s.id,
+            Listed::Broken(b) => &b.id,
+        }
+    }
+
+    pub fn summary(&self) -> Option<&IncidentSummary> {
+        match self {
+            Listed::Ok(s) => Some(s),
+            Listed::Broken(_) => None,
+        }
+    }
+
+    /// The time it sorts by: opened, or for a broken one the time in its id.
+    fn sort_key(&self) -> (Option<DateTime<Utc>>, bool) {
+        match self {
+            Listed::Ok(s) => (Some(s.opened), false),
+            Listed::Broken(b) => (b.created(), true),
+        }
+    }
+}
+
+impl Serialize for Listed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Listed::Ok(sum) => sum.serialize(s),
+            Listed::Broken(b) => {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("id", &b.id)?;
+                m.serialize_entry("journal", &b.journal)?;
+                m.serialize_entry("error", &b.problem.to_string())?;
+                m.end()
+            }
+        }
+    }
+}
+
 /// An incident loaded from its journal, with whatever the reader had to skip.
 #[derive(Debug)]
 pub struct Loaded {
     pub incident: Incident,
+    /// One per line skipped (for the log).
     pub warnings: Vec<ReadWarning>,
+    /// One line for the person when lines were skipped (already printed by a reporting
+    /// [`DataDir`]).
+    pub notice: Option<String>,
     /// Where the reader stopped, to pick up later lines from.
     pub reader: journal::Reader,
 }
 
+/// Which incidents [`DataDir::latest`] looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Open,
+    Closed,
+}
+
+/// Where notices about damaged journals go: each distinct one once.
+struct Notices {
+    print: fn(&str),
+    seen: Mutex<HashSet<String>>,
+}
+
+/// How long a hidden folder of a `new` may stay before it counts as left by a crash.
+const STALE_BUILD: std::time::Duration = std::time::Duration::from_secs(600);
+/// The start of the names of folders being built.
+const BUILD_PREFIX: &str = ".new.tmp-";
+
 /// The data directory.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DataDir {
     root: PathBuf,
+    notices: Option<Arc<Notices>>,
+}
+
+impl std::fmt::Debug for DataDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataDir").field("root", &self.root).finish()
+    }
 }
 
 impl DataDir {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        DataDir { root: root.into() }
+        DataDir {
+            root: root.into(),
+            notices: None,
+        }
+    }
+
+    /// Reports every journal that had lines skipped to `print`, once per distinct notice however
+    /// often it is read (the command line prints them on stderr).
+    pub fn reporting(mut self, print: fn(&str)) -> Self {
+        self.notices = Some(Arc::new(Notices {
+            print,
+            seen: Mutex::new(HashSet::new()),
+        }));
+        self
+    }
+
+    fn notify(&self, notice: Option<&String>) {
+        if let (Some(n), Some(text)) = (&self.notices, notice)
+            && n.seen
+                .lock()
+                .map(|mut s| s.insert(text.clone()))
+                .unwrap_or(true)
+        {
+            (n.print)(text);
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -122,7 +310,9 @@ impl DataDir {
     }
 
     /// Creates a new incident whose journal starts with the opening and then `extra` (e.g. the
-    /// playbooks to attach), and makes it current only once all of it is on disk.
+    /// playbooks to attach), and makes it current. The folder is built under a hidden name and
+    /// renamed into place with its whole journal, so it appears complete or not at all; it is
+    /// on disk (folder synced) before this returns.
     pub fn create_with(
         &self,
         title: &str,
@@ -133,70 +323,112 @@ impl DataDir {
         extra: Vec<EventBody>,
     ) -> Result<String, StoreError> {
         let base = self.incidents_dir();
-        std::fs::create_dir_all(&base).map_err(|e| self.dir_err(e))?;
+        fsutil::create_dir_all_synced(&base).map_err(|e| self.dir_err(e))?;
+        clean_stale_builds(&base);
+        // `.new.tmp-<pid>-<n>-<random>`: hidden, unique, and recognisable as a build.
+        let build = fsutil::temp_name(&base.join("new"));
+        let result = self.build_incident(&base, &build, title, severity, by, now, drill, extra);
+        if result.is_err() {
+            // Nothing half-made stays behind.
+            let _ = std::fs::remove_dir_all(&build);
+        }
+        let id = result?;
+        self.set_current(&id)?;
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_incident(
+        &self,
+        base: &Path,
+        build: &Path,
+        title: &str,
+        severity: Severity,
+        by: &str,
+        now: DateTime<Utc>,
+        drill: bool,
+        extra: Vec<EventBody>,
+    ) -> Result<String, StoreError> {
+        let derr = |e| self.dir_err(e);
+        std::fs::create_dir(build).map_err(derr)?;
+        std::fs::create_dir(build.join("exports")).map_err(derr)?;
+        std::fs::create_dir(build.join("evidence")).map_err(derr)?;
+        let journal = build.join("journal.jsonl");
+        let extra: Vec<Event> = extra.into_iter().map(|b| Event::new(now, by, b)).collect();
         let stem = format!("{}-{}", now.format("%Y%m%d-%H%M"), slug(title));
-        let mut n = 1;
-        let (id, dir) = loop {
+        for n in 1..1000 {
             let id = if n == 1 {
                 stem.clone()
             } else {
                 format!("{stem}-{n}")
             };
-            let dir = base.join(&id);
-            match std::fs::create_dir(&dir) {
-                Ok(()) => break (id, dir),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-                Err(e) => return Err(self.dir_err(e)),
+            let opening = Event::new(
+                now,
+                by,
+                EventBody::IncidentOpened {
+                    incident: id.clone(),
+                    title: title.to_string(),
+                    severity,
+                    status: Status::Investigating,
+                    started_at: None,
+                    drill,
+                },
+            );
+            // The opening and the playbooks in one write.
+            let mut bytes = Vec::new();
+            for ev in std::iter::once(&opening).chain(&extra) {
+                serde_json::to_writer(&mut bytes, ev).map_err(JournalError::Encode)?;
+                bytes.push(b'\n');
             }
-        };
-        let made = (|| {
-            std::fs::create_dir(dir.join("exports"))?;
-            std::fs::create_dir(dir.join("evidence"))
-        })();
-        let opening = Event::new(
-            now,
-            by,
-            EventBody::IncidentOpened {
-                incident: id.clone(),
-                title: title.to_string(),
-                severity,
-                status: Status::Investigating,
-                started_at: None,
-                drill,
-            },
-        );
-        let journal = made.map_err(|e| self.dir_err(e)).and_then(|()| {
-            let mut j = Journal::create(&dir.join("journal.jsonl"), &opening)?;
-            for body in extra {
-                j.append(&Event::new(now, by, body))?;
+            let jerr = |source| JournalError::Write {
+                path: journal.clone(),
+                source,
+            };
+            match std::fs::remove_file(&journal) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(jerr(e).into()),
+                _ => {}
             }
-            Ok(j)
-        });
-        if let Err(e) = journal {
-            // Nothing half-made stays behind.
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
+            fsutil::write_new_synced(&journal, &bytes).map_err(jerr)?;
+            fsutil::sync_dir(build).map_err(derr)?;
+            let target = base.join(&id);
+            match std::fs::rename(build, &target) {
+                Ok(()) => {
+                    fsutil::sync_dir(base).map_err(derr)?;
+                    return Ok(id);
+                }
+                Err(e) if name_taken(&e) => continue,
+                Err(e) => return Err(derr(e)),
+            }
         }
-        self.set_current(&id)?;
-        Ok(id)
+        Err(derr(std::io::Error::other(format!(
+            "1000 incidents named {stem} already exist"
+        ))))
     }
 
-    /// Makes `id` the incident that verbs without `--incident` act on.
+    /// Makes `id` the incident that verbs without `--incident` act on (written whole and
+    /// synced; concurrent writers each put in a whole pointer, the last one wins).
     pub fn set_current(&self, id: &str) -> Result<(), StoreError> {
-        let tmp = self.root.join(".current.tmp");
-        std::fs::write(&tmp, format!("{id}\n"))
-            .and_then(|()| std::fs::rename(&tmp, self.root.join("current")))
+        fsutil::write_atomic(&self.root.join("current"), format!("{id}\n").as_bytes())
             .map_err(|e| self.dir_err(e))
     }
 
-    /// The id in the `current` pointer, if any and if that incident still exists.
+    /// The id in the `current` pointer, if any and if that incident's folder is there (its
+    /// journal may still be unreadable: loading it says why).
     pub fn current(&self) -> Option<String> {
         let id = std::fs::read_to_string(self.root.join("current")).ok()?;
         let id = id.trim().to_string();
-        self.journal_path(&id).is_file().then_some(id)
+        if id.is_empty() || id.starts_with('.') || id.contains('/') {
+            return None;
+        }
+        match std::fs::symlink_metadata(self.incident_dir(&id)) {
+            Ok(_) => Some(id),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(_) => Some(id),
+        }
     }
 
-    /// Ids of every incident folder that has a journal, sorted.
+    /// Ids of every incident folder (also those whose journal is unreadable), sorted. Hidden
+    /// folders (incidents being built) are left out.
     pub fn ids(&self) -> Result<Vec<String>, StoreError> {
         let dir = self.incidents_dir();
         let rd = match std::fs::read_dir(&dir) {
@@ -214,8 +446,9 @@ impl DataDir {
         };
         let mut ids: Vec<String> = rd
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().join("journal.jsonl").is_file())
+            .filter(|e| e.path().is_dir())
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.'))
             .collect();
         ids.sort();
         Ok(ids)
@@ -223,12 +456,16 @@ impl DataDir {
 
     /// Resolves an id typed by a person: exact, or a unique prefix, or a unique part of it.
     pub fn resolve(&self, wanted: &str) -> Result<String, StoreError> {
+        let wanted = wanted.trim();
+        if wanted.is_empty() {
+            return Err(StoreError::EmptyId);
+        }
         let ids = self.ids()?;
         if ids.iter().any(|i| i == wanted) {
             return Ok(wanted.to_string());
         }
         let mut hits: Vec<&String> = ids.iter().filter(|i| i.starts_with(wanted)).collect();
-        if hits.is_empty() && !wanted.is_empty() {
+        if hits.is_empty() {
             hits = ids.iter().filter(|i| i.contains(wanted)).collect();
         }
         match hits.as_slice() {
@@ -245,36 +482,100 @@ impl DataDir {
     }
 
     /// The incident a verb acts on: the one named, else the current one if it is open, else the
-    /// most recently opened open one.
+    /// most recently opened open one. A current incident that cannot be read is an error, not
+    /// skipped; so is an unreadable one that may be more recent than the open one found.
     pub fn pick(&self, wanted: Option<&str>) -> Result<String, StoreError> {
         if let Some(w) = wanted {
             return self.resolve(w);
         }
         if let Some(cur) = self.current()
-            && let Ok(l) = self.load(&cur)
-            && !l.incident.is_closed()
+            && self.summary(&cur)?.closed.is_none()
         {
             return Ok(cur);
         }
-        let mut open: Vec<IncidentSummary> = self
-            .list()?
-            .into_iter()
-            .filter(|s| s.closed.is_none())
-            .collect();
-        open.sort_by_key(|s| s.opened);
-        open.pop().map(|s| s.id).ok_or(StoreError::NoneOpen)
+        self.latest(Which::Open)?.ok_or(StoreError::NoneOpen)
+    }
+
+    /// The most recently opened open incident, or the most recently closed closed one. An
+    /// incident whose journal cannot be read and that was created after the one found (or when
+    /// none is found) is an error naming it: it might be the one meant.
+    pub fn latest(&self, which: Which) -> Result<Option<String>, StoreError> {
+        let list = self.list()?;
+        let best = list
+            .iter()
+            .filter_map(Listed::summary)
+            .filter(|s| s.closed.is_some() == (which == Which::Closed))
+            .max_by_key(|s| match which {
+                Which::Open => Some(s.opened),
+                Which::Closed => s.closed,
+            });
+        // Ids carry the minute they were created in.
+        let floor = best.map(|s| {
+            use chrono::Timelike;
+            s.opened
+                .with_second(0)
+                .and_then(|t| t.with_nanosecond(0))
+                .unwrap_or(s.opened)
+        });
+        for item in list.iter().rev() {
+            if let Listed::Broken(b) = item {
+                let newer = match (b.created(), floor) {
+                    (Some(c), Some(f)) => c >= f,
+                    _ => true,
+                };
+                if newer {
+                    return Err(b.error());
+                }
+            }
+        }
+        Ok(best.map(|s| s.id.clone()))
+    }
+
+    /// Reads an incident's whole journal; a journal that cannot be read is [`StoreError::Unusable`].
+    fn read(&self, id: &str) -> Result<(journal::Reader, ReadBatch), StoreError> {
+        let path = self.journal_path(id);
+        let mut reader = journal::Reader::new(&path);
+        let batch = match reader.read_new() {
+            Ok(b) => b,
+            Err(JournalError::Read { path, source }) => {
+                let problem = if source.kind() == std::io::ErrorKind::NotFound {
+                    Problem::Missing
+                } else {
+                    Problem::Unreadable(fsutil::short_reason(&source))
+                };
+                return Err(StoreError::Unusable {
+                    id: id.to_string(),
+                    path,
+                    problem,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.notify(batch.notice.as_ref());
+        Ok((reader, batch))
+    }
+
+    /// Folds what was read; an empty or wholly damaged journal says so.
+    fn fold(&self, id: &str, batch: &ReadBatch) -> Result<Incident, StoreError> {
+        Incident::from_events(&batch.events).map_err(|e| StoreError::Unusable {
+            id: id.to_string(),
+            path: self.journal_path(id),
+            problem: match e {
+                FoldError::Empty if batch.warnings.is_empty() => Problem::Empty,
+                FoldError::Empty => Problem::NoValidEvents,
+                FoldError::NoOpening => Problem::NoOpening,
+            },
+        })
     }
 
     /// Loads an incident from its journal.
     pub fn load(&self, id: &str) -> Result<Loaded, StoreError> {
-        let path = self.journal_path(id);
-        let mut reader = journal::Reader::new(&path);
-        let batch = reader.read_new()?;
-        let incident = Incident::from_events(&batch.events)
-            .map_err(|source| StoreError::Fold { path, source })?;
+        let (reader, batch) = self.read(id)?;
+        let incident = self.fold(id, &batch)?;
         Ok(Loaded {
             incident,
             warnings: batch.warnings,
+            notice: batch.notice,
             reader,
         })
     }
@@ -285,12 +586,22 @@ impl DataDir {
         &self,
         id: &str,
     ) -> Result<(Incident, Vec<Event>, Vec<ReadWarning>), StoreError> {
-        let path = self.journal_path(id);
-        let mut reader = journal::Reader::new(&path);
-        let batch = reader.read_new()?;
-        let incident = Incident::from_events(&batch.events)
-            .map_err(|source| StoreError::Fold { path, source })?;
+        let (_, batch) = self.read(id)?;
+        let incident = self.fold(id, &batch)?;
         Ok((incident, batch.events, batch.warnings))
+    }
+
+    /// An incident's summary, reading in full only the events that make it (opening, title,
+    /// severity, status, closing, reopening); a journal with anything odd in it is read the
+    /// whole way, which reports what it skipped.
+    pub fn summary(&self, id: &str) -> Result<IncidentSummary, StoreError> {
+        if let Ok(Some(headers)) = summary::header_events(&self.journal_path(id))
+            && let Ok(inc) = Incident::from_events(&headers)
+        {
+            return Ok(IncidentSummary::of(&inc));
+        }
+        let (_, batch) = self.read(id)?;
+        Ok(IncidentSummary::of(&self.fold(id, &batch)?))
     }
 
     /// Opens an incident's journal for appending.
@@ -298,16 +609,77 @@ impl DataDir {
         Ok(Journal::open(&self.journal_path(id))?)
     }
 
-    /// Every incident, oldest first. Journals that cannot be read are skipped.
-    pub fn list(&self) -> Result<Vec<IncidentSummary>, StoreError> {
-        let mut out: Vec<IncidentSummary> = self
-            .ids()?
-            .iter()
-            .filter_map(|id| self.load(id).ok())
-            .map(|l| IncidentSummary::of(&l.incident))
-            .collect();
-        out.sort_by_key(|s| s.opened);
+    /// Every incident, oldest first; one whose journal cannot be read is listed with why.
+    pub fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        let ids = self.ids()?;
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8)
+            .min(ids.len().max(1));
+        let per = ids.len().div_ceil(threads).max(1);
+        let one = |id: &String| -> Result<Listed, StoreError> {
+            match self.summary(id) {
+                Ok(s) => Ok(Listed::Ok(s)),
+                Err(StoreError::Unusable { id, path, problem }) => {
+                    Ok(Listed::Broken(BrokenIncident {
+                        id,
+                        journal: path,
+                        problem,
+                    }))
+                }
+                Err(e) => Err(e),
+            }
+        };
+        let mut out: Vec<Listed> = std::thread::scope(|s| {
+            let handles: Vec<_> = ids
+                .chunks(per)
+                .map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .zip(ids.chunks(per))
+                .flat_map(|(h, c)| {
+                    h.join()
+                        .unwrap_or_else(|_| c.iter().map(one).collect::<Vec<_>>())
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        out.sort_by(|a, b| {
+            let (ta, ba) = a.sort_key();
+            let (tb, bb) = b.sort_key();
+            (ta.is_none(), ta, ba, a.id()).cmp(&(tb.is_none(), tb, bb, b.id()))
+        });
         Ok(out)
+    }
+}
+
+/// Whether a rename failed because the target name is taken.
+fn name_taken(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::DirectoryNotEmpty
+    ) || matches!(
+        e.raw_os_error(),
+        Some(libc::ENOTEMPTY) | Some(libc::EEXIST) | Some(libc::ENOTDIR) | Some(libc::EISDIR)
+    )
+}
+
+/// Removes folders of `new`s that were killed half-way (hidden, older than ten minutes).
+fn clean_stale_builds(base: &Path) {
+    let Ok(rd) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in rd.filter_map(|e| e.ok()) {
+        let stale = e.file_name().to_string_lossy().starts_with(BUILD_PREFIX)
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_BUILD);
+        if stale {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! Appending takes an exclusive advisory lock, writes the whole line with one `write`, calls
 //! `sync_data`, and only then reports success. Reading takes a shared lock, so a reader never
 //! sees half of a line that another process is still writing; a line that is torn anyway (a
-//! crash, `kill -9`, a full disk) is skipped with a warning and a copy of the file is kept aside.
+//! crash, `kill -9`, a full disk) is skipped with a warning and a copy of the file is kept aside,
+//! once per distinct damage. A line from a newer version (its `v`) is skipped with a warning.
 //! The file is never rewritten in place.
 
 use std::fs::{File, OpenOptions};
@@ -12,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use fd_lock::RwLock;
 
-use crate::domain::event::Event;
+use super::fsutil;
+use crate::domain::event::{Event, JOURNAL_VERSION};
 
 /// A journal problem, worded for the person who has to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +74,13 @@ impl std::fmt::Display for ReadWarning {
 #[derive(Debug, Default)]
 pub struct ReadBatch {
     pub events: Vec<Event>,
+    /// One per line skipped, with why (for the log).
     pub warnings: Vec<ReadWarning>,
+    /// One line for the person, when this read skipped lines: the file, the line numbers and
+    /// the copy of the damaged journal kept aside.
+    pub notice: Option<String>,
+    /// Lines skipped because they are damaged (not because they are from a newer version).
+    pub damaged: usize,
 }
 
 /// A journal opened for appending.
@@ -98,7 +106,8 @@ impl Journal {
         })
     }
 
-    /// Creates a new journal whose first line is `first`. Fails if the file exists.
+    /// Creates a new journal whose first line is `first`, and syncs its folder so that the new
+    /// file survives a power cut. Fails if the file exists.
     pub fn create(path: &Path, first: &Event) -> Result<Self, JournalError> {
         let file = OpenOptions::new()
             .append(true)
@@ -114,6 +123,10 @@ impl Journal {
             file: RwLock::new(file),
         };
         j.append(first)?;
+        fsutil::sync_parent(path).map_err(|source| JournalError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(j)
     }
 
@@ -154,14 +167,44 @@ impl Journal {
     }
 }
 
+/// A damaged line: where it is, so that the same damage seen again is known as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BadLine {
+    line: usize,
+    offset: u64,
+    len: u64,
+}
+
+/// What one line holds.
+enum Parsed {
+    Blank,
+    Event(Box<Event>),
+    /// Written by a newer version of warroom (its `v`).
+    Newer(u64),
+    Bad(String),
+}
+
 /// Reads a journal from a byte offset onwards, remembering where it stopped, so that lines
 /// appended later (by this or another process) can be picked up.
+///
+/// Line numbers and byte offsets are the same whether the file is read at once or bit by bit:
+/// an unterminated last line that is not a valid event (a torn write) is reported but not
+/// consumed, so that it is not reported again once a later append ends it.
 #[derive(Debug, Clone)]
 pub struct Reader {
     path: PathBuf,
+    /// Start of the first byte not consumed.
     offset: u64,
+    /// Bytes seen: `offset` plus a torn last line waiting for its end.
+    seen_to: u64,
+    /// Lines consumed.
     line: usize,
-    saved_copy: bool,
+    /// The last line consumed had no newline: a newline at `offset` ends it.
+    mid_line: bool,
+    /// Every damaged line found so far, in file order.
+    bad: Vec<BadLine>,
+    /// Fingerprint of `bad` that a copy of the journal was kept for.
+    copied: Option<u64>,
 }
 
 impl Reader {
@@ -169,9 +212,16 @@ impl Reader {
         Reader {
             path: path.to_path_buf(),
             offset: 0,
+            seen_to: 0,
             line: 0,
-            saved_copy: false,
+            mid_line: false,
+            bad: Vec::new(),
+            copied: None,
         }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Bytes consumed so far.
@@ -182,11 +232,11 @@ impl Reader {
     /// Whether the file has grown past what was read (cheap: one `stat`).
     pub fn has_more(&self) -> bool {
         std::fs::metadata(&self.path)
-            .map(|m| m.len() > self.offset)
+            .map(|m| m.len() > self.seen_to)
             .unwrap_or(false)
     }
 
-    /// Reads every whole line after the offset.
+    /// Reads every line after the offset.
     pub fn read_new(&mut self) -> Result<ReadBatch, JournalError> {
         let rerr = |source| JournalError::Read {
             path: self.path.clone(),
@@ -201,97 +251,247 @@ impl Reader {
             file.seek(SeekFrom::Start(self.offset)).map_err(rerr)?;
             file.read_to_end(&mut buf).map_err(rerr)?;
         }
+        let base = self.offset;
         let mut batch = ReadBatch::default();
-        // Split into lines first (cheap), then parse them, in parallel for big reads.
-        let mut lines: Vec<(&[u8], bool)> = Vec::new();
         let mut start = 0usize;
+        if self.mid_line && !buf.is_empty() {
+            // The newline that a later append put after an unterminated line ends that line.
+            if buf[0] == b'\n' {
+                start = 1;
+            }
+            self.mid_line = false;
+        }
+        // Split into lines first (cheap), then parse them, in parallel for big reads.
+        let mut lines: Vec<(usize, &[u8], bool)> = Vec::new();
         while start < buf.len() {
             match memchr::memchr(b'\n', &buf[start..]) {
                 Some(i) => {
-                    lines.push((&buf[start..start + i], true));
+                    lines.push((start, &buf[start..start + i], true));
                     start += i + 1;
                 }
                 None => {
-                    lines.push((&buf[start..], false));
+                    lines.push((start, &buf[start..], false));
                     start = buf.len();
                 }
             }
         }
         let parsed = parse_lines(&lines);
-        let mut torn = false;
-        for ((raw, complete), result) in lines.iter().zip(parsed) {
-            if raw.iter().all(|b| b.is_ascii_whitespace()) {
-                // Blank: the separator written after a torn line; not a line of its own.
-                if *complete {
-                    self.line += 1;
+        let mut consumed = if lines.is_empty() {
+            buf.len()
+        } else {
+            lines[0].0
+        };
+        let mut new_bad = Vec::new();
+        let mut newer = Vec::new();
+        for ((at, raw, complete), result) in lines.iter().zip(parsed) {
+            let offset = base + *at as u64;
+            let line = self.line + 1;
+            let bad = match result {
+                Parsed::Blank => None,
+                Parsed::Event(ev) => {
+                    batch.events.push(*ev);
+                    None
                 }
-                continue;
-            }
-            self.line += 1;
-            match result {
-                Some(Ok(ev)) => batch.events.push(ev),
-                Some(Err(e)) => {
-                    torn = true;
+                Parsed::Newer(v) => {
+                    newer.push((line, v));
+                    batch.warnings.push(ReadWarning {
+                        line,
+                        message: format!(
+                            "written by a newer warroom (journal format v{v}), kept in the file and skipped"
+                        ),
+                    });
+                    None
+                }
+                Parsed::Bad(e) => Some(e),
+            };
+            if let Some(e) = bad {
+                let known = self.bad.iter().any(|b| b.offset == offset);
+                if !known {
                     let what = if *complete {
                         "is not a valid event"
                     } else {
                         "is cut short (torn write)"
                     };
                     batch.warnings.push(ReadWarning {
-                        line: self.line,
+                        line,
                         message: format!("{what}, skipped: {e}"),
                     });
+                    let b = BadLine {
+                        line,
+                        offset,
+                        len: raw.len() as u64,
+                    };
+                    self.bad.push(b);
+                    new_bad.push((b, *complete));
                 }
-                None => {}
+                if !*complete {
+                    // Not consumed: a later append ends it with a newline, and it is the same
+                    // damaged line then.
+                    break;
+                }
+            }
+            self.line += 1;
+            consumed = at + raw.len() + usize::from(*complete);
+            if !*complete {
+                self.mid_line = true;
             }
         }
-        self.offset += buf.len() as u64;
-        if torn && !self.saved_copy {
-            self.saved_copy = true;
-            match self.keep_copy() {
-                Ok(copy) => batch.warnings.push(ReadWarning {
-                    line: 0,
-                    message: format!(
-                        "a copy of the journal as found is kept at {}",
-                        copy.display()
-                    ),
-                }),
-                Err(e) => batch.warnings.push(ReadWarning {
-                    line: 0,
-                    message: format!("could not keep a copy of the damaged journal: {e}"),
-                }),
-            }
+        self.offset = base + consumed as u64;
+        self.seen_to = base + buf.len() as u64;
+        batch.damaged = new_bad.len();
+        if new_bad.is_empty() && newer.is_empty() {
+            return Ok(batch);
         }
+        let mut parts = Vec::new();
+        if !new_bad.is_empty() {
+            let numbers: Vec<usize> = new_bad.iter().map(|(b, _)| b.line).collect();
+            let why = match new_bad.as_slice() {
+                [(_, false)] => "cut short, as a crash or a full disk leaves a write",
+                [(_, true)] => "not a valid event",
+                _ if new_bad.iter().all(|(_, c)| !c) => "cut short",
+                _ => "not valid events",
+            };
+            parts.push(format!(
+                "{} damaged ({why}) and skipped",
+                line_list(&numbers, "is", "are")
+            ));
+        }
+        if !newer.is_empty() {
+            let numbers: Vec<usize> = newer.iter().map(|(l, _)| *l).collect();
+            let v = newer.iter().map(|(_, v)| *v).max().unwrap_or(0);
+            parts.push(format!(
+                "{} written by a newer warroom (journal format v{v}) and skipped: upgrade warroom to see {}",
+                line_list(&numbers, "was", "were"),
+                if numbers.len() == 1 { "it" } else { "them" }
+            ));
+        }
+        if !new_bad.is_empty() {
+            parts.push(self.keep_copy());
+        }
+        batch.notice = Some(format!(
+            "journal {}: {}",
+            self.path.display(),
+            parts.join("; ")
+        ));
         Ok(batch)
     }
 
-    fn keep_copy(&self) -> std::io::Result<PathBuf> {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-        let name = format!(
-            "{}.damaged-{stamp}",
-            self.path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "journal.jsonl".into())
-        );
-        let copy = self.path.with_file_name(name);
-        if !copy.exists() {
-            std::fs::copy(&self.path, &copy)?;
+    /// Keeps a copy of the journal as found, once per distinct damage: the copy's name ends with
+    /// a fingerprint of the damaged lines' offsets and lengths, and a copy with the same
+    /// fingerprint is not made again. Returns what to tell the person.
+    fn keep_copy(&mut self) -> String {
+        let fp = fingerprint(&self.bad);
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "journal.jsonl".into());
+        let prefix = format!("{name}.damaged-");
+        let suffix = format!("-{fp:016x}");
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let existing = std::fs::read_dir(dir).ok().and_then(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .find(|n| n.starts_with(&prefix) && n.ends_with(&suffix))
+        });
+        let result = match existing {
+            Some(n) => Ok(dir.join(n)),
+            None => {
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+                let copy = dir.join(format!("{prefix}{stamp}{suffix}"));
+                fsutil::copy_atomic(&self.path, &copy).map(|()| copy)
+            }
+        };
+        match result {
+            Ok(copy) => {
+                self.copied = Some(fp);
+                format!(
+                    "a copy of the journal as found is kept at {}",
+                    copy.display()
+                )
+            }
+            Err(e) => format!(
+                "no copy of the damaged journal could be kept ({})",
+                fsutil::short_reason(&e)
+            ),
         }
-        Ok(copy)
     }
 }
 
-/// Parses lines into events, on several threads when there are many.
-fn parse_lines(lines: &[(&[u8], bool)]) -> Vec<Option<Result<Event, serde_json::Error>>> {
-    let parse = |chunk: &[(&[u8], bool)]| -> Vec<Option<Result<Event, serde_json::Error>>> {
-        chunk
-            .iter()
-            .map(|(raw, _)| {
-                (!raw.iter().all(|b| b.is_ascii_whitespace()))
-                    .then(|| serde_json::from_slice::<Event>(raw))
-            })
-            .collect()
+/// `line 3`, `lines 3, 7-9 and 12`; long lists are cut (`… 240 lines in all`).
+fn line_list(numbers: &[usize], one: &str, many: &str) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for &n in numbers {
+        match ranges.last_mut() {
+            Some((_, hi)) if *hi + 1 == n => *hi = n,
+            _ => ranges.push((n, n)),
+        }
+    }
+    let shown: Vec<String> = ranges
+        .iter()
+        .take(12)
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                lo.to_string()
+            } else {
+                format!("{lo}-{hi}")
+            }
+        })
+        .collect();
+    if numbers.len() == 1 {
+        return format!("line {} {one}", shown[0]);
+    }
+    let mut text = format!("lines {}", shown.join(", "));
+    if ranges.len() > shown.len() {
+        text.push_str(&format!(", … ({} lines in all)", numbers.len()));
+    }
+    format!("{text} {many}")
+}
+
+/// FNV-1a over the damaged lines' offsets and lengths: the same damage gives the same value in
+/// every process and every version.
+fn fingerprint(bad: &[BadLine]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bad {
+        for byte in b
+            .offset
+            .to_le_bytes()
+            .into_iter()
+            .chain(b.len.to_le_bytes())
+        {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Just the version of a line, for lines that do not parse as an event of this version.
+#[derive(serde::Deserialize)]
+struct VersionProbe {
+    v: u64,
+}
+
+/// What one line holds: an event of a version this build reads, a line from a newer version,
+/// a blank, or damage.
+fn parse_line(raw: &[u8]) -> Parsed {
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Parsed::Blank;
+    }
+    match serde_json::from_slice::<Event>(raw) {
+        Ok(ev) if u64::from(ev.v) > u64::from(JOURNAL_VERSION) => Parsed::Newer(ev.v.into()),
+        Ok(ev) => Parsed::Event(Box::new(ev)),
+        Err(e) => match serde_json::from_slice::<VersionProbe>(raw) {
+            Ok(p) if p.v > u64::from(JOURNAL_VERSION) => Parsed::Newer(p.v),
+            _ => Parsed::Bad(e.to_string()),
+        },
+    }
+}
+
+/// Parses lines, on several threads when there are many.
+fn parse_lines(lines: &[(usize, &[u8], bool)]) -> Vec<Parsed> {
+    let parse = |chunk: &[(usize, &[u8], bool)]| -> Vec<Parsed> {
+        chunk.iter().map(|(_, raw, _)| parse_line(raw)).collect()
     };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -371,30 +571,177 @@ mod tests {
         assert!(r.read_new().unwrap().events.is_empty());
     }
 
+    fn copies(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("damaged"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn tear(path: &Path, text: &str) {
+        let whole = serde_json::to_string(&note(text)).unwrap();
+        let mut f = OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(&whole.as_bytes()[..whole.len() / 2]).unwrap();
+    }
+
     #[test]
-    fn torn_last_line_is_skipped_with_warning_and_copy() {
+    fn torn_last_line_is_skipped_with_one_notice_and_one_copy() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         let mut j = Journal::create(&path, &opening()).unwrap();
         j.append(&note("kept")).unwrap();
-        let whole = serde_json::to_string(&note("torn")).unwrap();
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(&whole.as_bytes()[..whole.len() / 2]).unwrap();
-        drop(f);
+        tear(&path, "torn");
         let b = read_all(&path).unwrap();
         assert_eq!(b.events.len(), 2);
+        assert_eq!(b.warnings.len(), 1);
         assert!(b.warnings[0].message.contains("torn"), "{:?}", b.warnings);
         assert_eq!(b.warnings[0].line, 3);
-        let copies: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().contains("damaged"))
-            .collect();
-        assert_eq!(copies.len(), 1);
-        // A later append starts on a fresh line, so it is not lost with the torn one.
+        let notice = b.notice.unwrap();
+        let found = copies(dir.path());
+        assert_eq!(found.len(), 1);
+        assert!(
+            notice.contains(&path.display().to_string())
+                && notice.contains("line 3 is damaged")
+                && notice.contains(&found[0]),
+            "{notice}"
+        );
+        // Read again, by as many processes as like: the same damage, the same copy.
+        for _ in 0..3 {
+            let b = read_all(&path).unwrap();
+            assert!(b.notice.unwrap().contains(&found[0]));
+        }
+        assert_eq!(copies(dir.path()), found);
+        // A later append starts on a fresh line, so it is not lost with the torn one; the torn
+        // line keeps its place and length, so it is still the same damage.
         j.append(&note("after")).unwrap();
         let b = read_all(&path).unwrap();
         assert_eq!(b.events.len(), 3);
-        assert_eq!(b.warnings.len(), 2, "{:?}", b.warnings);
+        assert_eq!(b.warnings.len(), 1, "{:?}", b.warnings);
+        assert_eq!(b.warnings[0].line, 3);
+        assert_eq!(copies(dir.path()), found);
+        // New damage is a new copy.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"not json\n")
+            .unwrap();
+        let b = read_all(&path).unwrap();
+        let notice = b.notice.unwrap();
+        assert!(notice.contains("lines 3, 5 are damaged"), "{notice}");
+        assert_eq!(copies(dir.path()).len(), 2);
+    }
+
+    #[test]
+    fn reading_bit_by_bit_numbers_lines_as_reading_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut j = Journal::create(&path, &opening()).unwrap();
+        let mut r = Reader::new(&path);
+        assert_eq!(r.read_new().unwrap().events.len(), 1);
+        tear(&path, "torn");
+        let b = r.read_new().unwrap();
+        assert_eq!(b.warnings.len(), 1);
+        assert_eq!(b.warnings[0].line, 2);
+        assert!(b.notice.is_some());
+        // Nothing new: the torn line is not read over and over.
+        assert!(!r.has_more());
+        j.append(&note("after")).unwrap();
+        assert!(r.has_more());
+        let b = r.read_new().unwrap();
+        assert_eq!(b.events.len(), 1);
+        assert!(b.warnings.is_empty() && b.notice.is_none(), "{b:?}");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{oops\n")
+            .unwrap();
+        let b = r.read_new().unwrap();
+        assert_eq!(b.warnings[0].line, 4);
+        let whole = read_all(&path).unwrap();
+        let lines: Vec<usize> = whole.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [2, 4]);
+        assert_eq!(whole.events.len(), 2);
+        // One copy per distinct damage: the console's reader and a whole read agree on it.
+        assert_eq!(copies(dir.path()).len(), 2);
+    }
+
+    #[test]
+    fn an_unterminated_valid_last_line_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut j = Journal::create(&path, &opening()).unwrap();
+        let whole = serde_json::to_string(&note("no newline")).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(whole.as_bytes())
+            .unwrap();
+        let mut r = Reader::new(&path);
+        assert_eq!(r.read_new().unwrap().events.len(), 2);
+        j.append(&note("next")).unwrap();
+        let b = r.read_new().unwrap();
+        assert_eq!(b.events.len(), 1);
+        assert!(b.warnings.is_empty());
+        j.append(&note("bad line follows")).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"x\n")
+            .unwrap();
+        assert_eq!(r.read_new().unwrap().warnings[0].line, 5);
+        assert_eq!(read_all(&path).unwrap().warnings[0].line, 5);
+    }
+
+    #[test]
+    fn lines_from_a_newer_version_are_skipped_with_a_warning_not_read_as_v1() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut j = Journal::create(&path, &opening()).unwrap();
+        let mut v2 = serde_json::to_value(note("from the future")).unwrap();
+        v2["v"] = 2.into();
+        let mut v3 = serde_json::to_value(note("reshaped")).unwrap();
+        v3["v"] = 3.into();
+        v3["text"] = serde_json::json!({"parts": ["a"]});
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        writeln!(f, "{v2}\n{v3}").unwrap();
+        j.append(&note("now")).unwrap();
+        let b = read_all(&path).unwrap();
+        assert_eq!(b.events.len(), 2);
+        assert_eq!(b.damaged, 0);
+        let lines: Vec<usize> = b.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [2, 3]);
+        let notice = b.notice.unwrap();
+        assert!(
+            notice.contains("lines 2-3 were written by a newer warroom (journal format v3)")
+                && notice.contains("upgrade"),
+            "{notice}"
+        );
+        // Not damage: no copy, and the lines stay in the file.
+        assert!(copies(dir.path()).is_empty());
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("from the future")
+        );
+    }
+
+    #[test]
+    fn line_lists() {
+        assert_eq!(line_list(&[3], "is", "are"), "line 3 is");
+        assert_eq!(
+            line_list(&[3, 7, 8, 9, 12], "is", "are"),
+            "lines 3, 7-9, 12 are"
+        );
+        let many: Vec<usize> = (1..=100).step_by(2).collect();
+        let text = line_list(&many, "is", "are");
+        assert!(text.ends_with("… (50 lines in all) are"), "{text}");
     }
 }

@@ -1,7 +1,9 @@
 //! Local storage: the incident journals and the incident folders under the data directory.
 
+pub mod fsutil;
 pub mod incidents;
 pub mod journal;
+mod summary;
 
-pub use incidents::{DataDir, IncidentSummary, StoreError};
+pub use incidents::{BrokenIncident, DataDir, IncidentSummary, Listed, Problem, StoreError, Which};
 pub use journal::{Journal, JournalError, ReadBatch, ReadWarning, Reader};

@@ -653,6 +653,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             app.settle_scroll();
         }
         Action::Journal { events, warnings } => {
+            let had_unsaved = !app.unsaved.is_empty();
             for ev in &events {
                 let ours = app.pending.remove(&ev.id);
                 app.unsaved.retain(|(u, _)| u.id != ev.id);
@@ -661,18 +662,26 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
                     super::closing::saved(app, ev, &mut fx);
                 }
             }
+            if had_unsaved && app.unsaved.is_empty() {
+                // What had failed is on disk now: the NOT SAVED message goes.
+                if app
+                    .flash
+                    .as_ref()
+                    .is_some_and(|f| f.text.starts_with(NOT_SAVED))
+                {
+                    app.flash("saved: the changes that had failed are on disk now", false);
+                }
+            }
             if !warnings.is_empty() {
-                app.flash(
-                    format!("journal: {} (see the log)", warnings.join("; ")),
-                    true,
-                );
+                app.flash(warnings.join("; "), true);
                 app.warnings.extend(warnings);
             }
             app.rebuild_rows(false);
         }
         Action::SaveFailed { event, error } => {
             app.pending.remove(&event.id);
-            app.flash(format!("NOT SAVED: {error}. :retry sends it again"), true);
+            app.flash(format!("{NOT_SAVED}: {error}. :retry sends it again"), true);
+            app.unsaved.retain(|(u, _)| u.id != event.id);
             app.unsaved.push((*event, error));
         }
         Action::HealthPolled(snap) => super::health_pane::polled(app, *snap, &mut fx),
@@ -1306,9 +1315,11 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
             if app.unsaved.is_empty() {
                 app.flash("nothing is waiting to be saved", false);
             }
-            for (ev, _) in std::mem::take(&mut app.unsaved) {
-                app.pending.insert(ev.id);
-                fx.push(Effect::Append(ev));
+            // They stay unsaved until the journal gives them back (or fail again).
+            for (ev, _) in &app.unsaved {
+                if app.pending.insert(ev.id) {
+                    fx.push(Effect::Append(ev.clone()));
+                }
             }
             Ok(())
         }
@@ -1338,6 +1349,9 @@ fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Res
         )),
     }
 }
+
+/// How the message about a change that could not be written starts.
+pub const NOT_SAVED: &str = "NOT SAVED";
 
 /// Texts for the `:` command hint line.
 pub const COMMAND_HINT: &str = ":title TEXT · :sev 1-4 · :status investigating|identified|mitigated|monitoring|resolved · :role commander|deputy|scribe|comms NAME · :ack (check-backs) · :retry · :nofilter · :close · :reopen REASON · :keytime [WHICH WHEN] · :export · :q";

@@ -126,13 +126,13 @@ fn journal_thread(
 fn read_back(reader: &mut Reader, actions: &mpsc::UnboundedSender<Action>) {
     match reader.read_new() {
         Ok(batch) => {
-            if !batch.events.is_empty() || !batch.warnings.is_empty() {
-                for w in &batch.warnings {
-                    tracing::warn!("{w}");
-                }
+            for w in &batch.warnings {
+                tracing::warn!("{w}");
+            }
+            if !batch.events.is_empty() || batch.notice.is_some() {
                 let _ = actions.send(Action::Journal {
                     events: batch.events,
-                    warnings: batch.warnings.iter().map(|w| w.to_string()).collect(),
+                    warnings: batch.notice.into_iter().collect(),
                 });
             }
         }

@@ -45,11 +45,11 @@ pub fn run_console(
         tracing::warn!("{e}");
     }
     app.updates = updates_pane::UpdatesState::new(config.updates.clone(), templates);
-    if !loaded.warnings.is_empty() {
-        let text: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
-        for w in &text {
-            tracing::warn!("{w}");
-        }
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    if let Some(notice) = &loaded.notice {
+        let text = vec![notice.clone()];
         app = {
             let mut a = app;
             app::update(

@@ -49,11 +49,8 @@ pub fn run(
         }
     }
     let id = data.pick(req.incident.as_deref())?;
-    let loaded = data.load(&id)?;
-    for w in &loaded.warnings {
-        eprintln!("warroom: warning: {w}");
-    }
-    let inc = loaded.incident;
+    // Skipped journal lines are reported by the data dir, once.
+    let inc = data.load(&id)?.incident;
     let catalog = TemplateCatalog::load(updates.templates_dir.as_deref());
     for e in &catalog.errors {
         eprintln!("warroom: warning: {e}");
