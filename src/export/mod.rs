@@ -111,19 +111,12 @@ pub fn file_name(inc: &Incident, format: Format, opts: &ExportOptions) -> String
     )
 }
 
-/// Writes one file whole: to a temporary name first, then renamed into place.
+/// Writes one file whole and durably ([`crate::store::fsutil::write_atomic`]): nothing of it,
+/// not even a temporary file, is left when the write fails.
 pub fn write_file(path: &Path, text: &str) -> Result<(), ExportError> {
-    let err = |source| ExportError::Write {
+    crate::store::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| ExportError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        err(e)
     })
 }
 
@@ -134,7 +127,7 @@ pub fn write_all(
     events: &[Event],
     opts: &ExportOptions,
 ) -> Result<Vec<PathBuf>, ExportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ExportError::Write {
+    crate::store::fsutil::create_dir_all_synced(dir).map_err(|source| ExportError::Write {
         path: dir.to_path_buf(),
         source,
     })?;

@@ -291,9 +291,10 @@ pub fn save_evidence(
         );
     }
     let text = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+    use crate::store::fsutil;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        fsutil::create_dir_all_synced(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    fsutil::write_atomic(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(rel.display().to_string())
 }
