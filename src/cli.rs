@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, Paths, PlaybookCatalog};
 use crate::domain::event::{Event, EventBody};
-use crate::domain::incident::{EntryKind, Severity};
-use crate::domain::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
+use crate::domain::incident::{EntryKind, Severity, entry_text};
+use crate::domain::text::{FIELD_CAP, sanitize_line};
 use crate::domain::time::{WithOffset, parse_when};
 use crate::store::DataDir;
 use crate::store::StoreError;
@@ -264,11 +264,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Log(a)) => {
             let id = data.pick(a.incident.as_deref())?;
             let now = chrono::Utc::now();
-            let occurred_at = match &a.at {
-                Some(w) => parse_when(w, now, config.zone())?,
-                None => now,
-            };
-            let text = sanitize(a.text.join(" ").trim(), BODY_CAP);
+            let at =
+                a.at.as_deref()
+                    .map(|w| parse_when(w, now, config.zone()))
+                    .transpose()?;
+            let text = entry_text(&a.text.join(" ")).map_err(anyhow::Error::msg)?;
             if text.is_empty() {
                 bail!("the entry has no text: say what happened");
             }
@@ -278,6 +278,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     "incident {id} is closed: reopen it first with `warroom reopen --incident {id}`"
                 );
             }
+            let occurred_at = match at {
+                Some(at) => {
+                    checked_typed_time(at, now, &loaded.incident, config.zone()).context("--at")?
+                }
+                None => now,
+            };
             let ev = Event::new(
                 now,
                 config.author(),
@@ -448,6 +454,20 @@ fn open(
     let catalog = load_catalog(paths);
     crate::tui::run_console(data, &id, config, catalog)
         .with_context(|| format!("console on incident {id}"))
+}
+
+/// A time a person typed for `inc`, checked by the rule for typed times (refused in the future
+/// or before 2000; a warning on stderr when long before the opening).
+pub(crate) fn checked_typed_time(
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    inc: &crate::domain::incident::Incident,
+    zone: crate::domain::time::Zone,
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Some(w) = crate::domain::time::check_typed_time(at, now, Some(inc.opened_at), zone)? {
+        eprintln!("warroom: warning: {w}");
+    }
+    Ok(at)
 }
 
 /// The playbook catalog; problems in the user's files are reported on stderr and skipped.

@@ -136,7 +136,10 @@ pub fn close(
         (KeyTime::Resolved, &a.resolved),
     ] {
         if let Some(w) = flag {
-            let at = parse_when(w, now, zone).with_context(|| format!("--{which}"))?;
+            let at = parse_when(w, now, zone)
+                .map_err(anyhow::Error::from)
+                .and_then(|at| super::checked_typed_time(at, now, &inc, zone))
+                .with_context(|| format!("--{which}"))?;
             bodies.push(EventBody::KeyTimeSet { which, time: at });
         }
     }

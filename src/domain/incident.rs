@@ -151,6 +151,37 @@ impl EntryKind {
     ];
 }
 
+/// The most text a timeline entry holds: 64 KiB of UTF-8. Longer text is refused, never cut.
+pub const ENTRY_MAX: usize = 65_536;
+
+/// The text of an entry a person wrote: escapes and control characters removed, ends trimmed,
+/// and refused (with the limit) when longer than [`ENTRY_MAX`] bytes. Empty text is returned as
+/// is: each caller says what an empty entry means there.
+pub fn entry_text(input: &str) -> Result<String, String> {
+    let text = super::text::sanitize(input.trim(), usize::MAX);
+    if text.len() > ENTRY_MAX {
+        return Err(format!(
+            "the entry is {} bytes long; the limit is {} bytes (64 KiB): split it into several entries, or keep the long text in a file and say where it is",
+            thousands(text.len()),
+            thousands(ENTRY_MAX)
+        ));
+    }
+    Ok(text)
+}
+
+/// `65536` → `65,536`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// One earlier version of an entry, kept when it is edited.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Revision {
@@ -845,6 +876,22 @@ mod tests {
         let mut inc = Incident::from_events(&[opened()]).unwrap();
         assert!(!inc.apply(&ev));
         assert_eq!(inc.unknown_events, 1);
+    }
+
+    #[test]
+    fn entries_over_the_limit_are_refused_not_cut() {
+        let at_limit = "é".repeat(ENTRY_MAX / 2);
+        assert_eq!(entry_text(&at_limit).unwrap().len(), ENTRY_MAX);
+        let e = entry_text(&format!("{at_limit}x")).unwrap_err();
+        assert!(
+            e.contains("65,537 bytes") && e.contains("65,536 bytes (64 KiB)"),
+            "{e}"
+        );
+        // What counts is the text that would be stored: escapes do not.
+        let padded = format!("  {}\u{1b}[31m  ", "a".repeat(ENTRY_MAX));
+        assert_eq!(entry_text(&padded).unwrap().len(), ENTRY_MAX);
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(12), "12");
     }
 
     #[test]

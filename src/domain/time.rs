@@ -201,6 +201,58 @@ pub fn parse_when(input: &str, now: DateTime<Utc>, zone: Zone) -> Result<DateTim
     Err(err())
 }
 
+/// How far ahead of the clock a typed time may be (clocks differ a little).
+pub const TYPED_AHEAD_MAX: Duration = Duration::minutes(5);
+/// How long before the incident's opening a typed time may be without a warning.
+pub const TYPED_BEFORE_OPENING: Duration = Duration::days(7);
+
+/// Why a time a person typed for the incident's record is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TypedTimeError {
+    #[error(
+        "{at} is in the future (more than 5 minutes after now, {now}): the timeline records what has happened; check the date and the time zone"
+    )]
+    Future { at: String, now: String },
+    #[error("{at} is before the year 2000: check the year")]
+    TooOld { at: String },
+}
+
+/// The rule for times a person types into the record (`--at`, the add and edit boxes,
+/// `:keytime`, `warroom close --started` and the other key times): more than
+/// [`TYPED_AHEAD_MAX`] after `now`, or before the year 2000, is refused; more than
+/// [`TYPED_BEFORE_OPENING`] before the incident was `opened` is accepted with the warning
+/// returned. Times that come from elsewhere (drills, other consoles, follow-up due dates) are
+/// not checked. `zone` is for the messages.
+pub fn check_typed_time(
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    opened: Option<DateTime<Utc>>,
+    zone: Zone,
+) -> Result<Option<String>, TypedTimeError> {
+    let show = |t| WithOffset(t, zone).to_string();
+    if at > now + TYPED_AHEAD_MAX {
+        return Err(TypedTimeError::Future {
+            at: show(at),
+            now: show(now),
+        });
+    }
+    if at
+        < Utc
+            .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or(at)
+    {
+        return Err(TypedTimeError::TooOld { at: show(at) });
+    }
+    Ok(opened.filter(|o| at < *o - TYPED_BEFORE_OPENING).map(|o| {
+        format!(
+            "{} is more than 7 days before the incident was opened ({}); kept as typed",
+            show(at),
+            show(o)
+        )
+    }))
+}
+
 /// Whether a token looks like the start of a time (used to split `-4m fixed MX` into time and
 /// text).
 pub fn looks_like_time(token: &str) -> bool {
@@ -347,6 +399,49 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 29, 23, 58, 1).unwrap();
         assert_eq!(show_time(at, now(), Zone::UTC), "Nov 29 23:58:01");
         assert_eq!(show_time(now(), now(), Zone::UTC), "14:00:00");
+    }
+
+    #[test]
+    fn typed_times_that_cannot_be_right() {
+        let opened = now() - Duration::hours(2);
+        let ok = |at| check_typed_time(at, now(), Some(opened), Zone::UTC);
+        assert_eq!(ok(now()), Ok(None));
+        assert_eq!(ok(now() + Duration::minutes(5)), Ok(None));
+        let e = ok(now() + Duration::minutes(5) + Duration::seconds(1)).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("2026-11-30 14:05:01 +00:00 is in the future"),
+            "{e}"
+        );
+        let old = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap();
+        assert!(
+            ok(old)
+                .unwrap_err()
+                .to_string()
+                .contains("before the year 2000")
+        );
+        let y2k = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+        assert!(
+            ok(y2k)
+                .unwrap()
+                .unwrap()
+                .contains("more than 7 days before")
+        );
+        // Up to 7 days before the opening is plain backdating.
+        assert_eq!(ok(opened - Duration::days(7)), Ok(None));
+        let w = ok(opened - Duration::days(7) - Duration::seconds(1))
+            .unwrap()
+            .unwrap();
+        assert!(
+            w.contains("2026-11-30 12:00:00 +00:00") && w.contains("kept as typed"),
+            "{w}"
+        );
+        // Without an incident (none opened yet) only the hard limits apply.
+        assert_eq!(check_typed_time(y2k, now(), None, Zone::UTC), Ok(None));
+        // Messages are in the zone the person types in.
+        let ny = Zone::Named(chrono_tz::America::New_York);
+        let e = check_typed_time(now() + Duration::hours(1), now(), None, ny).unwrap_err();
+        assert!(e.to_string().contains("10:00:00 -05:00"), "{e}");
     }
 
     #[test]

@@ -14,10 +14,10 @@ use super::trace_pane::{TraceMsg, TraceView};
 use super::ui::layout;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::health::{HealthSourceConfig, SeenState, SourceSnapshot};
-use crate::domain::incident::{EntryKind, Incident, Role, Severity, Status};
+use crate::domain::incident::{EntryKind, Incident, Role, Severity, Status, entry_text};
 use crate::domain::playbook::Playbook;
-use crate::domain::text::{BODY_CAP, sanitize};
-use crate::domain::time::{Zone, looks_like_time, parse_when, show_time};
+use crate::domain::text::sanitize;
+use crate::domain::time::{Zone, check_typed_time, looks_like_time, parse_when, show_time};
 use crate::domain::trace::{TraceEvent, TraceQuery, TraceRow, TraceSourceConfig, TraceSummary};
 
 /// The four panes, in focus order.
@@ -560,14 +560,26 @@ fn multiline_field(content: &str) -> TextArea<'static> {
     t
 }
 
+/// What was typed after `a`, understood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuickEntry {
+    pub at: DateTime<Utc>,
+    pub kind: EntryKind,
+    pub text: String,
+    /// Said about a typed time that is accepted but looks odd (long before the opening).
+    pub warning: Option<String>,
+}
+
 /// Splits what was typed after `a`: an optional leading time (`-4m`, `14:32`, `now`), an
-/// optional kind prefix (`action:`), and the text.
+/// optional kind prefix (`action:`), and the text. A typed time is checked by the rule for
+/// typed times against `now` and the incident's opening; text over the entry limit is refused.
 pub fn parse_quick_entry(
     input: &str,
     default_kind: EntryKind,
     now: DateTime<Utc>,
+    opened: DateTime<Utc>,
     zone: Zone,
-) -> Result<(DateTime<Utc>, EntryKind, String), String> {
+) -> Result<QuickEntry, String> {
     let mut rest = input.trim();
     let mut at = now;
     if let Some(first) = rest.split_whitespace().next()
@@ -605,14 +617,17 @@ pub fn parse_quick_entry(
         kind = k;
         rest = tail.trim_start();
     }
-    let text = sanitize(rest.trim(), BODY_CAP);
+    let text = entry_text(rest)?;
     if text.is_empty() {
         return Err("the entry has no text: type what happened after the time".into());
     }
-    if at > now + Duration::minutes(1) {
-        return Err("that time is in the future: entries record what has happened".into());
-    }
-    Ok((at, kind, text))
+    let warning = check_typed_time(at, now, Some(opened), zone).map_err(|e| e.to_string())?;
+    Ok(QuickEntry {
+        at,
+        kind,
+        text,
+        warning,
+    })
 }
 
 /// The key contexts in force, most specific first.
@@ -892,8 +907,12 @@ pub(crate) fn open_input(app: &mut AppState, purpose: InputPurpose, content: &st
     }));
 }
 
+/// The most of one paste that is kept: well over an entry's limit, so that an entry made too
+/// long by a paste is refused with the limit rather than cut to fit.
+const PASTE_CAP: usize = 16 * crate::domain::incident::ENTRY_MAX;
+
 fn paste(app: &mut AppState, text: &str) {
-    let clean = sanitize(text, BODY_CAP);
+    let clean = sanitize(text, PASTE_CAP);
     match &mut app.mode {
         Mode::Input(i) => {
             i.field.insert_str(clean.replace('\n', " "));
@@ -1062,18 +1081,22 @@ fn input_key(
                     Mode::Input(input)
                 }
                 InputPurpose::AddEntry => {
-                    match parse_quick_entry(&text, input.kind, app.now, app.zone) {
-                        Ok((occurred_at, kind, text)) => {
+                    let opened = app.incident.opened_at;
+                    match parse_quick_entry(&text, input.kind, app.now, opened, app.zone) {
+                        Ok(q) => {
                             let ev = app.event(EventBody::EntryAdded {
-                                occurred_at,
-                                kind,
-                                text,
+                                occurred_at: q.at,
+                                kind: q.kind,
+                                text: q.text,
                                 step: None,
                             });
                             app.pending.insert(ev.id);
                             app.undo.push(EventBody::EntryDeleted { entry: ev.id });
-                            app.timeline.follow = occurred_at >= app.now - Duration::seconds(5);
+                            app.timeline.follow = q.at >= app.now - Duration::seconds(5);
                             fx.push(Effect::Append(ev));
+                            if let Some(w) = q.warning {
+                                app.flash(w, false);
+                            }
                             Mode::Normal
                         }
                         Err(e) => {
@@ -1201,13 +1224,32 @@ fn save_edit(app: &mut AppState, mut edit: Box<EditState>, fx: &mut Vec<Effect>)
             return Mode::Edit(edit);
         }
     };
-    let text = sanitize(text_of(&edit.text).trim(), BODY_CAP);
+    let text = match entry_text(&text_of(&edit.text)) {
+        Ok(t) => t,
+        Err(e) => {
+            edit.error = Some(e);
+            edit.focus = 2;
+            return Mode::Edit(edit);
+        }
+    };
     if text.is_empty() {
         edit.error = Some("the text is empty: to remove the entry, press d on it".into());
         return Mode::Edit(edit);
     }
     // Times typed to the second; keep the old sub-second part when the second is unchanged.
     let moved = occurred_at.timestamp() != old.occurred_at.timestamp();
+    // Only a time that was typed is checked (an entry from elsewhere keeps its own).
+    let mut warning = None;
+    if moved {
+        match check_typed_time(occurred_at, app.now, Some(app.incident.opened_at), app.zone) {
+            Ok(w) => warning = w,
+            Err(e) => {
+                edit.error = Some(e.to_string());
+                edit.focus = 0;
+                return Mode::Edit(edit);
+            }
+        }
+    }
     let body = EventBody::EntryEdited {
         entry: old.id,
         text: (text != old.text).then_some(text),
@@ -1240,6 +1282,9 @@ fn save_edit(app: &mut AppState, mut edit: Box<EditState>, fx: &mut Vec<Effect>)
     }
     app.timeline.follow = false;
     fx.push(app.append(body));
+    if let Some(w) = warning {
+        app.flash(w, false);
+    }
     Mode::Normal
 }
 

@@ -260,10 +260,13 @@ fn keytime(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), St
         .ok_or_else(|| format!("say which key time and when: {usage}"))?;
     let which: KeyTime = which.parse().map_err(|e| format!("{e} ({usage})"))?;
     let at = parse_when(when, app.now, app.zone).map_err(|e| e.to_string())?;
-    if at > app.now + chrono::Duration::minutes(1) {
-        return Err("that time is in the future: key times record what has happened".into());
-    }
+    let warning =
+        crate::domain::time::check_typed_time(at, app.now, Some(app.incident.opened_at), app.zone)
+            .map_err(|e| e.to_string())?;
     fx.push(app.append(EventBody::KeyTimeSet { which, time: at }));
+    if let Some(w) = warning {
+        app.flash(w, false);
+    }
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use super::app::{AppState, Effect, InputPurpose, Mode, StepRef, open_input};
 use super::keymap::Command;
 use crate::domain::event::EventBody;
 use crate::domain::playbook::{Playbook, Step, StepAction, StepChange, StepState};
-use crate::domain::text::{BODY_CAP, sanitize, sanitize_line};
+use crate::domain::text::sanitize_line;
 
 /// Every step of every attached playbook, in order: (playbook index, section index, step index).
 pub fn step_positions(app: &AppState) -> Vec<(usize, usize, usize)> {
@@ -185,7 +185,7 @@ pub fn submit_input(
             )
         }
         InputPurpose::StepNote(target) => {
-            let text = sanitize(text.trim(), BODY_CAP);
+            let text = crate::domain::incident::entry_text(text)?;
             if text.is_empty() {
                 return Err("the note is empty".into());
             }
