@@ -15,7 +15,10 @@ use crate::store::DataDir;
 use crate::store::StoreError;
 
 mod demo;
+mod errors;
 mod report;
+
+pub use errors::error_line;
 
 /// A terminal war-room console for cloud mail outages.
 #[derive(Debug, Parser)]

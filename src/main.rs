@@ -14,9 +14,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            // One line, the outermost context first.
-            let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("warroom: {}", msg.join(": "));
+            // One line, the outermost context first, each cause once.
+            eprintln!("warroom: {}", warroom::cli::error_line(&e));
             ExitCode::FAILURE
         }
     }

@@ -104,6 +104,10 @@ pub fn create_dir_all_synced(dir: &Path) -> io::Result<()> {
     match std::fs::create_dir(dir) {
         Ok(()) => sync_parent(dir),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is a file, not a folder", dir.display()),
+        )),
         Err(e) => Err(e),
     }
 }
