@@ -251,6 +251,27 @@ impl Reader {
             file.seek(SeekFrom::Start(self.offset)).map_err(rerr)?;
             file.read_to_end(&mut buf).map_err(rerr)?;
         }
+        let mut batch = self.take(&buf);
+        if batch.damaged > 0
+            && let Some(notice) = &mut batch.notice
+        {
+            notice.push_str("; ");
+            notice.push_str(&self.keep_copy());
+        }
+        Ok(batch)
+    }
+
+    /// Reads from bytes instead of the file: `file` is the journal's whole content as it is now
+    /// (this reader takes what follows its offset). Nothing is written: no copy of a damaged
+    /// journal is kept. For tools and tests that hold the bytes.
+    pub fn read_bytes(&mut self, file: &[u8]) -> ReadBatch {
+        let from = (self.offset as usize).min(file.len());
+        self.take(&file[from..])
+    }
+
+    /// Takes the bytes that follow the offset: events, warnings and the notice (without its
+    /// part about the copy).
+    fn take(&mut self, buf: &[u8]) -> ReadBatch {
         let base = self.offset;
         let mut batch = ReadBatch::default();
         let mut start = 0usize;
@@ -340,7 +361,7 @@ impl Reader {
         self.seen_to = base + buf.len() as u64;
         batch.damaged = new_bad.len();
         if new_bad.is_empty() && newer.is_empty() {
-            return Ok(batch);
+            return batch;
         }
         let mut parts = Vec::new();
         if !new_bad.is_empty() {
@@ -365,15 +386,12 @@ impl Reader {
                 if numbers.len() == 1 { "it" } else { "them" }
             ));
         }
-        if !new_bad.is_empty() {
-            parts.push(self.keep_copy());
-        }
         batch.notice = Some(format!(
             "journal {}: {}",
             self.path.display(),
             parts.join("; ")
         ));
-        Ok(batch)
+        batch
     }
 
     /// Keeps a copy of the journal as found, once per distinct damage: the copy's name ends with

@@ -3,7 +3,7 @@
 pub mod fsutil;
 pub mod incidents;
 pub mod journal;
-mod summary;
+pub mod summary;
 
 pub use incidents::{BrokenIncident, DataDir, IncidentSummary, Listed, Problem, StoreError, Which};
 pub use journal::{Journal, JournalError, ReadBatch, ReadWarning, Reader};
