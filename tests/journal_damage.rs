@@ -216,6 +216,7 @@ fn no_incident_disappears_from_the_list() {
     let empty = incident(&data, "empty", 0);
     let missing = incident(&data, "missing", 0);
     let folder = incident(&data, "folder", 0);
+    let fifo = incident(&data, "fifo", 0);
     std::fs::set_permissions(
         data.journal_path(&locked),
         std::fs::Permissions::from_mode(0o000),
@@ -225,6 +226,9 @@ fn no_incident_disappears_from_the_list() {
     std::fs::remove_file(data.journal_path(&missing)).unwrap();
     std::fs::remove_file(data.journal_path(&folder)).unwrap();
     std::fs::create_dir(data.journal_path(&folder)).unwrap();
+    std::fs::remove_file(data.journal_path(&fifo)).unwrap();
+    let c = std::ffi::CString::new(data.journal_path(&fifo).to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
     let r = run_in(dir.path(), &["list"], true);
     assert!(r.ok, "{}", r.stderr);
     let reason = |id: &str| {
@@ -238,17 +242,19 @@ fn no_incident_disappears_from_the_list() {
     assert!(reason(&empty).contains("damaged: the journal is empty"));
     assert!(reason(&missing).contains("damaged: journal.jsonl is missing"));
     assert!(reason(&folder).contains("unreadable: is a directory"));
+    // A FIFO would block a reader forever: it is not read.
+    assert!(reason(&fifo).contains("unreadable: not a regular file"));
     assert!(reason(&good).contains("fine"));
     let r = run_in(dir.path(), &["list", "--json"], true);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 5);
+    assert_eq!(v.as_array().unwrap().len(), 6);
     let errors: Vec<&str> = v
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|e| e["error"].as_str())
         .collect();
-    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert_eq!(errors.len(), 5, "{errors:?}");
     assert!(errors.contains(&"unreadable: permission denied"));
     // Acting on the locked one says so, with the file.
     let r = run_in(dir.path(), &["timeline", "--incident", &locked], true);

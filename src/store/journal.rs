@@ -242,7 +242,7 @@ impl Reader {
             path: self.path.clone(),
             source,
         };
-        let file = File::open(&self.path).map_err(rerr)?;
+        let file = open_regular(&self.path).map_err(rerr)?;
         let lock = RwLock::new(file);
         let mut buf = Vec::new();
         {
@@ -434,6 +434,25 @@ impl Reader {
             ),
         }
     }
+}
+
+/// Opens a journal for reading, refusing what is not a regular file (a folder, or a FIFO that
+/// would block the reader forever).
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<File> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    File::open(path)
 }
 
 /// `line 3`, `lines 3, 7-9 and 12`; long lists are cut (`… 240 lines in all`).

@@ -34,7 +34,7 @@ struct Probe<'a> {
 /// The summary's events of the journal at `path`, in order; `None` when the journal has a
 /// line this quick read cannot vouch for (so that the full read looks at it and reports it).
 pub fn header_events(path: &Path) -> std::io::Result<Option<Vec<Event>>> {
-    let lock = RwLock::new(File::open(path)?);
+    let lock = RwLock::new(super::journal::open_regular(path)?);
     let mut buf = Vec::new();
     {
         let guard = lock.read()?;
