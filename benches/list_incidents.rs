@@ -116,6 +116,10 @@ fn list(c: &mut Criterion) {
     g.bench_function("one incident, full fold of 5000 events", |b| {
         b.iter(|| data.load(&ids[0]).unwrap())
     });
+    let bytes = std::fs::read(data.journal_path(&ids[0])).unwrap();
+    g.bench_function("one incident, quick read of 5000 events in memory", |b| {
+        b.iter(|| warroom::store::summary::headers_of(&bytes).unwrap())
+    });
     // Every journal with a damaged line: each is read the whole way (and reported).
     for id in &ids {
         use std::io::Write;

@@ -10,7 +10,6 @@ use std::io::Read;
 use std::path::Path;
 
 use fd_lock::RwLock;
-use memchr::memmem;
 
 use crate::domain::event::{Event, JOURNAL_VERSION};
 
@@ -39,9 +38,12 @@ pub fn header_events(path: &Path) -> std::io::Result<Option<Vec<Event>>> {
 
 /// [`header_events`] over the bytes of a journal.
 pub fn headers_of(buf: &[u8]) -> Option<Vec<Event>> {
-    let type_key = memmem::Finder::new(b"\"type\":\"");
     let mut out = Vec::new();
-    for raw in buf.split(|b| *b == b'\n') {
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', buf).chain(std::iter::once(buf.len()));
+    for end in ends {
+        let raw = &buf[start..end];
+        start = end + 1;
         if raw.first().is_none_or(|b| b.is_ascii_whitespace()) {
             if raw.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
@@ -57,61 +59,57 @@ pub fn headers_of(buf: &[u8]) -> Option<Vec<Event>> {
         if v > JOURNAL_VERSION {
             return None;
         }
-        // The tag is written before the event's own fields, and a quote inside an earlier
-        // string is escaped, so the first match is the tag.
-        let at = type_key.find(raw)? + 8;
-        let len = memchr::memchr(b'"', &raw[at..])?;
-        let kind = &raw[at..at + len];
+        let kind = type_of_whole_object(raw)?;
         if HEADER_TYPES.iter().any(|h| h.as_bytes() == kind) {
             out.push(serde_json::from_slice::<Event>(raw).ok()?);
-        } else if !whole_object(raw) {
-            return None;
         }
     }
     (!out.is_empty()).then_some(out)
 }
 
-/// Whether `raw` (starting with `{`) is one JSON object whose braces close at its last byte:
-/// a write cut short never is. Strings are skipped with their escapes; nothing else is checked.
-fn whole_object(raw: &[u8]) -> bool {
-    if raw.last() != Some(&b'}') {
-        return false;
-    }
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(k) = memchr::memchr3(b'"', b'{', b'}', &raw[i..]) {
-        let j = i + k;
-        match raw[j] {
-            b'{' => depth += 1,
-            b'}' => {
-                depth = match depth.checked_sub(1) {
-                    Some(d) => d,
-                    None => return false,
-                };
-                if depth == 0 {
-                    return j == raw.len() - 1;
+/// The value of the `"type"` key of `raw` (which starts with `{`), if `raw` is one JSON object
+/// whose braces close at its last byte (a write cut short never is) and has that key at its
+/// top level. One pass: strings are skipped with a search for their closing quote, over
+/// escapes; nothing else is checked.
+fn type_of_whole_object(raw: &[u8]) -> Option<&[u8]> {
+    const KEY: &[u8] = b"type\":\"";
+    let mut kind: Option<&[u8]> = None;
+    let mut depth: usize = 1;
+    let mut i = 1;
+    while i < raw.len() {
+        match raw[i] {
+            b'"' => {
+                if depth == 1 && kind.is_none() && raw[i + 1..].starts_with(KEY) {
+                    let at = i + 1 + KEY.len();
+                    let len = memchr::memchr(b'"', &raw[at..])?;
+                    kind = Some(&raw[at..at + len]);
                 }
-            }
-            _ => {
-                // A string: to its closing quote, over escapes.
-                let mut p = j + 1;
+                // To the closing quote, over escapes.
+                let mut p = i + 1;
                 loop {
-                    let Some(q) = raw.get(p..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) else {
-                        return false;
-                    };
-                    if raw[p + q] == b'\\' {
-                        p += q + 2;
+                    let q = p + memchr::memchr2(b'"', b'\\', raw.get(p..)?)?;
+                    if raw[q] == b'\\' {
+                        p = q + 2;
                     } else {
-                        i = p + q + 1;
+                        i = q + 1;
                         break;
                     }
                 }
                 continue;
             }
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    // The outer object closes: that must be the last byte.
+                    return (i == raw.len() - 1).then_some(kind).flatten();
+                }
+            }
+            _ => {}
         }
-        i = j + 1;
+        i += 1;
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -144,13 +142,24 @@ mod tests {
     }
 
     #[test]
-    fn whole_objects() {
-        assert!(whole_object(br#"{"a":{"b":"}"},"c":"\"}"}"#));
-        assert!(!whole_object(br#"{"a":{"b":"}"},"c":"\"}""#));
-        assert!(!whole_object(br#"{"a":"}"#));
-        assert!(!whole_object(br#"{"a":1}}"#));
-        assert!(!whole_object(br#"{"a":1},{"b":2}"#));
-        assert!(!whole_object(br#"{"a":"\"#));
-        assert!(!whole_object(b"{"));
+    fn whole_objects_and_their_type() {
+        let t =
+            |raw: &[u8]| type_of_whole_object(raw).map(|k| String::from_utf8_lossy(k).into_owned());
+        assert_eq!(
+            t(br#"{"a":{"type":"x","b":"}"},"c":"\"}","type":"closed"}"#).as_deref(),
+            Some("closed")
+        );
+        assert_eq!(
+            t(br#"{"by":"\"type\":\"closed","type":"note"}"#).as_deref(),
+            Some("note")
+        );
+        assert_eq!(t(br#"{"a":{"b":"}"},"c":"\"}""#), None);
+        assert_eq!(t(br#"{"type":"x","a":"}"#), None);
+        assert_eq!(t(br#"{"type":"x","a":1}}"#), None);
+        assert_eq!(t(br#"{"type":"x"},{"b":2}"#), None);
+        assert_eq!(t(br#"{"type":"x","a":"\"#), None);
+        assert_eq!(t(br#"{"a":1}"#), None);
+        assert_eq!(t(b"{"), None);
+        assert_eq!(t(br#"{"type":"#), None);
     }
 }
