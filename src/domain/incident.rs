@@ -266,11 +266,47 @@ pub struct Incident {
     /// another console): folded once.
     pub repeated_events: usize,
     /// Ids of the events folded in.
-    seen: std::collections::HashSet<Uuid>,
+    seen: std::collections::HashSet<Uuid, IdHash>,
     /// How many events have been folded in.
     pub events: u64,
     /// Bumped on every applied change; views cache against it.
     pub version: u64,
+}
+
+/// Hashing for the set of event ids the fold has seen. A UUID is random (v4) or a time and
+/// random bits (v7), so its two halves folded and mixed once make a good hash, at a fraction of
+/// the default hasher's cost (the fold looks up every event).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IdHash;
+
+impl std::hash::BuildHasher for IdHash {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+/// See [`IdHash`].
+#[derive(Debug, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks(8).map(|c| {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            u64::from_le_bytes(w)
+        });
+        let (hi, lo) = (words.next().unwrap_or(0), words.fold(0, |a, w| a ^ w));
+        self.0 = (self.0 ^ hi.rotate_left(32) ^ lo).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    /// The length written before a UUID's bytes is always 16: nothing to mix in.
+    fn write_usize(&mut self, _: usize) {}
 }
 
 /// Why a journal does not make an incident.
@@ -320,7 +356,11 @@ impl Incident {
             unknown_events: 0,
             ignored_events: 0,
             repeated_events: 0,
-            seen: std::iter::once(ev.id).collect(),
+            seen: {
+                let mut s = std::collections::HashSet::with_hasher(IdHash);
+                s.insert(ev.id);
+                s
+            },
             events: 1,
             version: 1,
         })
@@ -331,6 +371,7 @@ impl Incident {
         let mut it = events.into_iter();
         let first = it.next().ok_or(FoldError::Empty)?;
         let mut inc = Incident::from_opening(first)?;
+        inc.seen.reserve(it.size_hint().0);
         for ev in it {
             inc.apply(ev);
         }
