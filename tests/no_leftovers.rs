@@ -165,6 +165,40 @@ fn a_write_that_fails_half_way_leaves_nothing_behind() {
     assert!(names(&dir.path().join("incident/evidence")).is_empty());
 }
 
+#[test]
+fn a_read_only_folder_is_refused_in_one_line_and_left_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let id = data
+        .create("read-only", Severity::Sev2, "t", Utc::now(), false)
+        .unwrap();
+    let out_dir = dir.path().join("ro");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(out_dir.join("old.md"), "kept").unwrap();
+    std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let mut c = bin();
+    c.args(["--data-dir", data.root().to_str().unwrap()])
+        .args(["export", "--incident", &id, "--format", "md", "-o"])
+        .arg(out_dir.join("report.md"));
+    // Permissions mean nothing to root: write as nobody then.
+    if unsafe { libc::geteuid() } == 0 {
+        c.uid(65534).gid(65534);
+    }
+    let out = c.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("report.md") && err.contains("Permission denied"),
+        "{err}"
+    );
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    assert_eq!(names(&out_dir), ["old.md"]);
+}
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_warroom"));
     c.args(["--config", "/dev/null"])
