@@ -267,10 +267,30 @@ pub struct Incident {
     pub repeated_events: usize,
     /// Ids of the events folded in.
     seen: std::collections::HashSet<Uuid, IdHash>,
+    /// Where each entry sorts (`occurred_at`, `seq`), so that finding one by id is a binary
+    /// search, not a scan (a journal of many edits of early entries replays in linear time).
+    keys: std::collections::HashMap<Uuid, (DateTime<Utc>, u64), IdHash>,
     /// How many events have been folded in.
     pub events: u64,
     /// Bumped on every applied change; views cache against it.
     pub version: u64,
+}
+
+/// What stands in an entry's place for the moment it is being edited.
+fn placeholder() -> Entry {
+    Entry {
+        id: Uuid::nil(),
+        seq: 0,
+        occurred_at: DateTime::<Utc>::MIN_UTC,
+        logged_at: DateTime::<Utc>::MIN_UTC,
+        author: String::new(),
+        kind: EntryKind::Note,
+        text: String::new(),
+        pinned: false,
+        deleted: false,
+        about: None,
+        history: Vec::new(),
+    }
 }
 
 /// Hashing for the set of event ids the fold has seen. A UUID is random (v4) or a time and
@@ -361,6 +381,7 @@ impl Incident {
                 s.insert(ev.id);
                 s
             },
+            keys: std::collections::HashMap::with_hasher(IdHash),
             events: 1,
             version: 1,
         })
@@ -451,7 +472,13 @@ impl Incident {
                 kind,
             } => match self.position(*entry) {
                 Some(i) => {
-                    let mut e = self.entries.remove(i);
+                    // Only a change of time moves the entry; the rest is changed in place.
+                    let moves = occurred_at.is_some_and(|o| o != self.entries[i].occurred_at);
+                    let mut e = if moves {
+                        self.entries.remove(i)
+                    } else {
+                        std::mem::replace(&mut self.entries[i], placeholder())
+                    };
                     e.history.push(Revision {
                         at: ev.at,
                         by: ev.by.clone(),
@@ -468,7 +495,11 @@ impl Incident {
                     if let Some(k) = kind {
                         e.kind = *k;
                     }
-                    self.insert_sorted(e);
+                    if moves {
+                        self.insert_sorted(e);
+                    } else {
+                        self.entries[i] = e;
+                    }
                     true
                 }
                 None => false,
@@ -711,6 +742,7 @@ impl Incident {
                 .entries
                 .partition_point(|e| (e.occurred_at, e.seq) <= key),
         };
+        self.keys.insert(entry.id, key);
         self.entries.insert(at, entry);
     }
 
@@ -726,7 +758,11 @@ impl Incident {
 
     /// Index of an entry in [`Incident::entries`].
     pub fn position(&self, id: Uuid) -> Option<usize> {
-        self.entries.iter().rposition(|e| e.id == id)
+        let key = *self.keys.get(&id)?;
+        let i = self
+            .entries
+            .partition_point(|e| (e.occurred_at, e.seq) < key);
+        self.entries.get(i).is_some_and(|e| e.id == id).then_some(i)
     }
 
     /// The entry with this id, deleted or not.
@@ -933,6 +969,42 @@ mod tests {
         assert_eq!(entry_text(&padded).unwrap().len(), ENTRY_MAX);
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(12), "12");
+    }
+
+    #[test]
+    fn entries_are_found_by_id_after_any_moves() {
+        let mut evs = vec![opened()];
+        let mut ids = Vec::new();
+        for i in 0..60 {
+            // Backdated ones, later ones, and ties on the time.
+            let e = add(i, (i * 7919) % 50 - 25, &format!("e{i}"));
+            ids.push(e.id);
+            evs.push(e);
+        }
+        for (n, id) in ids.iter().enumerate().step_by(3) {
+            evs.push(Event::new(
+                t(100 + n as i64),
+                "x",
+                EventBody::EntryEdited {
+                    entry: *id,
+                    text: Some(format!("edited {n}")),
+                    occurred_at: (n % 2 == 0).then(|| t((n as i64 * 31) % 40 - 20)),
+                    kind: None,
+                },
+            ));
+        }
+        let inc = Incident::from_events(&evs).unwrap();
+        for id in &ids {
+            let linear = inc.entries.iter().position(|e| e.id == *id);
+            assert_eq!(inc.position(*id), linear);
+            assert!(linear.is_some());
+        }
+        assert_eq!(inc.position(Uuid::nil()), None);
+        let sorted = inc
+            .entries
+            .windows(2)
+            .all(|w| (w[0].occurred_at, w[0].seq) <= (w[1].occurred_at, w[1].seq));
+        assert!(sorted);
     }
 
     #[test]
