@@ -15,6 +15,7 @@ use crate::store::DataDir;
 use crate::store::StoreError;
 
 mod demo;
+pub mod output;
 mod report;
 
 /// A terminal war-room console for cloud mail outages.
@@ -190,7 +191,12 @@ fn parse_kind(s: &str) -> Result<EntryKind, String> {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let (paths, config) = Paths::resolve(cli.config, cli.data_dir)?;
     let data = DataDir::new(&paths.data_dir);
-    let out = &mut std::io::stdout().lock();
+    let mode = if prints_json(cli.command.as_ref()) {
+        output::Mode::Json
+    } else {
+        output::Mode::Text
+    };
+    let out = &mut output::Output::new(std::io::stdout().lock(), mode);
     match cli.command {
         None => open(&data, &paths, &config, None),
         Some(Verb::Open { id }) => open(&data, &paths, &config, id.as_deref()),
@@ -396,6 +402,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Whether the verb prints JSON on standard output (otherwise text for a person).
+fn prints_json(verb: Option<&Verb>) -> bool {
+    match verb {
+        Some(Verb::List { json })
+        | Some(Verb::Timeline { json, .. })
+        | Some(Verb::Feed { json, .. }) => *json,
+        Some(Verb::Trace(a)) => a.json,
+        Some(Verb::Export(a)) => a.format == crate::export::Format::Json,
+        _ => false,
+    }
+}
+
 fn open(
     data: &DataDir,
     paths: &Paths,
@@ -572,7 +590,7 @@ fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow
                     let Some(r) = r else { break };
                     let snap = r.snapshot;
                     if let Some(e) = &snap.last_error {
-                        eprintln!("warroom: {}: {e}", snap.name);
+                        let _ = writeln!(std::io::stderr(), "warroom: {}: {e}", snap.name);
                     }
                     for c in diff(last.get(&snap.name), &snap) {
                         if json {
@@ -581,6 +599,10 @@ fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow
                             writeln!(out, "{}  {}", snap.polled_at.format("%Y-%m-%dT%H:%M:%SZ"), c.text)?;
                         }
                         out.flush()?;
+                    }
+                    if output::reader_gone() {
+                        // `warroom feed | head -3`: nobody reads any more.
+                        break;
                     }
                     last.insert(snap.name.clone(), snap);
                 }
