@@ -402,6 +402,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The console draws on standard output and reads keys from standard input: both must be a
+/// terminal. Checked before anything is created.
+fn require_terminal(what: &str) -> anyhow::Result<()> {
+    let which = match (
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    ) {
+        (true, true) => return Ok(()),
+        (false, false) => "standard input and standard output are not terminals",
+        (false, true) => "standard input is not a terminal",
+        (true, false) => "standard output is not a terminal",
+    };
+    bail!(
+        "{what} needs a terminal, but {which}: run it from an interactive shell, not through a pipe, a redirection or a script; nothing was created"
+    )
+}
+
 /// Whether the verb prints JSON on standard output (otherwise text for a person).
 fn prints_json(verb: Option<&Verb>) -> bool {
     match verb {
@@ -420,6 +437,7 @@ fn open(
     config: &Config,
     wanted: Option<&str>,
 ) -> anyhow::Result<()> {
+    require_terminal("the console")?;
     let id = match data.pick(wanted) {
         Ok(id) => id,
         Err(StoreError::NoneOpen) if wanted.is_none() => {
