@@ -669,8 +669,8 @@ fn tables<'t, 'i>(
         .collect()
 }
 
-/// A valid playbook of `steps` steps, a hundred to a section, each about 300 bytes of TOML (so
-/// 17,000 steps make a 5 MB file): for benchmarks and tests of large files.
+/// A valid playbook of `steps` steps, a hundred to a section, each about 280 bytes of TOML (so
+/// 18,000 steps make a 5 MB file): for benchmarks and tests of large files.
 pub fn generated_playbook(steps: usize) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(steps * 320 + 200);
