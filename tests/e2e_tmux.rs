@@ -413,7 +413,7 @@ fn demo_without_a_terminal_creates_nothing() {
     let t = Tmux::start("demonotty");
     t.wait_for("the shell prompt", |s| s.contains('$'));
     // Standard input is the terminal, standard output is not.
-    t.type_text("warroom demo > out.txt; echo exit:$? | tr : =");
+    t.type_text("warroom demo > ~/out.txt; echo exit:$? | tr : =");
     t.keys(&["Enter"]);
     let s = t.wait_for("the refusal", |s| s.contains("exit="));
     assert!(s.contains("exit=1"), "{s}");

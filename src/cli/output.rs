@@ -49,11 +49,6 @@ impl<W: Write> Output<W> {
         }
     }
 
-    /// Whether this writer's reader has gone away.
-    pub fn is_gone(&self) -> bool {
-        self.gone
-    }
-
     fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.gone || bytes.is_empty() {
             return Ok(());
@@ -127,5 +122,77 @@ impl<W: Write> Output<W> {
 impl<W: Write> Drop for Output<W> {
     fn drop(&mut self) {
         let _ = self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(mode: Mode, writes: &[&str]) -> String {
+        let mut buf = Vec::new();
+        {
+            let mut out = Output::new(&mut buf, mode);
+            for w in writes {
+                out.write_all(w.as_bytes()).unwrap();
+            }
+        }
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn text_is_cleaned_line_by_line_whatever_the_write_boundaries() {
+        assert_eq!(
+            through(
+                Mode::Text,
+                &[
+                    "a\u{1b}[3",
+                    "1mb\n",
+                    "c\u{1b}]0;t",
+                    "itle\u{7}d\r\n",
+                    "e\u{85}"
+                ]
+            ),
+            "ab\ncd\r\ne"
+        );
+        // An unterminated OSC cannot swallow the next line.
+        assert_eq!(
+            through(Mode::Text, &["x\u{1b}]0;title\nnext\n"]),
+            "x\nnext\n"
+        );
+    }
+
+    #[test]
+    fn json_keeps_structure_and_escapes_c1() {
+        assert_eq!(
+            through(Mode::Json, &["{\"a\": \"x\u{85}\u{7f}\"", "}\n"]),
+            "{\"a\": \"x\\u0085\\u007f\"}\n"
+        );
+    }
+
+    struct ClosedPipe(usize);
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            self.0 += 1;
+            Err(io::Error::from(io::ErrorKind::BrokenPipe))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::Error::from(io::ErrorKind::BrokenPipe))
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_remembered_and_the_rest_dropped() {
+        let mut pipe = ClosedPipe(0);
+        {
+            let mut out = Output::new(&mut pipe, Mode::Text);
+            for _ in 0..100 {
+                writeln!(out, "line").unwrap();
+            }
+            out.flush().unwrap();
+        }
+        assert_eq!(pipe.0, 1, "kept writing after the reader left");
+        assert!(reader_gone());
     }
 }
