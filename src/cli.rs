@@ -16,6 +16,7 @@ use crate::store::StoreError;
 
 mod demo;
 mod errors;
+pub mod output;
 mod report;
 
 pub use errors::error_line;
@@ -192,9 +193,17 @@ fn parse_kind(s: &str) -> Result<EntryKind, String> {
 /// Runs the command line. Errors are printed by `main` as one line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let (paths, config) = Paths::resolve(cli.config, cli.data_dir)?;
-    // Every journal that had lines skipped is reported once, on stderr.
-    let data = DataDir::new(&paths.data_dir).reporting(|n| eprintln!("warroom: warning: {n}"));
-    let out = &mut std::io::stdout().lock();
+    // Every journal that had lines skipped is reported once, on stderr (not eprintln!: it
+    // panics when standard error is a closed pipe).
+    let data = DataDir::new(&paths.data_dir).reporting(|n| {
+        let _ = writeln!(std::io::stderr(), "warroom: warning: {n}");
+    });
+    let mode = if prints_json(cli.command.as_ref()) {
+        output::Mode::Json
+    } else {
+        output::Mode::Text
+    };
+    let out = &mut output::Output::new(std::io::stdout().lock(), mode);
     match cli.command {
         None => open(&data, &paths, &config, None),
         Some(Verb::Open { id }) => open(&data, &paths, &config, id.as_deref()),
@@ -416,12 +425,42 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The console draws on standard output and reads keys from standard input: both must be a
+/// terminal. Checked before anything is created.
+fn require_terminal(what: &str) -> anyhow::Result<()> {
+    let which = match (
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    ) {
+        (true, true) => return Ok(()),
+        (false, false) => "standard input and standard output are not terminals",
+        (false, true) => "standard input is not a terminal",
+        (true, false) => "standard output is not a terminal",
+    };
+    bail!(
+        "{what} needs a terminal, but {which}: run it from an interactive shell, not through a pipe, a redirection or a script; nothing was created"
+    )
+}
+
+/// Whether the verb prints JSON on standard output (otherwise text for a person).
+fn prints_json(verb: Option<&Verb>) -> bool {
+    match verb {
+        Some(Verb::List { json })
+        | Some(Verb::Timeline { json, .. })
+        | Some(Verb::Feed { json, .. }) => *json,
+        Some(Verb::Trace(a)) => a.json,
+        Some(Verb::Export(a)) => a.format == crate::export::Format::Json,
+        _ => false,
+    }
+}
+
 fn open(
     data: &DataDir,
     paths: &Paths,
     config: &Config,
     wanted: Option<&str>,
 ) -> anyhow::Result<()> {
+    require_terminal("the console")?;
     let id = match data.pick(wanted) {
         Ok(id) => id,
         Err(StoreError::NoneOpen) if wanted.is_none() => {
@@ -606,7 +645,7 @@ fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow
                     let Some(r) = r else { break };
                     let snap = r.snapshot;
                     if let Some(e) = &snap.last_error {
-                        eprintln!("warroom: {}: {e}", snap.name);
+                        let _ = writeln!(std::io::stderr(), "warroom: {}: {e}", snap.name);
                     }
                     for c in diff(last.get(&snap.name), &snap) {
                         if json {
@@ -615,6 +654,10 @@ fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow
                             writeln!(out, "{}  {}", snap.polled_at.format("%Y-%m-%dT%H:%M:%SZ"), c.text)?;
                         }
                         out.flush()?;
+                    }
+                    if output::reader_gone() {
+                        // `warroom feed | head -3`: nobody reads any more.
+                        break;
                     }
                     last.insert(snap.name.clone(), snap);
                 }

@@ -8,9 +8,11 @@ use serde::Deserialize;
 
 use crate::domain::health::HealthConfig;
 use crate::domain::playbook::{
-    BUILTIN_PLAYBOOKS, Playbook, PlaybookError, PlaybookErrorKind, load_playbooks,
+    BUILTIN_PLAYBOOKS, MAX_PLAYBOOK_BYTES, Playbook, PlaybookError, PlaybookErrorKind,
+    load_playbooks,
 };
 use crate::domain::time::Zone;
+use crate::domain::toml_errors::from_toml;
 use crate::domain::trace::TraceConfig;
 use crate::domain::updates::UpdatesConfig;
 
@@ -75,38 +77,56 @@ impl Default for Config {
 impl Config {
     /// Parses config text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let invalid = |line: usize, key: String, message: String| ConfigError::Invalid {
+        let invalid = |line: usize, key: &str, message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
             line,
-            key,
+            key: key.to_string(),
             message,
         };
-        let de = match toml::de::Deserializer::parse(text) {
-            Ok(de) => de,
-            Err(e) => {
-                let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-                return Err(invalid(line, "(syntax)".into(), first_line(e.message())));
-            }
-        };
-        let cfg: Config = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
-            let inner = e.inner();
-            let line = inner.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            invalid(line, key, first_line(inner.message()))
-        })?;
+        let cfg: Config = from_toml(text).map_err(|p| invalid(p.line, &p.key, p.message))?;
+        // Keys that may be left out, but not written empty: say what to give instead.
+        let blank = |s: &str| s.trim().is_empty();
+        let empties = [
+            (
+                "timezone",
+                blank(&cfg.timezone),
+                "give \"local\", \"UTC\" or an IANA name such as \"Europe/Berlin\" (or remove the line for local time)",
+            ),
+            (
+                "author",
+                cfg.author.as_deref().is_some_and(blank),
+                "give the name to sign your changes with, e.g. \"alice\" (or remove the line to use $USER)",
+            ),
+            (
+                "data_dir",
+                cfg.data_dir
+                    .as_deref()
+                    .is_some_and(|d| d.as_os_str().is_empty()),
+                "give the folder where incidents are kept (or remove the line for the default)",
+            ),
+            (
+                "trace.query",
+                cfg.trace.query.as_deref().is_some_and(blank),
+                "give a query such as \"since:1h status:pending\" (or remove the line)",
+            ),
+        ];
+        if let Some((key, _, what)) = empties.iter().find(|(_, empty, _)| *empty) {
+            let line = find_key_line(text, key.rsplit('.').next().unwrap_or(key));
+            return Err(invalid(line, key, format!("is empty: {what}")));
+        }
         if let Some(r) = &cfg.trace.refresh
             && crate::domain::time::parse_duration(r).is_none_or(|d| d.num_seconds() < 1)
         {
             let line = find_key_line(text, "refresh");
             return Err(invalid(
                 line,
-                "trace.refresh".into(),
+                "trace.refresh",
                 format!("{r:?} is not a duration of a second or more (write 30s, 1m, 5m)"),
             ));
         }
         if let Err(message) = cfg.timezone.parse::<Zone>() {
             let line = find_key_line(text, "timezone");
-            return Err(invalid(line, "timezone".into(), message));
+            return Err(invalid(line, "timezone", message));
         }
         Ok(cfg)
     }
@@ -141,21 +161,14 @@ impl Config {
     }
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).trim().to_string()
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
+/// The line where `key = …` is written (1 when it cannot be found).
 fn find_key_line(text: &str, key: &str) -> usize {
     text.lines()
-        .position(|l| l.trim_start().starts_with(key))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
         .map(|i| i + 1)
         .unwrap_or(1)
 }
@@ -237,6 +250,21 @@ impl PlaybookCatalog {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                // Refused by size before it is read (the parser checks the text too).
+                if let Ok(meta) = std::fs::metadata(&path)
+                    && meta.len() > MAX_PLAYBOOK_BYTES as u64
+                {
+                    read_errors.push(PlaybookError {
+                        file: path.display().to_string(),
+                        line: 1,
+                        field: None,
+                        kind: PlaybookErrorKind::TooLarge {
+                            bytes: meta.len(),
+                            limit: MAX_PLAYBOOK_BYTES,
+                        },
+                    });
+                    continue;
+                }
                 match std::fs::read_to_string(&path) {
                     Ok(text) => user.push((id, path.display().to_string(), text)),
                     Err(e) => read_errors.push(PlaybookError {
@@ -353,6 +381,98 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.trace.query.as_deref(), Some("since:1h"));
+    }
+
+    fn error(text: &str) -> String {
+        Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_name_the_key_inside_a_source_not_only_the_table() {
+        let source =
+            "[[health.sources]]\nname = \"p\"\nkind = \"statuspage\"\nurl = \"http://a\"\n";
+        let msg = error(&format!("{source}interval = \"soon\"\n"));
+        assert!(
+            msg.starts_with("c.toml:5: key `health.sources[0].interval`: `soon` is not a duration"),
+            "{msg}"
+        );
+        let msg = error(&format!("{source}\n{source}timeout = \"0s\"\n"));
+        assert!(
+            msg.starts_with("c.toml:10: key `health.sources[1].timeout`: must be longer than zero"),
+            "{msg}"
+        );
+        let msg = error(&format!("{source}bogus = 1\n"));
+        assert!(
+            msg.starts_with("c.toml:5: key `health.sources[0].bogus`: unknown field `bogus`"),
+            "{msg}"
+        );
+        let msg = error("[[health.sources]]\nname = \"p\"\nkind = \"statuspag\"\n");
+        assert!(
+            msg.starts_with("c.toml:3: key `health.sources[0].kind`: unknown variant `statuspag`"),
+            "{msg}"
+        );
+        let msg = error(
+            "[[health.sources]]\nname = \"m\"\nkind = \"graph\"\ntenant = \"t\"\nclient_id = \"c\"\nclient_secret = \"hunter2\"\n",
+        );
+        assert!(
+            msg.starts_with("c.toml:6: key `health.sources[0].client_secret`:"),
+            "{msg}"
+        );
+        assert!(!msg.contains("hunter2"), "{msg}");
+        // A key of another kind names both.
+        let msg = error(&format!("{source}tenant = \"x\"\n"));
+        assert!(
+            msg.contains("`tenant` does not apply to kind = \"statuspage\""),
+            "{msg}"
+        );
+        let msg = error("[[trace.sources]]\nname = \"x\"\nkind = \"postfix\"\npath = 5\n");
+        assert!(
+            msg.starts_with("c.toml:4: key `trace.sources[0].path`: invalid type: integer `5`"),
+            "{msg}"
+        );
+        let msg = error("[[trace.sources]]\nname = \"x\"\nkind = \"postfix\"\npath = \"\"\n");
+        assert!(msg.contains("`path` is empty: give the mail log"), "{msg}");
+    }
+
+    #[test]
+    fn empty_required_strings_say_what_to_give() {
+        let msg = error("timezone = \"\"\n");
+        assert!(
+            msg.starts_with(
+                "c.toml:1: key `timezone`: is empty: give \"local\", \"UTC\" or an IANA name"
+            ),
+            "{msg}"
+        );
+        let msg = error("timezone = \"UTC\"\nauthor = \" \"\n");
+        assert!(
+            msg.starts_with("c.toml:2: key `author`: is empty: give the name"),
+            "{msg}"
+        );
+        let msg = error("data_dir = \"\"\n");
+        assert!(
+            msg.starts_with("c.toml:1: key `data_dir`: is empty: give the folder"),
+            "{msg}"
+        );
+        let msg = error("[trace]\nquery = \"\"\n");
+        assert!(
+            msg.starts_with("c.toml:2: key `trace.query`: is empty: give a query"),
+            "{msg}"
+        );
+        let msg = error(
+            "[[health.sources]]\nname = \"m\"\nkind = \"graph\"\ntenant = \"\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n",
+        );
+        assert!(
+            msg.contains("`tenant` is empty: give the directory (tenant) id"),
+            "{msg}"
+        );
+        let msg = error("[[health.sources]]\nname = \"p\"\nkind = \"feed\"\nurl = \"\"\n");
+        assert!(
+            msg.contains("`url` is empty: give the RSS or Atom feed's URL"),
+            "{msg}"
+        );
+        assert!("".parse::<Zone>().is_err());
     }
 
     #[test]

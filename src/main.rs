@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -6,16 +7,10 @@ fn main() -> ExitCode {
     let cli = warroom::cli::Cli::parse();
     match warroom::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        // `warroom timeline | head` is fine: the reader went away.
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
         Err(e) => {
-            // One line, the outermost context first, each cause once.
-            eprintln!("warroom: {}", warroom::cli::error_line(&e));
+            // One line, the outermost context first, each cause once. Not eprintln!: it
+            // panics when standard error is a closed pipe too.
+            let _ = writeln!(std::io::stderr(), "warroom: {}", warroom::cli::error_line(&e));
             ExitCode::FAILURE
         }
     }

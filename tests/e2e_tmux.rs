@@ -117,6 +117,82 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// tmux's view of the pane's modes: alternate screen, mouse reporting, cursor shown.
+    fn modes(&self) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display",
+                "-p",
+                "-t",
+                &self.target,
+                "alt=#{alternate_on} mouse=#{mouse_any_flag}#{mouse_standard_flag}#{mouse_button_flag}#{mouse_sgr_flag} cursor=#{cursor_flag}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// The pid of the warroom process the pane's shell started (exactly one).
+    fn warroom_pid(&self) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "list-panes",
+                "-t",
+                &self.target,
+                "-F",
+                "#{pane_pid}",
+            ])
+            .output()
+            .unwrap();
+        let shell_pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let out = Command::new("pgrep")
+            .args(["-P", &shell_pid, "-x", "warroom"])
+            .output()
+            .unwrap();
+        let pids = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            !pids.is_empty() && !pids.contains('\n'),
+            "expected one warroom under the pane's shell {shell_pid}, got {pids:?}"
+        );
+        pids
+    }
+
+    /// Sends `signal` to the console from outside and checks that the terminal is given back
+    /// whole: canonical mode, the normal screen, no mouse reporting, a visible cursor.
+    fn signal_restores_terminal(&self, signal: &str) {
+        self.wait_for("the console", |s| s.contains("4 Timeline"));
+        assert!(self.modes().starts_with("alt=1"), "{}", self.modes());
+        let pid = self.warroom_pid();
+        let st = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        self.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+        self.type_text(&format!(
+            "stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; echo after-{signal}-$((6*7))"
+        ));
+        self.keys(&["Enter"]);
+        let s = self.wait_for("the shell's answer", |s| {
+            s.contains(&format!("after-{signal}-42"))
+        });
+        assert!(
+            s.lines().any(|l| l.trim() == "icanon"),
+            "terminal left in raw mode after SIG{signal}:\n{s}"
+        );
+        assert_eq!(
+            self.modes(),
+            "alt=0 mouse=0000 cursor=1",
+            "after SIG{signal}"
+        );
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -275,4 +351,79 @@ fn demo_shows_health_and_trace_rows_within_30_seconds() {
     t.wait_for("the drill in the list", |s| {
         s.contains("-drill-exo-mailflow") && s.contains("[DRILL]")
     });
+    // Its logs are kept too, but not the credential the drill's Graph server accepted.
+    let drills = t.home.join("data/warroom/drills");
+    let drill: Vec<PathBuf> = std::fs::read_dir(&drills)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(drill.len(), 1);
+    assert!(drill[0].join("msgtrk").is_dir());
+    assert_eq!(secret_files(&drills), Vec::<PathBuf>::new());
+}
+
+/// Every file under `dir` named like the drill's Graph client secret.
+fn secret_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("secret"))
+            {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn sigint_and_sigquit_from_outside_restore_the_terminal() {
+    let t = Tmux::start("signals");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom new --title 'Signals' && clear && warroom");
+    t.keys(&["Enter"]);
+    t.signal_restores_terminal("INT");
+    t.type_text("clear; warroom");
+    t.keys(&["Enter"]);
+    t.signal_restores_terminal("QUIT");
+}
+
+#[test]
+fn a_drill_stopped_by_a_signal_removes_its_secret() {
+    let t = Tmux::start("drillsig");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom demo --speed 20");
+    t.keys(&["Enter"]);
+    t.wait_for("the drill console", |s| s.contains("DRILL"));
+    let drills = t.home.join("data/warroom/drills");
+    // The poller reads the secret from its file while the drill runs.
+    assert_eq!(secret_files(&drills).len(), 1, "{drills:?}");
+    t.signal_restores_terminal("INT");
+    assert_eq!(secret_files(&drills), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn demo_without_a_terminal_creates_nothing() {
+    let t = Tmux::start("demonotty");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    // Standard input is the terminal, standard output is not.
+    t.type_text("warroom demo > ~/out.txt; echo exit:$? | tr : =");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the refusal", |s| s.contains("exit="));
+    assert!(s.contains("exit=1"), "{s}");
+    assert!(
+        s.contains("warroom demo needs a terminal, but standard output is not a terminal"),
+        "{s}"
+    );
+    assert!(
+        !t.home.join("data/warroom/incidents").exists()
+            && !t.home.join("data/warroom/drills").exists(),
+        "demo created something without a terminal"
+    );
 }

@@ -88,3 +88,69 @@ async fn feed_once_json_and_failures() {
     let (ok, _, err) = run(&cfg, &["--once"]);
     assert!(!ok && err.contains("[[health.sources]]"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_once_is_bounded_by_twice_the_timeout_against_long_retry_after() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::{StatusCode, header};
+
+    let hits = Arc::new(AtomicUsize::new(0));
+    let (h1, h2) = (hits.clone(), hits.clone());
+    let server = common::start(
+        Router::new()
+            .route(
+                "/api/v2/summary.json",
+                get(move || {
+                    h1.fetch_add(1, Ordering::SeqCst);
+                    async {
+                        (
+                            StatusCode::TOO_MANY_REQUESTS,
+                            [(header::RETRY_AFTER, "3600")],
+                            "",
+                        )
+                    }
+                }),
+            )
+            .route(
+                "/rss.xml",
+                get(move || {
+                    h2.fetch_add(1, Ordering::SeqCst);
+                    async {
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [(header::RETRY_AFTER, "20")],
+                            "",
+                        )
+                    }
+                }),
+            ),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[health.sources]]\nname = \"provider\"\nkind = \"statuspage\"\nurl = \"{b}\"\ntimeout = \"2s\"\n\n[[health.sources]]\nname = \"rss\"\nkind = \"feed\"\nurl = \"{b}/rss.xml\"\ntimeout = \"2s\"\n",
+            b = server.base
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (ok, out, err) = tokio::task::block_in_place(|| run(&cfg, &["--once"]));
+    let took = started.elapsed();
+    // Twice the 2 s timeout, whatever the servers ask for.
+    assert!(took < std::time::Duration::from_secs(4), "took {took:?}");
+    assert!(!ok);
+    assert_eq!(hits.load(Ordering::SeqCst), 2, "a retry was attempted");
+    let provider = out.lines().find(|l| l.starts_with("provider\t")).unwrap();
+    assert!(
+        provider.contains("\tthrottled: retry after 3600 s ("),
+        "{out}"
+    );
+    let rss = out.lines().find(|l| l.starts_with("rss\t")).unwrap();
+    assert!(rss.contains("\tthrottled: retry after 20 s ("), "{out}");
+    assert!(err.contains("2 source(s) failed"), "{err}");
+}

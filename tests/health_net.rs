@@ -264,3 +264,124 @@ async fn refused_connection_says_what_to_check() {
     assert!(matches!(err, NetError::Connect { .. }), "{err:?}");
     assert!(err.to_string().contains("check the host name"), "{err}");
 }
+
+#[tokio::test]
+async fn a_retry_that_does_not_fit_twice_the_timeout_is_not_attempted() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let server = common::start(Router::new().route(
+        "/data",
+        get(move || {
+            h.fetch_add(1, Ordering::SeqCst);
+            // 20 s is under the client's own cap on one wait (30 s), but 20 s + another
+            // attempt cannot fit in twice a 1 s timeout.
+            async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, "20")],
+                    "slow down",
+                )
+            }
+        }),
+    ))
+    .await;
+    let started = Instant::now();
+    let err = client()
+        .get(&format!("{}/data", server.base), &opts(1000))
+        .await
+        .expect_err("throttled");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "a retry was attempted");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(20)));
+    assert!(
+        err.to_string().starts_with("throttled: retry after 20 s ("),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_that_fits_is_still_made() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let server = common::start(Router::new().route(
+        "/data",
+        get(move || {
+            let first = h.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                if first {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        [(header::RETRY_AFTER, "1")],
+                        "busy",
+                    )
+                        .into_response()
+                } else {
+                    "ok".into_response()
+                }
+            }
+        }),
+    ))
+    .await;
+    // 1 s wait + a 2 s attempt fits in 4 s.
+    let resp = client()
+        .get(&format!("{}/data", server.base), &opts(2000))
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(resp.body, b"ok");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_file_url_gets_its_own_message() {
+    let server = common::start(
+        Router::new()
+            .route(
+                "/data",
+                get(|| async {
+                    (
+                        StatusCode::FOUND,
+                        [(header::LOCATION, "file:///etc/passwd")],
+                        "",
+                    )
+                }),
+            )
+            .route(
+                "/ftp",
+                get(|| async {
+                    (
+                        StatusCode::MOVED_PERMANENTLY,
+                        [(header::LOCATION, "FTP://files.example.test/x")],
+                        "",
+                    )
+                }),
+            )
+            .route(
+                "/hop",
+                get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/data")], "") }),
+            ),
+    )
+    .await;
+    for (path, to) in [
+        ("/data", "file:///etc/passwd"),
+        ("/hop", "file:///etc/passwd"),
+        ("/ftp", "FTP://files.example.test/x"),
+    ] {
+        let err = client()
+            .get(&format!("{}{path}", server.base), &opts(2000))
+            .await
+            .expect_err("not followed");
+        let msg = err.to_string();
+        assert!(matches!(err, NetError::RedirectNotHttp { .. }), "{err:?}");
+        assert!(
+            msg.contains(&format!(
+                "redirected to {to}, which is not an http(s) address"
+            )),
+            "{msg}"
+        );
+        assert!(!msg.contains("failing"), "{msg}");
+    }
+}

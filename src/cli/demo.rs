@@ -28,6 +28,8 @@ pub fn demo(data: &DataDir, paths: &Paths, config: &Config, a: DemoArgs) -> anyh
         anyhow::bail!("--speed must be a number above 0 and at most 1000, e.g. --speed 10");
     }
     let scenario = Scenario::load(&a.scenario)?;
+    // Before anything is created: no incident, drill folder or secret without a console.
+    super::require_terminal("warroom demo")?;
     let catalog = super::load_catalog(paths);
     let extra = super::attach_events(&catalog, crate::domain::playbook::DEFAULT_PLAYBOOK)?;
     let title = format!("Drill: {}", scenario.name);
@@ -49,6 +51,7 @@ pub fn demo(data: &DataDir, paths: &Paths, config: &Config, a: DemoArgs) -> anyh
         .build()?;
     let drill = runtime.block_on(crate::drill::start(scenario, a.speed, &log_dir))?;
     let secret_file = drill_dir.join("graph-secret");
+    let _secrets = RemovedAtEnd(vec![secret_file.clone()]);
     write_private(&secret_file, &drill.shared.secret)?;
     let interval = Duration::from_secs(2)
         .div_f64(a.speed)
@@ -76,6 +79,18 @@ pub fn demo(data: &DataDir, paths: &Paths, config: &Config, a: DemoArgs) -> anyh
         log_dir.display()
     );
     Ok(())
+}
+
+/// Files that hold the drill's credentials: removed when the drill ends, however it ends
+/// (quit, an error, a signal the console turns into a quit, a panic).
+struct RemovedAtEnd(Vec<std::path::PathBuf>);
+
+impl Drop for RemovedAtEnd {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {

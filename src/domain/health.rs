@@ -674,80 +674,153 @@ pub struct SmtpSource {
     pub starttls_required: bool,
 }
 
+/// One `[[health.sources]]` table as written: every key of every kind, so that the keys are
+/// read in place (an error names `health.sources[0].interval` and its line, which an internally
+/// tagged enum cannot do: it buffers the table first). Which keys a kind takes is checked in
+/// `TryFrom`.
 #[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-enum RawSource {
-    Graph {
-        name: String,
-        #[serde(default)]
-        interval: Option<HumaneDuration>,
-        #[serde(default)]
-        timeout: Option<HumaneDuration>,
-        #[serde(default)]
-        max_body: Option<ByteSize>,
-        tenant: String,
-        client_id: String,
-        #[serde(default)]
-        client_secret_env: Option<String>,
-        #[serde(default)]
-        client_secret_file: Option<PathBuf>,
-        /// Accepted only to refuse it with a helpful message; the value is never kept.
-        #[serde(default)]
-        client_secret: Option<serde::de::IgnoredAny>,
-        #[serde(default)]
-        services: Option<Vec<String>>,
-        #[serde(default)]
-        base_url: Option<String>,
-        #[serde(default)]
-        token_url: Option<String>,
-    },
-    Statuspage {
-        name: String,
-        #[serde(default)]
-        interval: Option<HumaneDuration>,
-        #[serde(default)]
-        timeout: Option<HumaneDuration>,
-        #[serde(default)]
-        max_body: Option<ByteSize>,
-        url: String,
-    },
-    Feed {
-        name: String,
-        #[serde(default)]
-        interval: Option<HumaneDuration>,
-        #[serde(default)]
-        timeout: Option<HumaneDuration>,
-        #[serde(default)]
-        max_body: Option<ByteSize>,
-        url: String,
-    },
-    Google {
-        name: String,
-        #[serde(default)]
-        interval: Option<HumaneDuration>,
-        #[serde(default)]
-        timeout: Option<HumaneDuration>,
-        #[serde(default)]
-        max_body: Option<ByteSize>,
-        #[serde(default)]
-        url: Option<String>,
-    },
-    Smtp {
-        name: String,
-        #[serde(default)]
-        interval: Option<HumaneDuration>,
-        #[serde(default)]
-        timeout: Option<HumaneDuration>,
-        #[serde(default)]
-        max_body: Option<ByteSize>,
-        host: String,
-        #[serde(default)]
-        port: Option<u16>,
-        #[serde(default)]
-        helo: Option<String>,
-        #[serde(default)]
-        starttls_required: Option<bool>,
-    },
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    kind: RawKind,
+    #[serde(default)]
+    interval: Option<Positive>,
+    #[serde(default)]
+    timeout: Option<Positive>,
+    #[serde(default)]
+    max_body: Option<ByteSize>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    tenant: Option<String>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret_env: Option<String>,
+    #[serde(default)]
+    client_secret_file: Option<PathBuf>,
+    /// Accepted only to refuse it with a helpful message; the value is never kept.
+    #[serde(default, rename = "client_secret")]
+    _client_secret: Option<NeverInConfig>,
+    #[serde(default)]
+    services: Option<Vec<String>>,
+    #[serde(default)]
+    base_url: Option<String>,
+    #[serde(default)]
+    token_url: Option<String>,
+    #[serde(default)]
+    host: Option<String>,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default)]
+    helo: Option<String>,
+    #[serde(default)]
+    starttls_required: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RawKind {
+    Graph,
+    Statuspage,
+    Feed,
+    Google,
+    Smtp,
+}
+
+impl RawKind {
+    fn name(self) -> &'static str {
+        match self {
+            RawKind::Graph => "graph",
+            RawKind::Statuspage => "statuspage",
+            RawKind::Feed => "feed",
+            RawKind::Google => "google",
+            RawKind::Smtp => "smtp",
+        }
+    }
+
+    /// The keys this kind takes besides `name`, `kind`, `interval`, `timeout` and `max_body`.
+    fn own_keys(self) -> &'static [&'static str] {
+        match self {
+            RawKind::Graph => &[
+                "tenant",
+                "client_id",
+                "client_secret_env",
+                "client_secret_file",
+                "services",
+                "base_url",
+                "token_url",
+            ],
+            RawKind::Statuspage | RawKind::Feed | RawKind::Google => &["url"],
+            RawKind::Smtp => &["host", "port", "helo", "starttls_required"],
+        }
+    }
+}
+
+/// A duration longer than zero (`interval`, `timeout`).
+struct Positive(Duration);
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let HumaneDuration(d0) = HumaneDuration::deserialize(d)?;
+        if d0.is_zero() {
+            return Err(serde::de::Error::custom(
+                "must be longer than zero, e.g. \"60s\" or \"250ms\"",
+            ));
+        }
+        Ok(Positive(d0))
+    }
+}
+
+/// A `client_secret` key: refused wherever it appears, naming the key; its value is never read
+/// into memory beyond the parser.
+struct NeverInConfig;
+
+impl<'de> Deserialize<'de> for NeverInConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d)?;
+        Err(serde::de::Error::custom(
+            "the client secret must not be written in the config; put it in an environment variable named by `client_secret_env` or a file named by `client_secret_file`",
+        ))
+    }
+}
+
+impl RawSource {
+    /// The kind-specific keys present in the table.
+    fn present_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        let mut add = |key: &'static str, present: bool| {
+            if present {
+                keys.push(key);
+            }
+        };
+        add("url", self.url.is_some());
+        add("tenant", self.tenant.is_some());
+        add("client_id", self.client_id.is_some());
+        add("client_secret_env", self.client_secret_env.is_some());
+        add("client_secret_file", self.client_secret_file.is_some());
+        add("services", self.services.is_some());
+        add("base_url", self.base_url.is_some());
+        add("token_url", self.token_url.is_some());
+        add("host", self.host.is_some());
+        add("port", self.port.is_some());
+        add("helo", self.helo.is_some());
+        add("starttls_required", self.starttls_required.is_some());
+        keys
+    }
+}
+
+/// A key a kind needs: present and not blank, or an error saying what to give.
+fn required(name: &str, key: &str, value: Option<String>, what: &str) -> Result<String, String> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        Some(_) => Err(format!(
+            "health source `{name}`: `{key}` is empty: give {what}"
+        )),
+        None => Err(format!(
+            "health source `{name}`: `{key}` is missing: give {what}"
+        )),
+    }
 }
 
 fn check_name(name: &str) -> Result<(), String> {
@@ -776,170 +849,137 @@ fn check_http_url(name: &str, field: &str, url: &str) -> Result<String, String> 
     }
 }
 
-fn positive(
-    name: &str,
-    field: &str,
-    d: Option<HumaneDuration>,
-    default: Duration,
-) -> Result<Duration, String> {
-    let d = d.map(|h| h.0).unwrap_or(default);
-    if d.is_zero() {
-        return Err(format!(
-            "health source `{name}`: `{field}` must be longer than zero (e.g. \"60s\")"
-        ));
-    }
-    Ok(d)
-}
-
 impl TryFrom<RawSource> for HealthSourceConfig {
     type Error = String;
 
     fn try_from(raw: RawSource) -> Result<Self, String> {
-        let (name, interval, timeout, max_body, kind) = match raw {
-            RawSource::Graph {
-                name,
-                interval,
-                timeout,
-                max_body,
-                tenant,
-                client_id,
-                client_secret_env,
-                client_secret_file,
-                client_secret,
-                services,
-                base_url,
-                token_url,
-            } => {
-                if client_secret.is_some() {
+        check_name(&raw.name)?;
+        let name = raw.name.clone();
+        let kind_name = raw.kind.name();
+        let own = raw.kind.own_keys();
+        if let Some(key) = raw.present_keys().into_iter().find(|k| !own.contains(k)) {
+            return Err(format!(
+                "health source `{name}`: `{key}` does not apply to kind = \"{kind_name}\" (it takes name, kind, interval, timeout, max_body, {})",
+                own.join(", ")
+            ));
+        }
+        let kind = match raw.kind {
+            RawKind::Graph => {
+                let tenant = required(
+                    &name,
+                    "tenant",
+                    raw.tenant,
+                    "the directory (tenant) id or a verified domain such as contoso.onmicrosoft.com",
+                )?;
+                let client_id = required(
+                    &name,
+                    "client_id",
+                    raw.client_id,
+                    "the application (client) id of the app registration",
+                )?;
+                if raw.client_secret_env.is_some() == raw.client_secret_file.is_some() {
                     return Err(format!(
-                        "health source `{name}`: the client secret must not be written in the config; put it in an environment variable named by `client_secret_env` or a file named by `client_secret_file`"
+                        "health source `{name}`: set exactly one of `client_secret_env` (a variable holding the secret) or `client_secret_file` (a file holding it)"
                     ));
                 }
-                if client_secret_env.is_some() == client_secret_file.is_some() {
+                if raw
+                    .client_secret_env
+                    .as_deref()
+                    .is_some_and(|v| v.trim().is_empty())
+                    || raw
+                        .client_secret_file
+                        .as_deref()
+                        .is_some_and(|p| p.as_os_str().is_empty())
+                {
                     return Err(format!(
-                        "health source `{name}`: set exactly one of `client_secret_env` or `client_secret_file`"
-                    ));
-                }
-                if tenant.trim().is_empty() || client_id.trim().is_empty() {
-                    return Err(format!(
-                        "health source `{name}`: `tenant` and `client_id` must not be empty"
+                        "health source `{name}`: the client secret's variable or file name is empty: give the name of the environment variable or the path of the file that holds the secret"
                     ));
                 }
                 let base_url = check_http_url(
                     &name,
                     "base_url",
-                    base_url.as_deref().unwrap_or(DEFAULT_GRAPH_BASE),
+                    raw.base_url.as_deref().unwrap_or(DEFAULT_GRAPH_BASE),
                 )?;
                 let token_url = check_http_url(
                     &name,
                     "token_url",
-                    token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL),
+                    raw.token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL),
                 )?;
-                let kind = SourceKind::Graph(GraphSource {
+                SourceKind::Graph(GraphSource {
                     tenant,
                     client_id,
-                    client_secret_env,
-                    client_secret_file,
-                    services: services.unwrap_or_else(|| vec!["Exchange Online".to_string()]),
+                    client_secret_env: raw.client_secret_env,
+                    client_secret_file: raw.client_secret_file,
+                    services: raw
+                        .services
+                        .unwrap_or_else(|| vec!["Exchange Online".to_string()]),
                     base_url,
                     token_url,
-                });
-                (name, interval, timeout, max_body, kind)
+                })
             }
-            RawSource::Statuspage {
-                name,
-                interval,
-                timeout,
-                max_body,
-                url,
-            } => {
-                let url = check_http_url(&name, "url", &url)?;
-                (
-                    name,
-                    interval,
-                    timeout,
-                    max_body,
-                    SourceKind::Statuspage(UrlSource { url }),
-                )
+            RawKind::Statuspage | RawKind::Feed => {
+                let what = if raw.kind == RawKind::Statuspage {
+                    "the status page's root URL, e.g. \"https://status.example.com\""
+                } else {
+                    "the RSS or Atom feed's URL"
+                };
+                let url = required(&name, "url", raw.url, what)?;
+                let url = UrlSource {
+                    url: check_http_url(&name, "url", &url)?,
+                };
+                if raw.kind == RawKind::Statuspage {
+                    SourceKind::Statuspage(url)
+                } else {
+                    SourceKind::Feed(url)
+                }
             }
-            RawSource::Feed {
-                name,
-                interval,
-                timeout,
-                max_body,
-                url,
-            } => {
-                let url = check_http_url(&name, "url", &url)?;
-                (
-                    name,
-                    interval,
-                    timeout,
-                    max_body,
-                    SourceKind::Feed(UrlSource { url }),
-                )
-            }
-            RawSource::Google {
-                name,
-                interval,
-                timeout,
-                max_body,
-                url,
-            } => {
-                let url =
-                    check_http_url(&name, "url", url.as_deref().unwrap_or(DEFAULT_GOOGLE_URL))?;
-                (
-                    name,
-                    interval,
-                    timeout,
-                    max_body,
-                    SourceKind::Google(UrlSource { url }),
-                )
-            }
-            RawSource::Smtp {
-                name,
-                interval,
-                timeout,
-                max_body,
-                host,
-                port,
-                helo,
-                starttls_required,
-            } => {
+            RawKind::Google => SourceKind::Google(UrlSource {
+                url: check_http_url(
+                    &name,
+                    "url",
+                    raw.url.as_deref().unwrap_or(DEFAULT_GOOGLE_URL),
+                )?,
+            }),
+            RawKind::Smtp => {
                 let ok_host = |h: &str| {
                     !h.is_empty()
                         && h.len() <= 255
                         && h.chars()
                             .all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c))
                 };
+                let host = required(
+                    &name,
+                    "host",
+                    raw.host,
+                    "the mail server's host name or IP address",
+                )?;
                 if !ok_host(&host) {
                     return Err(format!(
                         "health source `{name}`: `host` must be a host name or IP address, got `{}`",
                         host.escape_debug()
                     ));
                 }
-                let helo = helo.unwrap_or_else(|| "warroom.invalid".to_string());
+                let helo = raw.helo.unwrap_or_else(|| "warroom.invalid".to_string());
                 if !ok_host(&helo) {
                     return Err(format!(
                         "health source `{name}`: `helo` must be a host name, got `{}`",
                         helo.escape_debug()
                     ));
                 }
-                let kind = SourceKind::Smtp(SmtpSource {
+                SourceKind::Smtp(SmtpSource {
                     host,
-                    port: port.unwrap_or(25),
+                    port: raw.port.unwrap_or(25),
                     helo,
-                    starttls_required: starttls_required.unwrap_or(true),
-                });
-                (name, interval, timeout, max_body, kind)
+                    starttls_required: raw.starttls_required.unwrap_or(true),
+                })
             }
         };
-        check_name(&name)?;
-        let interval = positive(&name, "interval", interval, DEFAULT_INTERVAL)?;
-        let timeout = positive(&name, "timeout", timeout, DEFAULT_TIMEOUT)?;
-        let max_body = max_body.map(|b| b.0).unwrap_or(DEFAULT_MAX_BODY);
+        let interval = raw.interval.map_or(DEFAULT_INTERVAL, |p| p.0);
+        let timeout = raw.timeout.map_or(DEFAULT_TIMEOUT, |p| p.0);
+        let max_body = raw.max_body.map(|b| b.0).unwrap_or(DEFAULT_MAX_BODY);
         if max_body == 0 {
             return Err(format!(
-                "health source `{name}`: `max_body` must be more than zero bytes"
+                "health source `{name}`: `max_body` must be more than zero bytes (e.g. \"8MiB\")"
             ));
         }
         Ok(HealthSourceConfig {
@@ -1390,9 +1430,11 @@ mod tests {
         assert_eq!(HealthConfig::default().sources.len(), 0);
     }
 
+    /// The message, as the config loader shows it (toml's own rendering would quote the line).
     fn config_err(toml_text: &str) -> String {
         toml::from_str::<HealthConfig>(toml_text)
             .unwrap_err()
+            .message()
             .to_string()
     }
 

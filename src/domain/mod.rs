@@ -7,6 +7,7 @@ pub mod incident;
 pub mod playbook;
 pub mod text;
 pub mod time;
+pub mod toml_errors;
 pub mod trace;
 pub mod trace_query;
 pub mod updates;

@@ -37,6 +37,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
+use super::toml_errors::LineIndex;
 
 /// The playbook a new incident starts with unless the commander picks another.
 pub const DEFAULT_PLAYBOOK: &str = "cloud-mail-outage";
@@ -57,6 +58,10 @@ pub const BUILTIN_PLAYBOOKS: &[(&str, &str)] = &[
         include_str!("../../assets/playbooks/post-incident-review.toml"),
     ),
 ];
+
+/// The largest playbook file read: 8 MiB (8,388,608 bytes). A checklist is a few kilobytes; this
+/// only stops a runaway file from being read and copied into every journal it is attached to.
+pub const MAX_PLAYBOOK_BYTES: usize = 8 * 1024 * 1024;
 
 /// The longest duration a playbook may name (`due` or `check_back`): 30 days.
 const MAX_DURATION_SECS: i64 = 30 * 24 * 3600;
@@ -250,6 +255,16 @@ pub enum PlaybookErrorKind {
         /// The id derived from the file name.
         value: String,
     },
+    /// The file is larger than [`MAX_PLAYBOOK_BYTES`].
+    #[error(
+        "the file is {bytes} bytes, more than the {limit} bytes (8 MiB) a playbook may have; split it into several playbooks or shorten its text"
+    )]
+    TooLarge {
+        /// The file's size.
+        bytes: u64,
+        /// The limit, [`MAX_PLAYBOOK_BYTES`].
+        limit: usize,
+    },
     /// Two user files give the same playbook id.
     #[error("playbook id {id:?} is also defined by {other}; this file was ignored")]
     DuplicatePlaybook {
@@ -279,20 +294,15 @@ const STEP_FIELDS: &[&str] = &[
 type Table<'i> = DeTable<'i>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
-/// Where errors point: the file label and the text to count lines in.
+/// Where errors point: the file label and the text's line starts.
 struct Source<'a> {
     file: &'a str,
-    text: &'a str,
+    lines: LineIndex,
 }
 
 impl Source<'_> {
     fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        let end = (0..=end)
-            .rev()
-            .find(|&i| self.text.is_char_boundary(i))
-            .unwrap_or(0);
-        self.text[..end].bytes().filter(|&b| b == b'\n').count() + 1
+        self.lines.line(offset)
     }
 
     fn error(
@@ -313,9 +323,20 @@ impl Source<'_> {
 /// Parses one playbook. `id` comes from the file stem, `file_label` is what errors call the
 /// file (e.g. `playbooks/foo.toml`), `text` is its contents.
 pub fn parse_playbook(id: &str, file_label: &str, text: &str) -> Result<Playbook, PlaybookError> {
+    if text.len() > MAX_PLAYBOOK_BYTES {
+        return Err(PlaybookError {
+            file: file_label.to_string(),
+            line: 1,
+            field: None,
+            kind: PlaybookErrorKind::TooLarge {
+                bytes: text.len() as u64,
+                limit: MAX_PLAYBOOK_BYTES,
+            },
+        });
+    }
     let src = Source {
         file: file_label,
-        text,
+        lines: LineIndex::new(text),
     };
     if !is_valid_id(id) {
         return Err(src.error(
@@ -646,6 +667,29 @@ fn tables<'t, 'i>(
             other => Err(wrong_type(src, field, item, expected, other)),
         })
         .collect()
+}
+
+/// A valid playbook of `steps` steps, a hundred to a section, each about 280 bytes of TOML (so
+/// 18,000 steps make a 5 MB file): for benchmarks and tests of large files.
+pub fn generated_playbook(steps: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(steps * 320 + 200);
+    out.push_str("name = \"Generated\"\ndescription = \"A large generated playbook.\"\n");
+    for i in 0..steps {
+        if i % 100 == 0 {
+            let _ = write!(out, "\n[[sections]]\ntitle = \"Section {}\"\n", i / 100 + 1);
+        }
+        let _ = write!(
+            out,
+            "\n[[sections.steps]]\nid = \"step-{i}\"\ntitle = \"Check relay {i} and note what it says\"\n\
+             detail = \"\"\"\nLook at the queue on relay {i}; if deferrals climb, move traffic to\n\
+             the backup route and tell the comms lead.\n\"\"\"\nowner = \"deputy\"\ndue = \"{}m\"\n\
+             required = {}\ncheck_back = \"15m\"\n",
+            i % 600 + 1,
+            i % 3 == 0
+        );
+    }
+    out
 }
 
 /// Builds the playbook list: every built-in, then every user file, a user file replacing the
@@ -1322,6 +1366,64 @@ mod tests {
 
     fn mins(m: i64) -> TimeDelta {
         TimeDelta::minutes(m)
+    }
+
+    #[test]
+    fn line_index_matches_counting() {
+        let text = "a\nbb\n\nccc\né\n";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 3 {
+            let counted = text.as_bytes()[..offset.min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            assert_eq!(index.line(offset), counted, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn a_generated_playbook_parses_with_every_step_in_place() {
+        let text = generated_playbook(250);
+        let pb = parse_playbook("gen", "gen.toml", &text).unwrap();
+        assert_eq!(pb.step_count(), 250);
+        assert_eq!(pb.sections.len(), 3);
+        // The step ids' lines are right, far into the file: a duplicate names both lines.
+        let dup = text.replace("id = \"step-249\"", "id = \"step-7\"");
+        let err = parse_playbook("gen", "gen.toml", &dup).unwrap_err();
+        let line_of = |needle: &str| text[..text.find(needle).unwrap()].lines().count() + 1;
+        assert_eq!(err.line, line_of("id = \"step-249\""));
+        assert_eq!(
+            err.kind,
+            PlaybookErrorKind::DuplicateStepId {
+                id: "step-7".into(),
+                first_line: line_of("id = \"step-7\"\n")
+            }
+        );
+    }
+
+    #[test]
+    fn a_playbook_over_8_mib_is_refused_by_size() {
+        let mut text = generated_playbook(10);
+        text.push_str(&format!("# {}\n", "x".repeat(MAX_PLAYBOOK_BYTES)));
+        let err = parse_playbook("big", "big.toml", &text).unwrap_err();
+        assert!(
+            matches!(err.kind, PlaybookErrorKind::TooLarge { .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().starts_with("big.toml:1: the file is "),
+            "{err}"
+        );
+        assert!(err.to_string().contains("8 MiB"), "{err}");
+        // Just under the limit is fine.
+        let mut text = generated_playbook(10);
+        text.push_str(&format!(
+            "# {}\n",
+            "x".repeat(MAX_PLAYBOOK_BYTES - text.len() - 3)
+        ));
+        assert_eq!(text.len(), MAX_PLAYBOOK_BYTES);
+        assert!(parse_playbook("big", "big.toml", &text).is_ok());
     }
 
     const SMALL: &str = r#"name = "Small"

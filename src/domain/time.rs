@@ -67,7 +67,10 @@ impl FromStr for Zone {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        if s.is_empty() || s.eq_ignore_ascii_case("local") {
+        if s.is_empty() {
+            return Err("no time zone given: use \"local\", \"UTC\" or an IANA name such as \"Europe/Berlin\"".into());
+        }
+        if s.eq_ignore_ascii_case("local") {
             return Ok(Zone::Local);
         }
         if s.eq_ignore_ascii_case("utc") || s == "Z" {

@@ -391,75 +391,127 @@ pub struct TraceSourceConfig {
 /// Default Graph endpoint.
 pub const GRAPH_BASE_URL: &str = "https://graph.microsoft.com";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-enum RawSource {
-    ExchangeLogs {
-        name: String,
-        path: PathBuf,
-    },
-    Postfix {
-        name: String,
-        path: PathBuf,
-    },
-    ExchangeOnline {
-        name: String,
-        tenant: String,
-        client_id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        client_secret_env: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        client_secret_file: Option<PathBuf>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        base_url: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        token_url: Option<String>,
-    },
+/// One `[[trace.sources]]` table as written, every key of every kind read in place (so that an
+/// error names `trace.sources[0].path` and its line; an internally tagged enum would buffer the
+/// table and lose both). Which keys a kind takes is checked in `TryFrom`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    kind: RawKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret_file: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    base_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawKind {
+    #[default]
+    ExchangeLogs,
+    Postfix,
+    ExchangeOnline,
 }
 
 impl TryFrom<RawSource> for TraceSourceConfig {
     type Error = String;
 
     fn try_from(raw: RawSource) -> Result<Self, Self::Error> {
-        let (name, kind) = match raw {
-            RawSource::ExchangeLogs { name, path } => {
-                (name, TraceSourceKind::ExchangeLogs { path })
-            }
-            RawSource::Postfix { name, path } => (name, TraceSourceKind::Postfix { path }),
-            RawSource::ExchangeOnline {
-                name,
-                tenant,
-                client_id,
-                client_secret_env,
-                client_secret_file,
-                base_url,
-                token_url,
-            } => {
-                let secret = match (client_secret_env, client_secret_file) {
-                    (Some(env), None) => SecretSource::Env(env),
-                    (None, Some(file)) => SecretSource::File(file),
-                    _ => {
+        let name = raw.name;
+        if name.trim().is_empty() {
+            return Err(
+                "trace source: `name` is empty: give the source a short name such as \"ex01\""
+                    .to_string(),
+            );
+        }
+        let online = [
+            ("tenant", raw.tenant.is_some()),
+            ("client_id", raw.client_id.is_some()),
+            ("client_secret_env", raw.client_secret_env.is_some()),
+            ("client_secret_file", raw.client_secret_file.is_some()),
+            ("base_url", raw.base_url.is_some()),
+            ("token_url", raw.token_url.is_some()),
+        ];
+        let kind = match raw.kind {
+            RawKind::ExchangeLogs | RawKind::Postfix => {
+                if let Some((key, _)) = online.iter().find(|(_, present)| *present) {
+                    return Err(format!(
+                        "trace source {name:?}: `{key}` does not apply to a log-file source (it takes name, kind and path)"
+                    ));
+                }
+                let what = if raw.kind == RawKind::Postfix {
+                    "the mail log, e.g. \"/var/log/mail.log*\""
+                } else {
+                    "the folder of MSGTRK*.LOG files"
+                };
+                let path = match raw.path {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    Some(_) => {
                         return Err(format!(
-                            "trace source {name:?}: set exactly one of client_secret_env or \
-                             client_secret_file (the secret itself never goes in the config)"
+                            "trace source {name:?}: `path` is empty: give {what}"
+                        ));
+                    }
+                    None => {
+                        return Err(format!(
+                            "trace source {name:?}: `path` is missing: give {what}"
                         ));
                     }
                 };
-                (
-                    name,
-                    TraceSourceKind::ExchangeOnline {
-                        tenant,
-                        client_id,
-                        secret,
-                        base_url: base_url.unwrap_or_else(|| GRAPH_BASE_URL.to_string()),
-                        token_url,
-                    },
-                )
+                if raw.kind == RawKind::Postfix {
+                    TraceSourceKind::Postfix { path }
+                } else {
+                    TraceSourceKind::ExchangeLogs { path }
+                }
+            }
+            RawKind::ExchangeOnline => {
+                if raw.path.is_some() {
+                    return Err(format!(
+                        "trace source {name:?}: `path` does not apply to kind = \"exchange-online\" (it takes tenant, client_id, client_secret_env or client_secret_file, base_url, token_url)"
+                    ));
+                }
+                let needed = |key: &str, v: Option<String>, what: &str| match v {
+                    Some(v) if !v.trim().is_empty() => Ok(v),
+                    _ => Err(format!(
+                        "trace source {name:?}: `{key}` is missing or empty: give {what}"
+                    )),
+                };
+                let tenant = needed(
+                    "tenant",
+                    raw.tenant,
+                    "the directory (tenant) id or a verified domain",
+                )?;
+                let client_id = needed("client_id", raw.client_id, "the application (client) id")?;
+                let secret = match (raw.client_secret_env, raw.client_secret_file) {
+                    (Some(env), None) if !env.trim().is_empty() => SecretSource::Env(env),
+                    (None, Some(file)) if !file.as_os_str().is_empty() => SecretSource::File(file),
+                    _ => {
+                        return Err(format!(
+                            "trace source {name:?}: set exactly one of client_secret_env or \
+                             client_secret_file, naming the variable or file that holds the secret \
+                             (the secret itself never goes in the config)"
+                        ));
+                    }
+                };
+                TraceSourceKind::ExchangeOnline {
+                    tenant,
+                    client_id,
+                    secret,
+                    base_url: raw.base_url.unwrap_or_else(|| GRAPH_BASE_URL.to_string()),
+                    token_url: raw.token_url,
+                }
             }
         };
-        if name.trim().is_empty() {
-            return Err("trace source: `name` must not be empty".to_string());
-        }
         Ok(TraceSourceConfig { name, kind })
     }
 }
@@ -468,8 +520,18 @@ impl From<TraceSourceConfig> for RawSource {
     fn from(c: TraceSourceConfig) -> Self {
         let name = c.name;
         match c.kind {
-            TraceSourceKind::ExchangeLogs { path } => RawSource::ExchangeLogs { name, path },
-            TraceSourceKind::Postfix { path } => RawSource::Postfix { name, path },
+            TraceSourceKind::ExchangeLogs { path } => RawSource {
+                name,
+                kind: RawKind::ExchangeLogs,
+                path: Some(path),
+                ..RawSource::default()
+            },
+            TraceSourceKind::Postfix { path } => RawSource {
+                name,
+                kind: RawKind::Postfix,
+                path: Some(path),
+                ..RawSource::default()
+            },
             TraceSourceKind::ExchangeOnline {
                 tenant,
                 client_id,
@@ -481,14 +543,16 @@ impl From<TraceSourceConfig> for RawSource {
                     SecretSource::Env(e) => (Some(e), None),
                     SecretSource::File(f) => (None, Some(f)),
                 };
-                RawSource::ExchangeOnline {
+                RawSource {
                     name,
-                    tenant,
-                    client_id,
+                    kind: RawKind::ExchangeOnline,
+                    tenant: Some(tenant),
+                    client_id: Some(client_id),
                     client_secret_env,
                     client_secret_file,
                     base_url: Some(base_url),
                     token_url,
+                    path: None,
                 }
             }
         }

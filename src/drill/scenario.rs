@@ -41,6 +41,7 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use crate::domain::health::HumaneDuration;
+use crate::domain::toml_errors::{LineIndex, from_toml};
 
 /// The built-in scenarios: (name, TOML text).
 pub const BUILTIN: &[(&str, &str)] = &[(
@@ -221,18 +222,6 @@ impl RawStep {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).trim().to_string()
-}
-
 const ACTIONS: &str = "graph_issue_opened, graph_status, graph_post, graph_resolved, pir_published, statuspage_indicator, statuspage_component, statuspage_incident, rss_item, smtp, mail_flow, restored";
 
 impl Scenario {
@@ -244,20 +233,12 @@ impl Scenario {
             field: field.to_string(),
             message,
         };
-        let de = toml::de::Deserializer::parse(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            err(line, "(syntax)", first_line(e.message()))
-        })?;
-        let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
-            let field = e.path().to_string();
-            let inner = e.inner();
-            let line = inner.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            err(line, &field, first_line(inner.message()))
-        })?;
+        let raw: RawScenario = from_toml(text).map_err(|p| err(p.line, &p.key, p.message))?;
+        let lines = LineIndex::new(text);
         let duration = raw.duration.get_ref().0;
         if duration.is_zero() {
             return Err(err(
-                line_of(text, raw.duration.span().start),
+                lines.line(raw.duration.span().start),
                 "duration",
                 "must be longer than zero, e.g. \"10m\"".into(),
             ));
@@ -267,12 +248,12 @@ impl Scenario {
         }
         let mut steps = Vec::new();
         for (i, s) in raw.steps.iter().enumerate() {
-            let line = line_of(text, s.action.span().start);
+            let line = lines.line(s.action.span().start);
             let field = |f: &str| format!("steps[{i}].{f}");
             let at = s.at.get_ref().0;
             if at > duration {
                 return Err(err(
-                    line_of(text, s.at.span().start),
+                    lines.line(s.at.span().start),
                     &field("at"),
                     format!(
                         "{} is after the scenario's duration ({})",
@@ -334,7 +315,7 @@ impl Scenario {
                     Ok(())
                 } else {
                     Err(err(
-                        line_of(text, v.span().start),
+                        lines.line(v.span().start),
                         &field(name),
                         format!("`{}` is not one of: {}", v.get_ref(), ok.join(", ")),
                     ))
@@ -730,6 +711,32 @@ mod tests {
         let text = "name = \"x\"\nduration = \"5m\"\n[[steps]]\nat = \"1m\"\naction = \"smtp\"\nmode = \"452\"\n";
         let e = Scenario::parse(text, "d.toml").unwrap_err().to_string();
         assert!(e.starts_with("d.toml:6: field `steps[0].mode`"), "{e}");
+    }
+
+    #[test]
+    fn type_errors_name_the_field_not_the_wrappers_inside_it() {
+        for (text, want) in [
+            (
+                "name = \"x\"\nduration = \"1m\"\n[[steps]]\nat = \"5s\"\naction = 3\n",
+                "d.toml:5: field `steps[0].action`: invalid type: integer `3`",
+            ),
+            (
+                "name = \"x\"\nduration = \"1m\"\n[[steps]]\nat = \"5s\"\naction = \"smtp\"\nmode = 451\n",
+                "d.toml:6: field `steps[0].mode`: invalid type: integer `451`",
+            ),
+            (
+                "name = \"x\"\nduration = {a = 1}\n",
+                "d.toml:2: field `duration`: invalid type: map",
+            ),
+            (
+                "name = \"x\"\nduration = \"1m\"\n[[steps]]\nat = [1]\naction = \"restored\"\n",
+                "d.toml:4: field `steps[0].at`: invalid type: sequence",
+            ),
+        ] {
+            let e = Scenario::parse(text, "d.toml").unwrap_err().to_string();
+            assert!(e.starts_with(want), "{e}");
+            assert!(!e.contains("$__") && !e.contains("serde_spanned"), "{e}");
+        }
     }
 
     #[test]

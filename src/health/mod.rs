@@ -157,8 +157,9 @@ pub fn request_options(cfg: &HealthSourceConfig, conditional: bool) -> RequestOp
     }
 }
 
-/// Polls one source once and returns its snapshot. Never fails: an error travels in
-/// `last_error`, with the previous items kept.
+/// Polls one source once and returns its snapshot, within twice the source's `timeout` (a
+/// throttling answer whose `Retry-After` does not fit ends the poll as `throttled: retry after
+/// N s`). Never fails: an error travels in `last_error`, with the previous items kept.
 pub async fn poll_source(cfg: &HealthSourceConfig, ctx: &mut SourceContext) -> SourceSnapshot {
     poll_source_detailed(cfg, ctx).await.0
 }
@@ -169,7 +170,8 @@ pub(crate) async fn poll_source_detailed(
     cfg: &HealthSourceConfig,
     ctx: &mut SourceContext,
 ) -> (SourceSnapshot, Option<Duration>, bool) {
-    let deadline = cfg.timeout.saturating_mul(4);
+    // The same bound as one HTTP request with its retries (see `crate::net::http`).
+    let deadline = cfg.timeout.saturating_mul(2);
     let result = match tokio::time::timeout(deadline, poll_once(cfg, ctx)).await {
         Ok(r) => r,
         Err(_) => Err(SourceError::Deadline(deadline)),

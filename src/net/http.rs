@@ -1,6 +1,11 @@
 //! A shared HTTP client for everything that talks to the outside: per-request timeouts, a
-//! streaming body-size cap, conditional GET (ETag / Last-Modified remembered per URL) and bounded
-//! retries that honour `Retry-After` on 429/503/504.
+//! streaming body-size cap, conditional GET (ETag / Last-Modified remembered per URL), bounded
+//! retries that honour `Retry-After` on 429/503/504, and redirects followed only to http(s).
+//!
+//! One request, retries included, takes at most twice its timeout: the first attempt gets the
+//! timeout, and a retry is made only if its wait plus another full timeout still fits in the
+//! rest. A `Retry-After` that does not fit ends the request at once as [`NetError::Throttled`]
+//! (`throttled: retry after N s`), so the caller's scheduler waits instead of the request.
 //!
 //! The client is cheap to clone (everything lives behind an `Arc`), so one instance is shared by
 //! every poller and query task.
@@ -24,6 +29,8 @@ pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Longest `Retry-After` we take at face value (a day); anything longer is clamped.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+/// How many redirects one request follows.
+const MAX_REDIRECTS: usize = 10;
 /// How many URLs the conditional-GET cache remembers before it starts over.
 const MAX_CACHED_URLS: usize = 256;
 /// Length of the body excerpt quoted in an error message.
@@ -75,11 +82,8 @@ pub enum NetError {
         excerpt: String,
     },
     /// The server keeps asking us to slow down (429/503/504) and the retries ran out, or the
-    /// requested delay is longer than we are willing to wait inside one request.
-    #[error(
-        "{url} is throttling or unavailable (HTTP {status}){}; the poller will wait before trying again",
-        retry_after.map(|d| format!(", it asked to retry after {}", fmt_duration(d))).unwrap_or_default()
-    )]
+    /// delay it asked for does not fit in the request's time (twice its timeout).
+    #[error("{}", throttled_message(url, *status, *retry_after))]
     Throttled {
         /// The URL that was requested.
         url: String,
@@ -87,6 +91,17 @@ pub enum NetError {
         status: u16,
         /// The delay the server asked for, if it sent a usable `Retry-After`.
         retry_after: Option<Duration>,
+    },
+    /// The server sent us to an address that is not http(s) (`file:///etc/passwd`, `ftp://…`);
+    /// such redirects are never followed.
+    #[error(
+        "{url} redirected to {location}, which is not an http(s) address; warroom follows redirects only to http(s): check the URL in the config"
+    )]
+    RedirectNotHttp {
+        /// The URL that was requested.
+        url: String,
+        /// Where the server pointed, made safe for display.
+        location: String,
     },
     /// The body was larger than the configured cap; reading stopped at the cap.
     #[error(
@@ -152,8 +167,23 @@ fn excerpt_suffix(excerpt: &str) -> String {
     }
 }
 
+fn throttled_message(url: &str, status: u16, retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!(
+            "throttled: retry after {} ({url} answered HTTP {status}; it is not asked again before then)",
+            fmt_duration(d)
+        ),
+        None => format!(
+            "{url} is throttling or unavailable (HTTP {status}) and retrying did not help; it will be asked again later"
+        ),
+    }
+}
+
 fn status_hint(status: u16) -> &'static str {
     match status {
+        300..=399 => {
+            "it redirects somewhere warroom did not follow: put the final URL in the config"
+        }
         401 => "the credentials were rejected: check the tenant, client id and secret",
         403 => {
             "access is forbidden: check that the app has the required permission and admin consent"
@@ -323,9 +353,21 @@ enum Attempt {
 impl HttpClient {
     /// Builds a client. Fails only if the TLS backend cannot be initialised.
     pub fn new(options: HttpOptions) -> Result<Self, NetError> {
+        // A redirect to anything but http(s) is not followed; the 3xx answer comes back and is
+        // reported as what it is (see `attempt_inner`).
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            if !matches!(attempt.url().scheme(), "http" | "https") {
+                attempt.stop()
+            } else if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else {
+                attempt.follow()
+            }
+        });
         let client = reqwest::Client::builder()
             .user_agent(options.user_agent.clone())
             .connect_timeout(options.connect_timeout)
+            .redirect(redirects)
             .build()
             .map_err(|e| NetError::Client {
                 detail: error_chain(&e),
@@ -418,6 +460,8 @@ impl HttpClient {
         opts: &RequestOptions,
     ) -> Result<HttpResponse, NetError> {
         let o = &self.inner.options;
+        let started = tokio::time::Instant::now();
+        let budget = opts.timeout.saturating_mul(2);
         let mut attempt: u32 = 0;
         loop {
             let Some(this_try) = req.try_clone() else {
@@ -435,7 +479,9 @@ impl HttpClient {
                         o.fallback_retry_delay
                             .saturating_mul(2u32.saturating_pow(attempt))
                     });
-                    if attempt >= o.max_retries || delay > o.max_retry_delay {
+                    // The retry must fit, wait and a whole attempt, in what is left of the budget.
+                    let fits = started.elapsed() + delay + opts.timeout <= budget;
+                    if attempt >= o.max_retries || delay > o.max_retry_delay || !fits {
                         return Err(NetError::Throttled {
                             url: url.to_string(),
                             status,
@@ -513,6 +559,19 @@ impl HttpClient {
             });
         }
         let headers = resp.headers().clone();
+        if status.is_redirection()
+            && status != StatusCode::NOT_MODIFIED
+            && let Some(location) = headers.get(reqwest::header::LOCATION)
+        {
+            let location = String::from_utf8_lossy(location.as_bytes());
+            // A relative Location (no scheme) stays on this server.
+            if url_scheme(&location).is_some_and(|s| s != "http" && s != "https") {
+                return Err(NetError::RedirectNotHttp {
+                    url: url.to_string(),
+                    location: sanitize_line(&location, EXCERPT_LEN),
+                });
+            }
+        }
         if status == StatusCode::NOT_MODIFIED {
             return match cached {
                 Some(entry) => Ok(Attempt::Done(HttpResponse {
@@ -593,6 +652,16 @@ impl HttpClient {
         let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.remove(url);
     }
+}
+
+/// The scheme of an absolute URL, lower-cased (`file` for `FILE:///etc/passwd`); `None` for a
+/// relative reference.
+fn url_scheme(url: &str) -> Option<String> {
+    let (scheme, _) = url.trim_start().split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| scheme.to_ascii_lowercase())
 }
 
 /// Rejects anything that is not an absolute http(s) URL before it reaches the HTTP library.
@@ -729,6 +798,17 @@ mod tests {
         assert!(check_url("HTTP://example.com").is_ok());
         assert!(check_url("file:///etc/passwd").is_err());
         assert!(check_url("https://exa mple.com").is_err());
+    }
+
+    #[test]
+    fn schemes_of_absolute_and_relative_references() {
+        assert_eq!(url_scheme("FILE:///etc/passwd").as_deref(), Some("file"));
+        assert_eq!(url_scheme("https://x/").as_deref(), Some("https"));
+        assert_eq!(url_scheme("svn+ssh://x").as_deref(), Some("svn+ssh"));
+        assert_eq!(url_scheme("/next?at=10:00"), None);
+        assert_eq!(url_scheme("?page=2&t=1:2"), None);
+        assert_eq!(url_scheme("page:2"), Some("page".into()));
+        assert_eq!(url_scheme("2page:x"), None);
     }
 
     #[test]

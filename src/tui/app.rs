@@ -83,7 +83,7 @@ pub enum Action {
         event: Box<Event>,
         error: String,
     },
-    /// Ctrl-C, SIGTERM, SIGHUP: leave now, cleanly.
+    /// Ctrl-C, SIGTERM, SIGHUP, SIGINT, SIGQUIT: leave now, cleanly.
     ForceQuit,
     /// A health source was polled.
     HealthPolled(Box<SourceSnapshot>),

@@ -161,9 +161,41 @@ fn term_event_to_action(app: &AppState, ev: TermEvent) -> Option<Action> {
     }
 }
 
-/// Runs the console until it quits.
+/// The signals that end the console as cleanly as `q` does (the terminal given back, every
+/// change handed to the journal written): SIGTERM (a service manager), SIGHUP (a closed SSH
+/// session), SIGINT (`kill -INT`; Ctrl-C itself is a key in raw mode) and SIGQUIT. Installed
+/// before the terminal is taken over, so none of them can kill the process with the terminal
+/// still raw; must be made inside the tokio runtime.
+pub struct QuitSignals {
+    signals: Vec<tokio::signal::unix::Signal>,
+}
+
+impl QuitSignals {
+    pub fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let signals = [
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::interrupt(),
+            SignalKind::quit(),
+        ]
+        .into_iter()
+        .map(signal)
+        .collect::<std::io::Result<Vec<_>>>()?;
+        Ok(QuitSignals { signals })
+    }
+
+    /// Waits for any of them.
+    async fn recv(&mut self) {
+        let waits = self.signals.iter_mut().map(|s| Box::pin(s.recv()));
+        futures::future::select_all(waits).await;
+    }
+}
+
+/// Runs the console until it quits (or one of `signals` arrives).
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
+    signals: &mut QuitSignals,
     mut app: AppState,
     worker: JournalWorker,
     actions_tx: mpsc::UnboundedSender<Action>,
@@ -202,8 +234,6 @@ where
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(StdDuration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME_GAP;
     loop {
@@ -229,8 +259,7 @@ where
                 }
             }
             _ = tick.tick() => batch.push(Action::Tick(Utc::now())),
-            _ = sigterm.recv() => batch.push(Action::ForceQuit),
-            _ = sighup.recv() => batch.push(Action::ForceQuit),
+            _ = signals.recv() => batch.push(Action::ForceQuit),
             _ = tokio::time::sleep_until(last_draw + FRAME_GAP), if dirty => {}
         }
         for action in batch {

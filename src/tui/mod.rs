@@ -68,9 +68,14 @@ pub fn run_console(
         .build()?;
     let (tx, rx) = mpsc::unbounded_channel();
     let worker = event_loop::JournalWorker::start(data.journal_path(id), loaded.reader, tx.clone());
+    let mut signals = {
+        let _in_runtime = runtime.enter();
+        event_loop::QuitSignals::install()?
+    };
     let mut guard = terminal::TerminalGuard::enter()?;
     let result = runtime.block_on(event_loop::run(
         &mut guard.terminal,
+        &mut signals,
         app,
         worker,
         tx,

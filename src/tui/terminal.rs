@@ -1,5 +1,5 @@
-//! Taking the terminal over and giving it back: on quit, on SIGTERM/SIGHUP, and on panic (the
-//! panic message is printed after the terminal is restored, so it can be read).
+//! Taking the terminal over and giving it back: on quit, on SIGTERM/SIGHUP/SIGINT/SIGQUIT, and on
+//! panic (the panic message is printed after the terminal is restored, so it can be read).
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,6 +3,7 @@
 
 pub mod graph;
 mod health;
+pub mod prop;
 pub use health::*;
 mod updates;
 #[allow(unused_imports)]
