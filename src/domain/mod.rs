@@ -8,5 +8,6 @@ pub mod playbook;
 pub mod text;
 pub mod time;
 pub mod trace;
+pub mod trace_breakdown;
 pub mod trace_query;
 pub mod updates;

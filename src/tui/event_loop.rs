@@ -241,7 +241,11 @@ where
                     Effect::PollNow(name) => {
                         pollers.poll_now(name.as_deref());
                     }
-                    Effect::StartTrace { request, query } => tracer.start(request, query),
+                    Effect::StartTrace {
+                        request,
+                        query,
+                        refresh,
+                    } => tracer.start(request, query, refresh),
                     Effect::CancelTrace => tracer.cancel(),
                     Effect::LoadChain { row } => tracer.chain(*row),
                     Effect::SaveTraceEvidence {
