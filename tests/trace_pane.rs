@@ -717,3 +717,69 @@ fn a_refresh_answered_with_changes_only_keeps_the_other_rows() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn the_reason_breakdown_fetches_exchange_online_replies_once() {
+    let mut a = pane();
+    a.trace_sources.push(
+        toml::from_str::<warroom::domain::trace::TraceConfig>(
+            "[[sources]]\nname = \"exo\"\nkind = \"exchange-online\"\ntenant = \"t\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n",
+        )
+        .unwrap()
+        .sources
+        .remove(0),
+    );
+    let r = run_query(&mut a, "from:alerts@fabrikam.com");
+    let mut online = row("guid-1", "x@contoso.com", TraceStatus::Failed, -20, &[]);
+    online.source = "exo".into();
+    online.reply.clear();
+    let mut delivered = online.clone();
+    delivered.key = "guid-2".into();
+    delivered.status = TraceStatus::Delivered;
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![
+                TraceMsg::Row(row("q1", "ops@contoso.com", TraceStatus::Failed, -40, &[])),
+                TraceMsg::Row(online.clone()),
+                TraceMsg::Row(delivered),
+            ],
+        },
+    );
+    finish(&mut a, r);
+    key(&mut a, KeyCode::Char('b'));
+    let fx = key(&mut a, KeyCode::Char('B'));
+    let [Effect::EnrichTraceReasons { request, rows }] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*request, r);
+    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["guid-1"], "only Exchange Online rows not delivered");
+    // The reply comes back and joins its group; a later list row without one keeps it.
+    online.reply = "550 5.1.10 RESOLVER.ADR.RecipientNotFound".into();
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![TraceMsg::Row(online.clone())],
+        },
+    );
+    let b = a.trace.breakdown.clone().unwrap();
+    assert!(
+        b.groups
+            .iter()
+            .any(|g| g.key == "5.1.10 RESOLVER.ADR.RecipientNotFound"),
+        "{b:?}"
+    );
+    online.reply.clear();
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![TraceMsg::Row(online)],
+        },
+    );
+    let kept = a.trace.rows.iter().find(|r| r.key == "guid-1").unwrap();
+    assert_eq!(kept.reply, "550 5.1.10 RESOLVER.ADR.RecipientNotFound");
+}

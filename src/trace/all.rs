@@ -90,7 +90,7 @@ pub fn query_all(
                     out.failures.push(format!("{}: {e}", cfg.name));
                 }
                 if reasons {
-                    enrich(&mut tracer, &mut rows, &mut out.warnings).await;
+                    enrich_replies(&mut tracer, &mut rows, &mut out.warnings).await;
                 }
                 out.rows.extend(rows);
             }
@@ -99,13 +99,20 @@ pub fn query_all(
     Ok(finish(out, query))
 }
 
-/// Gives not-delivered Exchange Online rows their last reply, within the request budget.
-async fn enrich(tracer: &mut ExoTracer, rows: &mut [TraceRow], warnings: &mut Vec<ScanWarning>) {
+/// Gives the Exchange Online rows of `tracer` that were not delivered and have no reply their
+/// last reply (one request each, while the request budget lasts); a warning says how many had
+/// to do without.
+pub async fn enrich_replies(
+    tracer: &mut ExoTracer,
+    rows: &mut [TraceRow],
+    warnings: &mut Vec<ScanWarning>,
+) {
     let mut left = 0usize;
     let mut first_error: Option<String> = None;
+    let name = tracer.name().to_string();
     for row in rows
         .iter_mut()
-        .filter(|r| r.status != TraceStatus::Delivered && r.reply.is_empty())
+        .filter(|r| r.source == name && r.status != TraceStatus::Delivered && r.reply.is_empty())
     {
         if first_error.is_some() || tracer.budget(Utc::now()).remaining() == 0 {
             left += 1;

@@ -54,7 +54,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -434,6 +434,19 @@ pub struct TraceScan {
     trusted: bool,
 }
 
+/// Up to this many bytes to read (a refresh), the files are read on the calling thread.
+const INLINE_BYTES: u64 = 16 << 20;
+
+const INTERNAL: &str = "internal error while reading this file; skipped";
+
+/// Progress and totals of a run.
+struct Tally {
+    progress: Progress,
+    stats: ScanStats,
+    last_reported: u64,
+    step: u64,
+}
+
 /// A group's row key, its rows (recipient in lower case, row), the row keys of its other
 /// members.
 type GroupUpdate = (String, Vec<(String, TraceRow)>, Vec<String>);
@@ -527,9 +540,9 @@ impl TraceScan {
         let started = Instant::now();
         let delta = delta && self.trusted;
         self.trusted = false;
-        let mut stats = ScanStats::default();
+        let stats = ScanStats::default();
         let (jobs, source_warnings) = self.plan()?;
-        let mut progress = Progress {
+        let progress = Progress {
             bytes_done: 0,
             bytes_total: jobs.iter().map(|j| j.size).sum(),
             files_done: 0,
@@ -539,94 +552,89 @@ impl TraceScan {
         if !delta {
             self.emitted.clear();
         }
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(jobs.len())
-            .max(1);
-        let step = (progress.bytes_total / 200).max(1);
-        let mut last_reported = 0u64;
-        let job_cells: Vec<Mutex<Option<Job>>> =
-            jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
-        let next = AtomicUsize::new(0);
-        let (tx, rx) = sync_channel::<WorkerMsg>(64);
+        let mut tally = Tally {
+            progress,
+            stats,
+            last_reported: 0,
+            step: (progress.bytes_total / 200).max(1),
+        };
         let sources = &self.sources.clone();
         let needles = &self.needles.clone();
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let tx = tx.clone();
-                let (job_cells, next) = (&job_cells, &next);
-                scope.spawn(move || {
-                    let mut buf = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(cell) = job_cells.get(i) else { break };
-                        let Some(job) = cell.lock().ok().and_then(|mut c| c.take()) else {
-                            continue;
-                        };
-                        let slot = job.slot;
-                        let src = &sources[job.source];
-                        let res = catch_unwind(AssertUnwindSafe(|| {
-                            read_file(job, src, needles, cancel, &tx, &mut buf)
-                        }));
-                        let msg = match res {
-                            Ok(done) => WorkerMsg::Done(Box::new(done)),
-                            Err(_) => WorkerMsg::Failed(
-                                slot,
-                                "internal error while reading this file; skipped".into(),
-                            ),
-                        };
-                        if tx.send(msg).is_err() {
-                            break;
-                        }
-                    }
-                });
+        if progress.bytes_total <= INLINE_BYTES || jobs.len() <= 1 {
+            // A refresh reads little: on this thread, with no hand-offs to wait for.
+            let mut buf = Vec::new();
+            for job in jobs {
+                let slot = job.slot;
+                let src = &sources[job.source];
+                let res = catch_unwind(AssertUnwindSafe(|| {
+                    read_file(
+                        job,
+                        src,
+                        needles,
+                        cancel,
+                        &mut |m| {
+                            self.take(m, query, &mut sink, &mut tally);
+                            true
+                        },
+                        &mut buf,
+                    )
+                }));
+                let msg = match res {
+                    Ok(done) => WorkerMsg::Done(Box::new(done)),
+                    Err(_) => WorkerMsg::Failed(slot, INTERNAL.into()),
+                };
+                self.take(msg, query, &mut sink, &mut tally);
             }
-            drop(tx);
-            for msg in rx {
-                match msg {
-                    WorkerMsg::Events(slot, evs) => {
-                        for ev in evs {
-                            self.fold(slot, ev);
+        } else {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(jobs.len())
+                .max(1);
+            let job_cells: Vec<Mutex<Option<Job>>> =
+                jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+            let next = AtomicUsize::new(0);
+            let (tx, rx) = sync_channel::<WorkerMsg>(64);
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    let tx = tx.clone();
+                    let (job_cells, next) = (&job_cells, &next);
+                    scope.spawn(move || {
+                        let mut buf = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(cell) = job_cells.get(i) else { break };
+                            let Some(job) = cell.lock().ok().and_then(|mut c| c.take()) else {
+                                continue;
+                            };
+                            let slot = job.slot;
+                            let src = &sources[job.source];
+                            let res = catch_unwind(AssertUnwindSafe(|| {
+                                read_file(
+                                    job,
+                                    src,
+                                    needles,
+                                    cancel,
+                                    &mut |m| tx.send(m).is_ok(),
+                                    &mut buf,
+                                )
+                            }));
+                            let msg = match res {
+                                Ok(done) => WorkerMsg::Done(Box::new(done)),
+                                Err(_) => WorkerMsg::Failed(slot, INTERNAL.into()),
+                            };
+                            if tx.send(msg).is_err() {
+                                break;
+                            }
                         }
-                        self.emit(query, &mut sink);
-                    }
-                    WorkerMsg::Read(n) => {
-                        progress.bytes_done += n;
-                        stats.bytes += n;
-                        progress.bytes_total = progress.bytes_total.max(progress.bytes_done);
-                        if progress.bytes_done - last_reported >= step {
-                            last_reported = progress.bytes_done;
-                            sink(ScanMsg::Progress(progress));
-                        }
-                    }
-                    WorkerMsg::Parsed(n) => stats.lines_parsed += n,
-                    WorkerMsg::Done(done) => {
-                        self.finish_job(*done);
-                        self.emit(query, &mut sink);
-                        progress.files_done += 1;
-                        stats.files += 1;
-                        sink(ScanMsg::Progress(progress));
-                    }
-                    WorkerMsg::Failed(slot, why) => {
-                        // The file's state is unknown: start it over next time.
-                        let (source, file) = match self.slots.get(slot).and_then(Option::as_ref) {
-                            Some(e) => (self.sources[e.source].name.clone(), Some(e.path.clone())),
-                            None => (String::new(), None),
-                        };
-                        self.retract(slot);
-                        progress.files_done += 1;
-                        stats.files += 1;
-                        stats.warnings += 1;
-                        sink(ScanMsg::Warning(ScanWarning {
-                            source,
-                            file,
-                            line: None,
-                            message: why,
-                        }));
-                    }
+                    });
                 }
-            }
-        });
+                drop(tx);
+                for msg in rx {
+                    self.take(msg, query, &mut sink, &mut tally);
+                }
+            });
+        }
+        let mut stats = tally.stats;
         stats.cancelled = cancel.load(Ordering::Relaxed);
         if self.emitted_query.as_ref() != Some(query) || !delta {
             let all: Vec<AggKey> = self.index.keys().cloned().collect();
@@ -642,6 +650,58 @@ impl TraceScan {
         stats.elapsed = started.elapsed();
         self.trusted = !stats.cancelled;
         Ok(stats)
+    }
+
+    /// Handles what a job reports.
+    fn take(
+        &mut self,
+        msg: WorkerMsg,
+        query: &TraceQuery,
+        sink: &mut impl FnMut(ScanMsg),
+        t: &mut Tally,
+    ) {
+        match msg {
+            WorkerMsg::Events(slot, evs) => {
+                for ev in evs {
+                    self.fold(slot, ev);
+                }
+                self.emit(query, sink);
+            }
+            WorkerMsg::Read(n) => {
+                t.progress.bytes_done += n;
+                t.stats.bytes += n;
+                t.progress.bytes_total = t.progress.bytes_total.max(t.progress.bytes_done);
+                if t.progress.bytes_done - t.last_reported >= t.step {
+                    t.last_reported = t.progress.bytes_done;
+                    sink(ScanMsg::Progress(t.progress));
+                }
+            }
+            WorkerMsg::Parsed(n) => t.stats.lines_parsed += n,
+            WorkerMsg::Done(done) => {
+                self.finish_job(*done);
+                self.emit(query, sink);
+                t.progress.files_done += 1;
+                t.stats.files += 1;
+                sink(ScanMsg::Progress(t.progress));
+            }
+            WorkerMsg::Failed(slot, why) => {
+                // The file's state is unknown: start it over next time.
+                let (source, file) = match self.slots.get(slot).and_then(Option::as_ref) {
+                    Some(e) => (self.sources[e.source].name.clone(), Some(e.path.clone())),
+                    None => (String::new(), None),
+                };
+                self.retract(slot);
+                t.progress.files_done += 1;
+                t.stats.files += 1;
+                t.stats.warnings += 1;
+                sink(ScanMsg::Warning(ScanWarning {
+                    source,
+                    file,
+                    line: None,
+                    message: why,
+                }));
+            }
+        }
     }
 
     /// Runs and collects every matching row (newest first), the summary and the warnings.
@@ -1173,6 +1233,10 @@ fn still_valid(e: &FileEntry, path: &Path, len: u64, modified: Option<SystemTime
     if len < e.offset {
         return false;
     }
+    if len == e.len && modified.is_some() && modified == e.modified {
+        // Not written since it was last seen.
+        return true;
+    }
     signatures(path, e.offset, false) == (e.head_sig.clone(), e.tail_sig.clone())
 }
 
@@ -1201,7 +1265,7 @@ fn read_file(
     src: &ScanSource,
     needles: &Needles,
     cancel: &AtomicBool,
-    tx: &SyncSender<WorkerMsg>,
+    out: &mut dyn FnMut(WorkerMsg) -> bool,
     buf: &mut Vec<u8>,
 ) -> JobDone {
     let mut done = JobDone {
@@ -1268,17 +1332,17 @@ fn read_file(
                 }
                 lines = done.parser.block(data, first, needles, &mut events);
                 if !events.is_empty() {
-                    let _ = tx.send(WorkerMsg::Parsed(events.len() as u64));
+                    out(WorkerMsg::Parsed(events.len() as u64));
                 }
             }
         }
         chunker.advance_lines(lines);
         let now = counter.load(Ordering::Relaxed);
         if now > reported {
-            let _ = tx.send(WorkerMsg::Read(now - reported));
+            out(WorkerMsg::Read(now - reported));
             reported = now;
         }
-        if !events.is_empty() && tx.send(WorkerMsg::Events(job.slot, events)).is_err() {
+        if !events.is_empty() && !out(WorkerMsg::Events(job.slot, events)) {
             break;
         }
     }
@@ -1292,7 +1356,7 @@ fn read_file(
     done.parser.provisional(&mut done.provisional);
     let now = counter.load(Ordering::Relaxed);
     if now > reported {
-        let _ = tx.send(WorkerMsg::Read(now - reported));
+        out(WorkerMsg::Read(now - reported));
     }
     if gz {
         // Remember it as read whole (the size and time decide if it changed).

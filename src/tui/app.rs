@@ -136,6 +136,9 @@ pub enum Effect {
     CancelTrace,
     /// Load the whole event chain of a message.
     LoadChain { row: Box<TraceRow> },
+    /// Fetch the last reply of these Exchange Online rows (for the breakdown by reason); they
+    /// come back as rows of `request`.
+    EnrichTraceReasons { request: u64, rows: Vec<TraceRow> },
     /// Write trace rows to the evidence folder (then [`Action::TraceEvidenceSaved`]).
     SaveTraceEvidence {
         query: String,

@@ -248,6 +248,7 @@ where
                     } => tracer.start(request, query, refresh),
                     Effect::CancelTrace => tracer.cancel(),
                     Effect::LoadChain { row } => tracer.chain(*row),
+                    Effect::EnrichTraceReasons { request, rows } => tracer.enrich(request, rows),
                     Effect::SaveTraceEvidence {
                         query,
                         rows,

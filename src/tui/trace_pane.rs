@@ -92,9 +92,16 @@ impl TraceView {
         let mut rows_changed = false;
         for m in msgs {
             match m {
-                TraceMsg::Row(r) => {
+                TraceMsg::Row(mut r) => {
                     let k = (r.key.clone(), r.recipient.to_lowercase());
                     self.seen.insert(k.clone());
+                    // Exchange Online's list gives no reply: keep one fetched before.
+                    if r.reply.is_empty()
+                        && let Some(old) = self.rows_by_key.get(&k)
+                        && old.status == r.status
+                    {
+                        r.reply.clone_from(&old.reply);
+                    }
                     self.rows_by_key.insert(k, r);
                     rows_changed = true;
                 }
@@ -323,6 +330,9 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 _ => TraceMode::Breakdown,
             };
             tv.update_breakdown(app.zone);
+            if tv.mode == TraceMode::Breakdown && tv.group_by == GroupBy::Reason {
+                enrich_online_rows(app, fx);
+            }
         }
         Command::TraceRerun => {
             if app.trace.query.is_none() {
@@ -332,6 +342,34 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         _ => {}
+    }
+}
+
+/// The reason of an Exchange Online row is in its detail, one request each: fetched when the
+/// breakdown by reason is asked for, for the rows not delivered.
+fn enrich_online_rows(app: &mut AppState, fx: &mut Vec<Effect>) {
+    let online: std::collections::HashSet<&str> = app
+        .trace_sources
+        .iter()
+        .filter(|s| matches!(s.kind, TraceSourceKind::ExchangeOnline { .. }))
+        .map(|s| s.name.as_str())
+        .collect();
+    let rows: Vec<TraceRow> = app
+        .trace
+        .rows
+        .iter()
+        .filter(|r| {
+            online.contains(r.source.as_str())
+                && r.status != crate::domain::trace::TraceStatus::Delivered
+                && r.reply.is_empty()
+        })
+        .cloned()
+        .collect();
+    if !rows.is_empty() {
+        fx.push(Effect::EnrichTraceReasons {
+            request: app.trace.request,
+            rows,
+        });
     }
 }
 

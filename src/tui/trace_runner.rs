@@ -147,6 +147,36 @@ impl TraceRunner {
         }
     }
 
+    /// Fetches the last reply of Exchange Online rows in the background, within each source's
+    /// request budget; the rows come back as an update of `request`.
+    pub fn enrich(&self, request: u64, rows: Vec<TraceRow>) {
+        let (exo, tx) = (self.exo.clone(), self.actions.clone());
+        tokio::spawn(async move {
+            let mut rows = rows;
+            let mut warnings = Vec::new();
+            let mut msgs = Vec::new();
+            for t in exo {
+                let mut t = t.lock().await;
+                crate::trace::all::enrich_replies(&mut t, &mut rows, &mut warnings).await;
+                msgs.push(TraceMsg::Budget {
+                    source: t.name().to_string(),
+                    text: t.budget(Utc::now()).to_string(),
+                });
+            }
+            msgs.extend(
+                rows.into_iter()
+                    .filter(|r| !r.reply.is_empty())
+                    .map(TraceMsg::Row),
+            );
+            msgs.extend(
+                warnings
+                    .into_iter()
+                    .map(|w| TraceMsg::Warning(w.to_string())),
+            );
+            let _ = tx.send(Action::TraceBatch { request, msgs });
+        });
+    }
+
     /// Loads the event chain of a row's message in the background.
     pub fn chain(&self, row: TraceRow) {
         let tx = self.actions.clone();
