@@ -10,9 +10,11 @@
 //! # How lines count
 //!
 //! - A **content filter hop** (a delivery `status=sent` to a loopback `relay=`, such as amavisd-new
-//!   on 127.0.0.1:10024) is not a delivery: the message is still on its way (pending), and the
-//!   `queued as NEWID` of the reply (or amavis's `queued_as: NEWID`) names the queue id it goes
-//!   on under after the filter re-injects it. The two ids are one message.
+//!   on 127.0.0.1:10024, whose reply ends `queued as NEWID`) is not a delivery: the message is
+//!   still on its way (pending), and `NEWID` (or amavis's `queued_as: NEWID`) names the queue id
+//!   it goes on under after the filter re-injects it. The two ids are one message. A filter's
+//!   `Ok, discarded … spam` is `filtered_as_spam` (other discards `quarantined`); a loopback
+//!   relay without either (Dovecot LMTP on 127.0.0.1:24) is a delivery.
 //! - amavis `Blocked SPAM` is `filtered_as_spam`; any other `Blocked` (`INFECTED`, `BANNED`, …)
 //!   is `quarantined`.
 //! - **Rejects** (`NOQUEUE: reject:` from smtpd or postscreen, smtpd `QID: reject:` of one
@@ -660,6 +662,35 @@ pub(crate) fn link_of<'a>(h: &Head<'a>) -> Option<&'a [u8]> {
     is_qid(q).then_some(q)
 }
 
+/// What a `status=sent` to a loopback relay means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FilterOutcome {
+    /// A content filter took it and re-queued it (`queued as NEWID`).
+    Requeued,
+    /// The filter kept it (amavis `Ok, discarded, id=… - spam`).
+    Discarded { spam: bool },
+    /// The filter bounced it (amavis `Ok, id=…, BOUNCE`).
+    Bounced,
+    /// Not a filter: a delivery agent listening on this host (LMTP on port 24).
+    Delivered,
+}
+
+fn filter_outcome(reply: &str, requeued: bool) -> FilterOutcome {
+    if requeued {
+        return FilterOutcome::Requeued;
+    }
+    let r = reply.to_ascii_lowercase();
+    if r.contains("discarded") {
+        FilterOutcome::Discarded {
+            spam: r.contains("spam"),
+        }
+    } else if r.contains(", bounce") {
+        FilterOutcome::Bounced
+    } else {
+        FilterOutcome::Delivered
+    }
+}
+
 /// A 64-bit FNV-1a hash: stable ids for records that have no id of their own.
 pub(crate) fn fnv(bytes: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
@@ -750,13 +781,20 @@ pub(crate) fn to_event(
             ..
         } => {
             ev.effect = match status.as_str() {
-                "sent" if loopback => {
-                    // Handed to a content filter: still on its way.
-                    ev.weak = true;
-                    ev.hop = true;
-                    ev.link = queued_as.map(qid_key);
-                    Effect::Progress
-                }
+                "sent" if loopback => match filter_outcome(&reply, queued_as.is_some()) {
+                    FilterOutcome::Requeued => {
+                        // Handed to a content filter, back under a new queue id: on its way.
+                        ev.weak = true;
+                        ev.hop = true;
+                        ev.link = queued_as.map(qid_key);
+                        Effect::Progress
+                    }
+                    FilterOutcome::Discarded { spam: true } => Effect::Spam,
+                    FilterOutcome::Discarded { spam: false } => Effect::Quarantined,
+                    FilterOutcome::Bounced => Effect::Failed,
+                    // A local delivery agent on a loopback port (Dovecot LMTP on :24).
+                    FilterOutcome::Delivered => Effect::Delivered,
+                },
                 "sent" => Effect::Delivered,
                 "deferred" | "SOFTBOUNCE" => Effect::Deferred,
                 "bounced" | "expired" => Effect::Failed,
@@ -1046,6 +1084,46 @@ mod tests {
         assert!(is_loopback("localhost[::1]:10024"));
         assert!(!is_loopback("mail.contoso.com[private/dovecot-lmtp]"));
         assert!(!is_loopback("mx.fabrikam.com[203.0.113.7]:25"));
+    }
+
+    #[test]
+    fn what_a_loopback_relay_means() {
+        let effect = |line: &str| {
+            let rec = parse_line(line.as_bytes(), refr()).unwrap();
+            let file = Arc::new(PathBuf::from("mail.log"));
+            let ev = to_event(rec, 0, &file, 1, line.as_bytes());
+            (ev.effect, ev.weak, ev.link.is_some())
+        };
+        let head = "Mar  3 10:00:01 mx1 postfix/lmtp[3140]: 6F7E8D9C0B: to=<a@contoso.com>, relay=127.0.0.1[127.0.0.1]";
+        // Dovecot LMTP on localhost: delivered.
+        assert_eq!(
+            effect(&format!(
+                "{head}:24, delay=0.08, dsn=2.0.0, status=sent (250 2.0.0 <a@contoso.com> 0HkqLm Saved)"
+            )),
+            (Effect::Delivered, false, false)
+        );
+        // amavis: re-queued (a hop), discarded as spam, discarded as a virus, bounced.
+        assert_eq!(
+            effect(&format!(
+                "{head}:10024, delay=1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 5B2D1E0A8F)"
+            )),
+            (Effect::Progress, true, true)
+        );
+        assert_eq!(
+            effect(&format!("{head}:10024, delay=1, dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=02203-01 - spam)")).0,
+            Effect::Spam
+        );
+        assert_eq!(
+            effect(&format!("{head}:10024, delay=1, dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=02204-01 - INFECTED: Eicar)")).0,
+            Effect::Quarantined
+        );
+        assert_eq!(
+            effect(&format!(
+                "{head}:10024, delay=1, dsn=2.5.0, status=sent (250 2.5.0 Ok, id=02205-01, BOUNCE)"
+            ))
+            .0,
+            Effect::Failed
+        );
     }
 
     #[test]

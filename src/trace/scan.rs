@@ -520,6 +520,11 @@ impl TraceScan {
         self.sources == sources && self.needles.terms == terms
     }
 
+    /// Messages held (across every file).
+    pub fn messages(&self) -> usize {
+        self.index.len()
+    }
+
     /// True when the last run ended normally, so a delta run gives a consumer that applied its
     /// messages the full result.
     pub fn can_delta(&self) -> bool {

@@ -296,9 +296,17 @@ fn scan_files(
     let result = scan
         .run(query, delta, |m| batch.push(m), cancel)
         .map_err(|e| e.to_string());
+    if scan.messages() > MAX_KEPT_MESSAGES {
+        // A query without addresses over big logs: keeping it would hold every message in
+        // memory; the next run scans again instead.
+        *guard = None;
+    }
     batch.flush();
     result.map(|_| ())
 }
+
+/// Above this many messages a query's scan is not kept for the next refresh.
+const MAX_KEPT_MESSAGES: usize = 500_000;
 
 async fn query_exo(
     tracer: &tokio::sync::Mutex<ExoTracer>,
