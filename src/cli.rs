@@ -18,6 +18,7 @@ mod demo;
 mod errors;
 pub mod output;
 mod report;
+mod trace;
 
 pub use errors::error_line;
 
@@ -70,7 +71,7 @@ pub enum Verb {
         json: bool,
     },
     /// Query message-trace logs: configured sources, or folders and files named here.
-    Trace(TraceArgs),
+    Trace(trace::TraceArgs),
     /// The response playbooks: built-in and your own.
     #[command(subcommand)]
     Playbook(PlaybookVerb),
@@ -84,39 +85,6 @@ pub enum Verb {
     Update(UpdateArgs),
     /// Run a live outage drill on loopback (no network needed) and open the console on it.
     Demo(demo::DemoArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct TraceArgs {
-    /// A configured trace source (repeatable) [default: every configured file source]
-    #[arg(long = "source", value_name = "NAME")]
-    pub sources: Vec<String>,
-    /// A folder (or file, or glob) of Exchange message-tracking logs (repeatable)
-    #[arg(long = "exchange-logs", value_name = "DIR")]
-    pub exchange_logs: Vec<PathBuf>,
-    /// A Postfix mail log file or glob such as /var/log/mail.log* (repeatable)
-    #[arg(long = "postfix-log", value_name = "FILE")]
-    pub postfix_logs: Vec<PathBuf>,
-    #[arg(long)]
-    pub sender: Option<String>,
-    #[arg(long)]
-    pub recipient: Option<String>,
-    #[arg(long = "message-id")]
-    pub message_id: Option<String>,
-    /// Subject contains this text
-    #[arg(long)]
-    pub subject: Option<String>,
-    /// delivered, pending, failed, quarantined, filtered_as_spam, expanded or unknown
-    #[arg(long)]
-    pub status: Option<String>,
-    /// From when: 2h (ago), 14:00, "2026-11-30 14:00", RFC 3339
-    #[arg(long, allow_hyphen_values = true)]
-    pub since: Option<String>,
-    /// Until when (same forms as --since)
-    #[arg(long, allow_hyphen_values = true)]
-    pub until: Option<String>,
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -400,7 +368,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Verb::Feed { once, json }) => feed(&config, once, json, out),
-        Some(Verb::Trace(a)) => trace(&config, a, out),
+        Some(Verb::Trace(a)) => trace::trace(&config, a, out),
         Some(Verb::Close(a)) => report::close(&data, &config, a, out),
         Some(Verb::Reopen(a)) => report::reopen(&data, &config, a, out),
         Some(Verb::Export(a)) => report::export(&data, &config, a, out),
@@ -666,130 +634,4 @@ fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow
         }
         Ok(())
     })
-}
-
-/// `warroom trace`: a query over log files, without the console.
-fn trace(config: &Config, a: TraceArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    use crate::domain::trace::{TraceQuery, TraceStatus};
-    use crate::domain::trace_query::parse_bound;
-    use crate::trace::{ScanSource, collect_query, trace_json};
-
-    let now = chrono::Utc::now();
-    let zone = config.zone();
-    let mut sources: Vec<ScanSource> = Vec::new();
-    for (i, dir) in a.exchange_logs.iter().enumerate() {
-        sources.push(ScanSource::exchange_logs(
-            format!("exchange-logs-{}", i + 1),
-            dir.clone(),
-        ));
-    }
-    for (i, file) in a.postfix_logs.iter().enumerate() {
-        sources.push(ScanSource::postfix(
-            format!("postfix-{}", i + 1),
-            file.clone(),
-        ));
-    }
-    let wanted: Vec<&crate::domain::trace::TraceSourceConfig> = if a.sources.is_empty() {
-        if sources.is_empty() {
-            config.trace.sources.iter().collect()
-        } else {
-            Vec::new()
-        }
-    } else {
-        a.sources
-            .iter()
-            .map(|n| {
-                config
-                    .trace
-                    .sources
-                    .iter()
-                    .find(|s| s.name == *n)
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = config
-                            .trace
-                            .sources
-                            .iter()
-                            .map(|s| s.name.as_str())
-                            .collect();
-                        anyhow::anyhow!(
-                            "no trace source {n:?} in the config (known: {})",
-                            known.join(", ")
-                        )
-                    })
-            })
-            .collect::<anyhow::Result<_>>()?
-    };
-    for cfg in wanted {
-        match ScanSource::from_config(cfg) {
-            Ok(s) => sources.push(s),
-            Err(e) => {
-                if !a.sources.is_empty() {
-                    return Err(e.into());
-                }
-                eprintln!("warroom: skipped: {e}");
-            }
-        }
-    }
-    if sources.is_empty() {
-        bail!(
-            "nothing to search: give --exchange-logs DIR or --postfix-log FILE, or add [[trace.sources]] to the config"
-        );
-    }
-    let status = match &a.status {
-        Some(s) => Some(s.parse::<TraceStatus>().map_err(|_| {
-            let all: Vec<&str> = TraceStatus::ALL.iter().map(|s| s.as_str()).collect();
-            anyhow::anyhow!("unknown status {s:?}: use one of {}", all.join(", "))
-        })?),
-        None => None,
-    };
-    let query = TraceQuery {
-        sender: a.sender,
-        recipient: a.recipient,
-        message_id: a.message_id,
-        subject_contains: a.subject,
-        status,
-        since: a
-            .since
-            .as_deref()
-            .map(|s| parse_bound(s, now, zone))
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
-        until: a
-            .until
-            .as_deref()
-            .map(|s| parse_bound(s, now, zone))
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
-    };
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let (rows, summary, warnings) = collect_query(&sources, &query, &cancel)?;
-    for w in &warnings {
-        eprintln!("warroom: warning: {w}");
-    }
-    if a.json {
-        serde_json::to_writer_pretty(&mut *out, &trace_json(&rows, &summary))?;
-        writeln!(out)?;
-    } else {
-        let counts: Vec<String> = summary
-            .by_status
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(s, n)| format!("{s} {n}"))
-            .collect();
-        writeln!(out, "# {} rows: {}", summary.rows, counts.join(", "))?;
-        for r in &rows {
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                WithOffset(r.received, zone),
-                r.status,
-                r.sender,
-                r.recipient,
-                r.subject,
-                r.reply,
-                r.message_id
-            )?;
-        }
-    }
-    Ok(())
 }

@@ -74,6 +74,8 @@ fn rows(n: usize) -> Vec<TraceRow> {
             key: format!("{i}"),
             deferrals: Vec::new(),
             last_event: None,
+            delay_ms: None,
+            dsn: String::new(),
         })
         .collect()
 }

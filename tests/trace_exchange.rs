@@ -340,3 +340,70 @@ fn concatenated_files_switch_layout_at_the_inner_header() {
     assert_eq!(c.events.first().map(|e| e.line), Some(16));
     assert_eq!(c.events.len(), 5);
 }
+
+/// Two servers' logs: shadow redundancy (HAREDIRECT on the primary, HARECEIVE and HADISCARD on
+/// the shadow), a shadow copy resubmitted after the primary failed, Safety Net resubmitting a
+/// delivered message (a DUPLICATEDELIVER), store-driver NOTIFYMAPI lines and a message sent
+/// out after one deferral. By hand: five messages-and-recipients, four delivered, one failed.
+#[test]
+fn shadow_redundancy_and_resubmission_never_count_twice() {
+    let src = [
+        ScanSource::exchange_logs("ex01", fixture("shadow/EX01")),
+        ScanSource::exchange_logs("ex02", fixture("shadow/EX02")),
+    ];
+    let (rows, summary, warnings) =
+        collect_query(&src, &TraceQuery::default(), &AtomicBool::new(false)).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut got: Vec<(&str, TraceStatus)> = rows
+        .iter()
+        .map(|r| (r.recipient.as_str(), r.status))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("partner@fabrikam.com", TraceStatus::Delivered),
+            ("user1@contoso.com", TraceStatus::Delivered),
+            ("user2@contoso.com", TraceStatus::Delivered),
+            ("user3@contoso.com", TraceStatus::Delivered),
+            ("user9@contoso.com", TraceStatus::Failed),
+        ]
+    );
+    assert_eq!(summary.rows, 5);
+    // A message seen on both servers is one row per recipient, naming both sources.
+    let u1 = find(&rows, "user1@contoso.com");
+    assert_eq!(u1.source, "ex01, ex02");
+    assert_eq!(u1.subject, "Q1 forecast, draft \"v2\"");
+    // First RECEIVE (EX01) to the DELIVER on EX02.
+    assert_eq!(u1.delay_ms, Some(1_208));
+    assert_eq!(find(&rows, "user3@contoso.com").delay_ms, Some(602_850));
+    let out = find(&rows, "partner@fabrikam.com");
+    assert_eq!(out.deferrals.len(), 1);
+    assert!(out.reply.starts_with("250 2.6.0"), "{}", out.reply);
+    // Nothing from the store-driver notifications.
+    assert!(rows.iter().all(|r| !r.recipient.is_empty()));
+}
+
+#[test]
+fn nul_lines_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("{HEADER}{}", line("RECEIVE", "r@x", "", 1)).into_bytes();
+    text.extend(std::iter::repeat_n(0u8, 300));
+    text.extend_from_slice(line("DEFER", "r@x", "451 4.4.0 busy", 2).as_bytes());
+    text.extend_from_slice(line("DELIVER", "r@x", "250 2.1.5 OK", 3).as_bytes());
+    std::fs::write(dir.path().join("MSGTRK2026030213-1.LOG"), text).unwrap();
+    let src = [ScanSource::exchange_logs("ex", dir.path())];
+    let (rows, _, warnings) =
+        collect_query(&src, &TraceQuery::default(), &AtomicBool::new(false)).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, TraceStatus::Delivered);
+    // The NULs ran into the DEFER line: that line is skipped, the others read.
+    assert!(rows[0].deferrals.is_empty());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].line, Some(7));
+    assert!(
+        warnings[0]
+            .message
+            .contains("1 line holding NUL bytes skipped")
+    );
+}

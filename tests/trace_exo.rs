@@ -590,3 +590,126 @@ async fn only_exchange_online_sources_make_a_tracer() {
         "{err}"
     );
 }
+
+/// `warroom trace` with a configured Exchange Online source: Graph is queried like the pane
+/// does (token, both pages) and its rows merge with the log files'; `--by` groups them all, and
+/// `--by reason` fetches the reply of each row that was not delivered.
+#[tokio::test]
+async fn the_command_line_queries_exchange_online_beside_the_log_files() {
+    let f = start(None).await;
+    let secret = secret_file(SECRET);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[[trace.sources]]
+name = "exo"
+kind = "exchange-online"
+tenant = "contoso.onmicrosoft.com"
+client_id = "{CLIENT_ID}"
+client_secret_file = "{}"
+base_url = "{base}"
+token_url = "{base}"
+"#,
+            secret.path.display(),
+            base = f.server.base
+        ),
+    )
+    .unwrap();
+    let maillog = format!(
+        "{}/tests/fixtures/trace/postfix/maillog-outage.log",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let run = |args: &[&str]| {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_warroom"));
+        c.arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("trace")
+            .args(["--source", "exo", "--postfix-log", &maillog])
+            .args(args);
+        c.output()
+    };
+    let out = run(&["--json"]).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let from = |src: &str| rows.iter().filter(|r| r["source"] == src).count();
+    assert_eq!((from("exo"), from("postfix-1")), (5, 4), "{v:#}");
+    assert_eq!(v["summary"]["rows"], 9);
+    assert_eq!(v["summary"]["by_status"]["filtered_as_spam"], 1);
+    assert_eq!(v["summary"]["by_status"]["expanded"], 1);
+    assert_eq!(f.state.list_calls.load(Ordering::SeqCst), 2);
+
+    let out = run(&["--by", "domain", "--json"]).await.unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["by"], "domain");
+    let groups = v["groups"].as_array().unwrap();
+    let keys: Vec<(&str, u64)> = groups
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("contoso.com", 6),
+            ("tailspintoys.com", 2),
+            ("aol.example", 1)
+        ]
+    );
+    let contoso = &groups[0];
+    assert_eq!(contoso["by_status"]["delivered"], 1);
+    assert_eq!(contoso["by_status"]["pending"], 3);
+    // Postfix gives a delay for its rows; Exchange Online's list gives none.
+    assert_eq!(contoso["delay_max_s"], 2166.0);
+    assert!(groups[2]["delay_p50_s"].is_number());
+    assert_eq!(v["summary"]["rows"], 9);
+
+    let details_before = f.state.detail_calls.load(Ordering::SeqCst);
+    let out = run(&["--by", "reason"]).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("# by reason: "), "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("reason\tcount\tdelivered")
+    );
+    // Every Exchange Online row that was not delivered got its reply from the detail.
+    assert_eq!(
+        f.state.detail_calls.load(Ordering::SeqCst) - details_before,
+        5
+    );
+    assert!(
+        text.contains("\n4.4.7 Reason: [{# # QUEUE.Expired; message expired}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n5.1.1 <addr>: Recipient address rejected: User unknown"),
+        "{text}"
+    );
+    assert!(!text.contains("(no reply logged)\t"), "{text}");
+
+    // A failing tenant: the log files' rows still come, and the exit says what failed.
+    f.state.forbid.store(true, Ordering::SeqCst);
+    let out = run(&[]).await.unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("# 4 rows"), "{stdout}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the result is incomplete: exo:"), "{err}");
+    assert!(err.contains("ExchangeMessageTrace.Read.All"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

@@ -11,9 +11,10 @@ use ratatui::backend::TestBackend;
 use warroom::domain::event::EventBody;
 use warroom::domain::incident::EntryKind;
 use warroom::domain::trace::{TraceRow, TraceStatus};
+use warroom::domain::trace_breakdown::GroupBy;
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
 use warroom::tui::keymap::Command;
-use warroom::tui::trace_pane::TraceMsg;
+use warroom::tui::trace_pane::{TraceMode, TraceMsg};
 use warroom::tui::ui;
 
 fn pane() -> AppState {
@@ -47,6 +48,8 @@ fn row(key: &str, rcpt: &str, status: TraceStatus, min: i64, deferrals: &[i64]) 
         key: key.into(),
         deferrals: deferrals.iter().map(|m| mins(*m)).collect(),
         last_event: Some(mins(min + 1)),
+        delay_ms: None,
+        dsn: String::new(),
     }
 }
 
@@ -54,7 +57,7 @@ fn run_query(a: &mut AppState, text: &str) -> u64 {
     key(a, KeyCode::Char('/'));
     typed(a, text);
     let fx = key(a, KeyCode::Enter);
-    let Some(Effect::StartTrace { request, query }) = fx
+    let Some(Effect::StartTrace { request, query, .. }) = fx
         .iter()
         .find(|f| matches!(f, Effect::StartTrace { .. }))
         .cloned()
@@ -193,10 +196,19 @@ fn r_runs_the_same_query_again() {
         },
     );
     let fx = key(&mut a, KeyCode::Char('r'));
-    let [Effect::StartTrace { request, query }] = &fx[..] else {
+    let [
+        Effect::StartTrace {
+            request,
+            query,
+            refresh,
+        },
+    ] = &fx[..]
+    else {
         panic!("{fx:?}")
     };
     assert!(*request > r1);
+    // The run before it ended: the runner may answer with changes only.
+    assert!(*refresh);
     assert_eq!(query.sender.as_deref(), Some("alerts@fabrikam.com"));
     assert!(a.trace.running);
 }
@@ -539,4 +551,235 @@ fn a_big_result_is_complete_when_the_run_ends() {
             .windows(2)
             .all(|w| w[0].received >= w[1].received)
     );
+}
+
+fn finish(a: &mut AppState, r: u64) {
+    update(
+        a,
+        Action::TraceDone {
+            request: r,
+            error: None,
+            cancelled: false,
+        },
+    );
+}
+
+#[test]
+fn b_shows_a_breakdown_and_capital_b_changes_the_grouping() {
+    let mut a = pane();
+    // Nothing to break down yet.
+    assert!(key(&mut a, KeyCode::Char('b')).is_empty());
+    assert_eq!(a.trace.mode, TraceMode::Rows);
+    let r = run_query(&mut a, "from:alerts@fabrikam.com since:1h");
+    let mut msgs = Vec::new();
+    for (i, (rcpt, status)) in [
+        ("a@contoso.com", TraceStatus::Delivered),
+        ("b@contoso.com", TraceStatus::Pending),
+        ("c@contoso.com", TraceStatus::Pending),
+        ("d@fabrikam.com", TraceStatus::Failed),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = row(&format!("q{i}"), rcpt, status, -30 + i as i64, &[]);
+        r.delay_ms = Some(1000 * (i as u64 + 1));
+        msgs.push(TraceMsg::Row(r));
+    }
+    update(&mut a, Action::TraceBatch { request: r, msgs });
+    finish(&mut a, r);
+    key(&mut a, KeyCode::Char('b'));
+    assert_eq!(a.trace.mode, TraceMode::Breakdown);
+    let b = a.trace.breakdown.clone().unwrap();
+    assert_eq!(b.by, GroupBy::Domain);
+    let keys: Vec<(&str, usize)> = b.groups.iter().map(|g| (g.key.as_str(), g.count)).collect();
+    assert_eq!(keys, [("contoso.com", 3), ("fabrikam.com", 1)]);
+    update(&mut a, Action::Tick(now() + Duration::seconds(1)));
+    update(&mut a, Action::Command(Command::Zoom));
+    insta::assert_snapshot!(frame(&mut a));
+    update(&mut a, Action::Command(Command::Zoom));
+    // B: by reason; the 451s are one group.
+    key(&mut a, KeyCode::Char('B'));
+    let b = a.trace.breakdown.clone().unwrap();
+    assert_eq!(b.by, GroupBy::Reason);
+    assert_eq!(b.groups[0].key, "4.7.500 Server busy");
+    assert_eq!(b.groups[0].count, 2);
+    // j moves in the groups; rows arriving refresh the groups; b goes back to the rows.
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.trace.group_selected, 1);
+    key(&mut a, KeyCode::Char('/'));
+    for _ in 0..60 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "from:alerts@fabrikam.com since:2h");
+    let fx = key(&mut a, KeyCode::Enter);
+    let [Effect::StartTrace { request: r2, .. }] = fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(a.trace.mode, TraceMode::Breakdown, "the view stays");
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r2,
+            msgs: vec![TraceMsg::Row(row(
+                "q9",
+                "e@contoso.com",
+                TraceStatus::Failed,
+                -5,
+                &[],
+            ))],
+        },
+    );
+    assert_eq!(a.trace.breakdown.as_ref().unwrap().groups.len(), 1);
+    key(&mut a, KeyCode::Char('b'));
+    assert_eq!(a.trace.mode, TraceMode::Rows);
+    assert!(a.trace.breakdown.is_none());
+}
+
+#[test]
+fn a_refresh_answered_with_changes_only_keeps_the_other_rows() {
+    let mut a = pane();
+    a.trace_sources.push(
+        toml::from_str::<warroom::domain::trace::TraceConfig>(
+            "[[sources]]\nname = \"exo\"\nkind = \"exchange-online\"\ntenant = \"t\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n",
+        )
+        .unwrap()
+        .sources
+        .remove(0),
+    );
+    let r1 = run_query(&mut a, "from:alerts@fabrikam.com");
+    let mut online = row("guid-1", "x@contoso.com", TraceStatus::Pending, -20, &[]);
+    online.source = "exo".into();
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r1,
+            msgs: vec![
+                TraceMsg::Row(row("q1", "ops@contoso.com", TraceStatus::Pending, -40, &[])),
+                TraceMsg::Row(row("q2", "hr@contoso.com", TraceStatus::Pending, -30, &[])),
+                TraceMsg::Row(row("q3", "it@contoso.com", TraceStatus::Pending, -25, &[])),
+                TraceMsg::Row(online),
+            ],
+        },
+    );
+    finish(&mut a, r1);
+    let fx = key(&mut a, KeyCode::Char('r'));
+    let [
+        Effect::StartTrace {
+            request: r2,
+            refresh: true,
+            ..
+        },
+    ] = fx[..]
+    else {
+        panic!("{fx:?}")
+    };
+    // The runner answers with the log files' changes: q1 delivered, q3 gone; Exchange Online
+    // sends nothing this time.
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r2,
+            msgs: vec![
+                TraceMsg::Delta,
+                TraceMsg::Row(row(
+                    "q1",
+                    "ops@contoso.com",
+                    TraceStatus::Delivered,
+                    -40,
+                    &[],
+                )),
+                TraceMsg::Remove {
+                    key: "q3".into(),
+                    recipient: "it@contoso.com".into(),
+                },
+            ],
+        },
+    );
+    finish(&mut a, r2);
+    let got: Vec<(&str, TraceStatus)> = a
+        .trace
+        .rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        got,
+        [("q2", TraceStatus::Pending), ("q1", TraceStatus::Delivered)],
+        "q2 stays, q3 and the Exchange Online row not sent again go"
+    );
+    // A refresh while a run is still going cannot be answered with changes only.
+    let fx = key(&mut a, KeyCode::Char('r'));
+    assert!(matches!(fx[..], [Effect::StartTrace { refresh: true, .. }]));
+    let fx = key(&mut a, KeyCode::Char('r'));
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Effect::StartTrace { refresh: false, .. })),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn the_reason_breakdown_fetches_exchange_online_replies_once() {
+    let mut a = pane();
+    a.trace_sources.push(
+        toml::from_str::<warroom::domain::trace::TraceConfig>(
+            "[[sources]]\nname = \"exo\"\nkind = \"exchange-online\"\ntenant = \"t\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n",
+        )
+        .unwrap()
+        .sources
+        .remove(0),
+    );
+    let r = run_query(&mut a, "from:alerts@fabrikam.com");
+    let mut online = row("guid-1", "x@contoso.com", TraceStatus::Failed, -20, &[]);
+    online.source = "exo".into();
+    online.reply.clear();
+    let mut delivered = online.clone();
+    delivered.key = "guid-2".into();
+    delivered.status = TraceStatus::Delivered;
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![
+                TraceMsg::Row(row("q1", "ops@contoso.com", TraceStatus::Failed, -40, &[])),
+                TraceMsg::Row(online.clone()),
+                TraceMsg::Row(delivered),
+            ],
+        },
+    );
+    finish(&mut a, r);
+    key(&mut a, KeyCode::Char('b'));
+    let fx = key(&mut a, KeyCode::Char('B'));
+    let [Effect::EnrichTraceReasons { request, rows }] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*request, r);
+    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["guid-1"], "only Exchange Online rows not delivered");
+    // The reply comes back and joins its group; a later list row without one keeps it.
+    online.reply = "550 5.1.10 RESOLVER.ADR.RecipientNotFound".into();
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![TraceMsg::Row(online.clone())],
+        },
+    );
+    let b = a.trace.breakdown.clone().unwrap();
+    assert!(
+        b.groups
+            .iter()
+            .any(|g| g.key == "5.1.10 RESOLVER.ADR.RecipientNotFound"),
+        "{b:?}"
+    );
+    online.reply.clear();
+    update(
+        &mut a,
+        Action::TraceBatch {
+            request: r,
+            msgs: vec![TraceMsg::Row(online)],
+        },
+    );
+    let kept = a.trace.rows.iter().find(|r| r.key == "guid-1").unwrap();
+    assert_eq!(kept.reply, "550 5.1.10 RESOLVER.ADR.RecipientNotFound");
 }

@@ -9,5 +9,6 @@ pub mod text;
 pub mod time;
 pub mod toml_errors;
 pub mod trace;
+pub mod trace_breakdown;
 pub mod trace_query;
 pub mod updates;

@@ -233,6 +233,15 @@ pub struct TraceRow {
     /// Time of the last event that set the status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_event: Option<DateTime<Utc>>,
+    /// How long the message took, in milliseconds, where the logs say: Postfix's `delay=` of
+    /// the latest attempt (summed over content-filter hops), Exchange's first `RECEIVE` to the
+    /// delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    /// The enhanced status code logged beside the reply (Postfix `dsn=`); empty when the log
+    /// gives none apart from the reply text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dsn: String,
 }
 
 /// One raw event of a message's chain.
@@ -589,6 +598,8 @@ mod tests {
             key: "<A@b>".into(),
             deferrals: vec![],
             last_event: None,
+            delay_ms: None,
+            dsn: String::new(),
         }
     }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{ADDR_CAP, AggKey, Effect, RawEvent, TEXT_CAP, clean, looks_like_reply};
+use super::{ADDR_CAP, AggKey, Effect, RawEvent, RcptEvent, TEXT_CAP, clean, looks_like_reply};
 
 /// Does this file name look like a message tracking log
 /// (`MSGTRK`, `MSGTRKMA`, `MSGTRKMD`, `MSGTRKMS`, 8–10 digits, `-n`, `.log`, any case)?
@@ -247,14 +247,21 @@ pub struct MsgtrkRecord {
 
 impl MsgtrkRecord {
     /// The key that groups this record with the rest of its message: the message id, else
-    /// the network message id, else server and internal id.
-    pub fn key(&self) -> String {
+    /// the network message id, else server and internal id when the record names a
+    /// recipient; `None` for a record about no message (`NOTIFYMAPI` and other store-driver
+    /// notifications).
+    pub fn key(&self) -> Option<String> {
         if !self.message_id.is_empty() {
-            self.message_id.clone()
+            Some(self.message_id.clone())
         } else if !self.network_message_id.is_empty() {
-            self.network_message_id.clone()
+            Some(self.network_message_id.clone())
+        } else if !self.recipients.is_empty()
+            && !self.internal_message_id.is_empty()
+            && self.internal_message_id != "0"
+        {
+            Some(format!("{}:{}", self.server, self.internal_message_id))
         } else {
-            format!("{}:{}", self.server, self.internal_message_id)
+            None
         }
     }
 }
@@ -296,54 +303,60 @@ pub fn parse_record(map: &FieldMap, line: &[u8]) -> Result<MsgtrkRecord, LineErr
 }
 
 /// Status effect of an event id (S18 list), refined by the status text for content-filter
-/// outcomes (`quarantin…` → quarantined, `spam` → filtered as spam).
-pub(crate) fn event_effect(event_id: &str, text: &str) -> Effect {
-    let base = match event_id {
-        "DELIVER" | "DUPLICATEDELIVER" | "SEND" => Effect::Delivered,
-        "FAIL" | "DELIVERFAIL" | "SUBMITFAIL" | "RESUBMITFAIL" | "HAREDIRECTFAIL" | "BADMAIL"
-        | "DROP" | "POISONMESSAGE" | "MODERATORREJECT" | "MODERATIONEXPIRE"
-        | "MODERATORSALLNDR" => Effect::Failed,
-        "DEFER" | "SUBMITDEFER" | "RESUBMITDEFER" | "THROTTLE" => Effect::Deferred,
-        "EXPAND" | "DUPLICATEEXPAND" => Effect::Expanded,
+/// outcomes (`quarantin…` → quarantined, `spam` → filtered as spam). The flag is true for a
+/// *weak* effect, which never replaces a normal one: the events of shadow redundancy and Safety
+/// Net resubmission (`HARECEIVE`, `RESUBMIT…`, `DUPLICATEDELIVER`), which copy a message that
+/// is counted already.
+pub(crate) fn event_effect(event_id: &str, text: &str) -> (Effect, bool) {
+    let (base, weak) = match event_id {
+        "DELIVER" | "SEND" => (Effect::Delivered, false),
+        // A copy of a message delivered already, found out and dropped by the store.
+        "DUPLICATEDELIVER" => (Effect::Delivered, true),
+        "FAIL" | "DELIVERFAIL" | "SUBMITFAIL" | "BADMAIL" | "DROP" | "POISONMESSAGE"
+        | "MODERATORREJECT" | "MODERATIONEXPIRE" | "MODERATORSALLNDR" => (Effect::Failed, false),
+        "RESUBMITFAIL" => (Effect::Failed, true),
+        "DEFER" | "SUBMITDEFER" | "THROTTLE" => (Effect::Deferred, false),
+        "RESUBMITDEFER" => (Effect::Deferred, true),
+        "EXPAND" | "DUPLICATEEXPAND" => (Effect::Expanded, false),
         "RECEIVE"
         | "SUBMIT"
-        | "HARECEIVE"
-        | "RESUBMIT"
         | "CLIENTSUBMISSION"
         | "TRANSFER"
         | "REDIRECT"
-        | "DUPLICATEREDIRECT"
         | "RESOLVE"
-        | "HAREDIRECT"
         | "INITMESSAGECREATED"
         | "MODERATORAPPROVE"
         | "PROCESS"
         | "PROCESSMEETINGMESSAGE"
         | "DSN"
-        | "NOTIFYMAPI"
-        | "LOAD" => Effect::Progress,
-        // AGENTINFO, NOTIFYSHADOW, HADISCARD, SUPPRESSED and anything new.
-        _ => Effect::Info,
+        | "LOAD" => (Effect::Progress, false),
+        "HARECEIVE" | "RESUBMIT" => (Effect::Progress, true),
+        // AGENTINFO, NOTIFYMAPI, NOTIFYSHADOW, HAREDIRECT, HAREDIRECTFAIL (the shadow copy
+        // failed, not the message), HADISCARD, DUPLICATEREDIRECT, SUPPRESSED and anything new.
+        _ => (Effect::Info, false),
     };
     if matches!(base, Effect::Failed | Effect::Progress) && event_id != "RECEIVE" {
         let t = text.to_ascii_lowercase();
         if t.contains("quarantin") {
-            return Effect::Quarantined;
+            return (Effect::Quarantined, weak);
         }
         if base == Effect::Failed && t.contains("spam") {
-            return Effect::Spam;
+            return (Effect::Spam, weak);
         }
     }
-    base
+    (base, weak)
 }
 
-/// Turns a record into the aggregator's event.
+/// Turns a record into the aggregator's event; `None` for a record that names no message
+/// (store-driver notifications such as `NOTIFYMAPI` carry neither a message id nor a
+/// recipient).
 pub(crate) fn to_event(
     rec: MsgtrkRecord,
     source: usize,
     file: &Arc<PathBuf>,
     line: u64,
-) -> RawEvent {
+) -> Option<RawEvent> {
+    let key = rec.key()?;
     let status_text: Vec<&str> = rec
         .recipients
         .iter()
@@ -353,7 +366,7 @@ pub(crate) fn to_event(
         })
         .collect();
     let all_text = format!("{} {}", status_text.join(" "), rec.source_context);
-    let effect = event_effect(&rec.event_id, &all_text);
+    let (effect, weak) = event_effect(&rec.event_id, &all_text);
     let mut detail_parts: Vec<String> = Vec::new();
     if !rec.source.is_empty() {
         detail_parts.push(format!("[{}]", rec.source));
@@ -371,36 +384,31 @@ pub(crate) fn to_event(
     if rec.event_id == "DSN" && !rec.reference.is_empty() {
         detail_parts.push(format!("for {}", rec.reference));
     }
-    let key = rec.key();
-    let recipients = rec
+    let mut ev = RawEvent::new(rec.time, AggKey::Exchange(key), source, file, line);
+    ev.recipients = rec
         .recipients
         .into_iter()
-        .map(|(a, s)| {
-            let reply = if looks_like_reply(&s) {
+        .map(|(addr, s)| RcptEvent {
+            addr,
+            reply: if looks_like_reply(&s) {
                 s
             } else {
                 String::new()
-            };
-            (a, reply)
+            },
+            ..RcptEvent::default()
         })
         .collect();
-    RawEvent {
-        time: rec.time,
-        key: AggKey::Exchange(key),
-        source,
-        message_id: rec.message_id,
-        sender: Some(rec.sender).filter(|s| !s.is_empty()),
-        subject: Some(rec.subject),
-        reference: Some(rec.reference).filter(|s| !s.is_empty()),
-        recipients,
-        reply: String::new(),
-        effect,
-        event: rec.event_id,
-        server: rec.server,
-        detail: clean(&detail_parts.join(" · "), TEXT_CAP),
-        file: Arc::clone(file),
-        line,
-    }
+    ev.message_id = rec.message_id;
+    ev.sender = Some(rec.sender).filter(|s| !s.is_empty());
+    ev.subject = Some(rec.subject);
+    ev.reference = Some(rec.reference).filter(|s| !s.is_empty());
+    ev.effect = effect;
+    ev.weak = weak;
+    ev.receive = rec.event_id == "RECEIVE";
+    ev.detail = clean(&detail_parts.join(" · "), TEXT_CAP);
+    ev.event = rec.event_id;
+    ev.server = rec.server;
+    Some(ev)
 }
 
 /// Per-file parse state: the column map from `#Fields` and the header values seen.
@@ -605,19 +613,27 @@ mod tests {
 
     #[test]
     fn effects() {
-        assert_eq!(event_effect("DELIVER", ""), Effect::Delivered);
-        assert_eq!(event_effect("DEFER", "451 4.4.0"), Effect::Deferred);
+        let e = |id: &str, text: &str| event_effect(id, text);
+        assert_eq!(e("DELIVER", ""), (Effect::Delivered, false));
+        assert_eq!(e("DUPLICATEDELIVER", ""), (Effect::Delivered, true));
+        assert_eq!(e("DEFER", "451 4.4.0"), (Effect::Deferred, false));
         assert_eq!(
-            event_effect("FAIL", "550 5.7.1 Message rejected as spam"),
-            Effect::Spam
+            e("FAIL", "550 5.7.1 Message rejected as spam"),
+            (Effect::Spam, false)
         );
         assert_eq!(
-            event_effect("REDIRECT", "quarantine mailbox"),
-            Effect::Quarantined
+            e("REDIRECT", "quarantine mailbox"),
+            (Effect::Quarantined, false)
         );
-        assert_eq!(event_effect("AGENTINFO", ""), Effect::Info);
-        assert_eq!(event_effect("POISONMESSAGE", ""), Effect::Failed);
-        assert_eq!(event_effect("SOMETHINGNEW", ""), Effect::Info);
+        assert_eq!(e("AGENTINFO", ""), (Effect::Info, false));
+        assert_eq!(e("POISONMESSAGE", ""), (Effect::Failed, false));
+        assert_eq!(e("SOMETHINGNEW", ""), (Effect::Info, false));
+        // Shadow redundancy and store-driver notifications never decide a status.
+        assert_eq!(e("HARECEIVE", ""), (Effect::Progress, true));
+        assert_eq!(e("RESUBMIT", ""), (Effect::Progress, true));
+        assert_eq!(e("HAREDIRECT", ""), (Effect::Info, false));
+        assert_eq!(e("HAREDIRECTFAIL", ""), (Effect::Info, false));
+        assert_eq!(e("NOTIFYMAPI", ""), (Effect::Info, false));
     }
 
     #[test]

@@ -522,6 +522,8 @@ fn to_row(v: Value, source: &str) -> Result<TraceRow, String> {
         source: source.to_string(),
         deferrals: Vec::new(),
         last_event: None,
+        delay_ms: None,
+        dsn: String::new(),
     })
 }
 

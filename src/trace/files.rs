@@ -104,6 +104,16 @@ pub fn list_files(path: &Path, in_folder: impl Fn(&str) -> bool) -> io::Result<V
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
+    if let Ok(meta) = std::fs::metadata(path) {
+        // It exists but is neither a folder nor a file: never open it (a FIFO would block).
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "not a regular file ({}): give a log file, a folder of logs or a glob such as /var/log/mail.log*",
+                kind_of(&meta.file_type())
+            ),
+        ));
+    }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if !has_glob(name) {
         return Err(io::Error::new(
@@ -122,6 +132,25 @@ pub fn list_files(path: &Path, in_folder: impl Fn(&str) -> bool) -> io::Result<V
         ));
     }
     list_dir(&dir, |n| glob_match(name, n))
+}
+
+/// What a file that is not a regular file is.
+fn kind_of(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = ft;
+    "a special file"
 }
 
 fn list_dir(dir: &Path, keep: impl Fn(&str) -> bool) -> io::Result<Vec<PathBuf>> {
@@ -188,6 +217,45 @@ pub fn open_log(path: &Path) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>
     }
 }
 
+/// Opens a log file to read from byte `offset` on (whole lines, as a [`Chunker`] consumed
+/// them). A gzip file (by its magic) is always read from its start: `gz` says so and the
+/// caller must pass 0. Returns the reader, a counter of raw bytes read, and `gz`.
+pub fn open_log_from(
+    path: &Path,
+    offset: u64,
+) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>, bool)> {
+    let mut file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        let n = file.read(&mut magic[got..])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let gz = got == 2 && magic == [0x1f, 0x8b];
+    if gz || offset == 0 {
+        drop(file);
+        let (r, c) = open_log(path)?;
+        return Ok((r, c, gz));
+    }
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    let count = Arc::new(AtomicU64::new(0));
+    let raw = Counting {
+        inner: file,
+        count: Arc::clone(&count),
+    };
+    Ok((Box::new(raw), count, false))
+}
+
 /// Chunk size for reads: large, so system-call and per-chunk costs vanish.
 pub const CHUNK: usize = 512 * 1024;
 
@@ -214,6 +282,10 @@ pub struct Chunker<R> {
     eof: bool,
     at_start: bool,
     skipping_overlong: bool,
+    /// Input offset of `buf[0]`.
+    base: u64,
+    /// Input bytes consumed: whole lines handed out or skipped.
+    consumed: u64,
 }
 
 impl<R: Read> Chunker<R> {
@@ -239,7 +311,30 @@ impl<R: Read> Chunker<R> {
             eof: false,
             at_start: true,
             skipping_overlong: false,
+            base: 0,
+            consumed: 0,
         }
+    }
+
+    /// Continues a file from input offset `offset` (a line start), numbering lines from
+    /// `next_line`; no byte-order mark is looked for.
+    pub fn resume(mut self, offset: u64, next_line: u64) -> Self {
+        self.base = offset;
+        self.consumed = offset;
+        self.next_line = next_line.max(1);
+        self.at_start = offset == 0;
+        self
+    }
+
+    /// Input bytes consumed so far: the offset to resume from (an incomplete last line is not
+    /// consumed).
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The number the next line will get.
+    pub fn next_line(&self) -> u64 {
+        self.next_line
     }
 
     /// Gives the buffer back for the next file.
@@ -259,6 +354,7 @@ impl<R: Read> Chunker<R> {
             if self.handed > 0 {
                 self.buf.copy_within(self.handed..self.filled, 0);
                 self.filled -= self.handed;
+                self.base += self.handed as u64;
                 self.handed = 0;
             }
             // Fill the buffer (several reads: pipes and decoders return little at a time).
@@ -279,6 +375,8 @@ impl<R: Read> Chunker<R> {
                 if self.buf[..3] == [0xef, 0xbb, 0xbf] {
                     self.buf.copy_within(3..self.filled, 0);
                     self.filled -= 3;
+                    self.base += 3;
+                    self.consumed = self.base;
                 }
             } else if self.at_start && self.eof {
                 self.at_start = false;
@@ -296,10 +394,13 @@ impl<R: Read> Chunker<R> {
                         let first_nl = memchr::memchr(b'\n', &self.buf[..end]).unwrap_or(last);
                         self.buf.copy_within(first_nl + 1..self.filled, 0);
                         self.filled -= first_nl + 1;
+                        self.base += (first_nl + 1) as u64;
+                        self.consumed = self.base;
                         self.handed = 0;
                         self.next_line += 1;
                         continue;
                     }
+                    self.consumed = self.base + end as u64;
                     // The consumer counts the lines (it walks them anyway) and reports back
                     // through `advance_lines`: one pass instead of two.
                     return Ok(Block::Lines(&self.buf[..end], self.next_line));
@@ -319,6 +420,7 @@ impl<R: Read> Chunker<R> {
                     // A whole buffer without a newline: drop it and the rest of that line.
                     let line = self.next_line;
                     self.handed = self.filled;
+                    self.consumed = self.base + self.filled as u64;
                     let was_skipping = self.skipping_overlong;
                     self.skipping_overlong = true;
                     if !was_skipping {

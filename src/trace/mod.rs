@@ -6,11 +6,14 @@
 //!   [`chain`].
 //! - [`gen`]: a generator of realistic MSGTRK logs for benchmarks.
 
+pub(crate) mod agg;
+pub mod all;
 pub mod exchange_logs;
 pub mod exo;
 pub mod files;
 pub mod fold;
 pub mod r#gen;
+pub(crate) mod logfile;
 pub mod postfix;
 pub mod scan;
 
@@ -21,9 +24,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::domain::trace::{TraceRow, TraceStatus, TraceSummary};
+use crate::domain::trace_breakdown::Breakdown;
 
 pub use scan::{
-    LogKind, Progress, ScanMsg, ScanSource, ScanStats, ScanWarning, chain, collect_query, run_query,
+    LogKind, Progress, ScanMsg, ScanSource, ScanStats, ScanWarning, TraceScan, chain,
+    collect_query, run_query,
 };
 
 /// Errors a trace scan can return. Problems with one file or one line are not errors: they
@@ -64,8 +69,6 @@ pub(crate) enum Effect {
     Spam,
     /// Postfix `status=expired`: every recipient not yet delivered has failed.
     Expired,
-    /// Rejected before it was queued (Postfix `NOQUEUE: reject`): EXO's `None`.
-    Rejected,
 }
 
 impl Effect {
@@ -80,7 +83,6 @@ impl Effect {
             Effect::Expanded => (TraceStatus::Expanded, 3),
             Effect::Quarantined => (TraceStatus::Quarantined, 3),
             Effect::Spam => (TraceStatus::FilteredAsSpam, 3),
-            Effect::Rejected => (TraceStatus::Unknown, 3),
         })
     }
 }
@@ -92,8 +94,22 @@ pub(crate) enum AggKey {
     Exchange(String),
     /// Postfix: queue id within one source.
     Postfix { source: usize, qid: String },
-    /// A record that stands alone (Postfix `NOQUEUE` reject).
-    Single(String),
+    /// A record that stands alone (Postfix `NOQUEUE` reject): an id made from the line.
+    Single { source: usize, id: String },
+}
+
+/// What one event says about one recipient.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RcptEvent {
+    pub addr: String,
+    /// The reply or status text (`451 4.7.500 Server busy…`); empty when none.
+    pub reply: String,
+    /// The enhanced status code logged beside the reply (Postfix `dsn=`).
+    pub dsn: String,
+    /// Postfix `orig_to=`: the address before alias rewriting.
+    pub orig_to: Option<String>,
+    /// Postfix `delay=`, in milliseconds.
+    pub delay_ms: Option<u64>,
 }
 
 /// One parsed log event on its way from a worker to the aggregator. Every string has been
@@ -108,16 +124,62 @@ pub(crate) struct RawEvent {
     pub subject: Option<String>,
     /// Exchange `reference` (a DSN names its original message here).
     pub reference: Option<String>,
-    /// Recipient and the per-recipient status text (reply) of this event.
-    pub recipients: Vec<(String, String)>,
+    pub recipients: Vec<RcptEvent>,
     /// Message-level reply for events without recipients (expiry reason).
     pub reply: String,
     pub effect: Effect,
+    /// A weak status never replaces a normal one, whatever their times (a content-filter hop,
+    /// a shadow copy, a Safety Net resubmission).
+    pub weak: bool,
+    /// The recipients were handed to a content filter.
+    pub hop: bool,
+    /// The message goes on under this key (a content filter's `queued as`).
+    pub link: Option<AggKey>,
+    /// A bounce notification created for this message.
+    pub notification: Option<AggKey>,
+    /// Exchange `RECEIVE`: where the delay clock starts.
+    pub receive: bool,
+    /// An address-verification probe, not a message.
+    pub probe: bool,
     pub event: String,
     pub server: String,
     pub detail: String,
     pub file: Arc<PathBuf>,
     pub line: u64,
+}
+
+impl RawEvent {
+    pub(crate) fn new(
+        time: DateTime<Utc>,
+        key: AggKey,
+        source: usize,
+        file: &Arc<PathBuf>,
+        line: u64,
+    ) -> RawEvent {
+        RawEvent {
+            time,
+            key,
+            source,
+            message_id: String::new(),
+            sender: None,
+            subject: None,
+            reference: None,
+            recipients: Vec::new(),
+            reply: String::new(),
+            effect: Effect::Info,
+            weak: false,
+            hop: false,
+            link: None,
+            notification: None,
+            receive: false,
+            probe: false,
+            event: String::new(),
+            server: String::new(),
+            detail: String::new(),
+            file: Arc::clone(file),
+            line,
+        }
+    }
 }
 
 /// Caps for fields taken from logs.
@@ -139,11 +201,6 @@ pub(crate) fn looks_like_reply(s: &str) -> bool {
 /// `{"summary":{"rows":N,"by_status":{...}},"rows":[{received, sender, recipient, subject,
 /// status, reply, message_id, source}]}`. `by_status` lists every status, zeros included.
 pub fn trace_json(rows: &[TraceRow], summary: &TraceSummary) -> Value {
-    let mut by_status = Map::new();
-    for s in TraceStatus::ALL {
-        let n = summary.by_status.get(&s).copied().unwrap_or(0);
-        by_status.insert(s.as_str().to_string(), json!(n));
-    }
     let rows: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -160,8 +217,43 @@ pub fn trace_json(rows: &[TraceRow], summary: &TraceSummary) -> Value {
         })
         .collect();
     json!({
-        "summary": { "rows": summary.rows, "by_status": Value::Object(by_status) },
+        "summary": { "rows": summary.rows, "by_status": status_counts(&summary.by_status) },
         "rows": rows,
+    })
+}
+
+/// `by_status` with every status, zeros included.
+fn status_counts(counts: &std::collections::BTreeMap<TraceStatus, usize>) -> Value {
+    let mut by_status = Map::new();
+    for s in TraceStatus::ALL {
+        let n = counts.get(&s).copied().unwrap_or(0);
+        by_status.insert(s.as_str().to_string(), json!(n));
+    }
+    Value::Object(by_status)
+}
+
+/// Machine-readable breakdown: exactly `{"by":"domain","groups":[{"key","count","by_status":
+/// {...},"delay_p50_s","delay_p95_s","delay_max_s"}],"summary":{"rows":N,"by_status":{...}}}`,
+/// groups largest first, delays `null` where unknown.
+pub fn breakdown_json(b: &Breakdown, summary: &TraceSummary) -> Value {
+    let groups: Vec<Value> = b
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "key": g.key,
+                "count": g.count,
+                "by_status": status_counts(&g.by_status),
+                "delay_p50_s": g.delay_p50_s,
+                "delay_p95_s": g.delay_p95_s,
+                "delay_max_s": g.delay_max_s,
+            })
+        })
+        .collect();
+    json!({
+        "by": b.by.as_str(),
+        "groups": groups,
+        "summary": { "rows": summary.rows, "by_status": status_counts(&summary.by_status) },
     })
 }
 
@@ -185,6 +277,8 @@ mod tests {
             key: "<m@x>".into(),
             deferrals: vec![Utc.with_ymd_and_hms(2026, 3, 2, 13, 6, 1).unwrap()],
             last_event: None,
+            delay_ms: None,
+            dsn: String::new(),
         };
         let summary = TraceSummary::from_rows(std::slice::from_ref(&row), &TraceQuery::default());
         let v = trace_json(&[row], &summary);

@@ -1,28 +1,78 @@
-//! Postfix maillog lines: `<time> <host> postfix/<daemon>[pid]: <QUEUEID>: <text>`.
+//! Postfix maillog lines: `<time> <host> postfix/<daemon>[pid]: <QUEUEID>: <text>`, and the lines
+//! of the filters and milters that run beside Postfix and name its queue id (amavisd-new,
+//! opendkim, opendmarc).
 //!
 //! The time is either classic syslog (`Mar  2 13:05:01`, no year: the year is inferred from a
 //! reference time, normally the file's modification time, and read as UTC) or RFC 3339
 //! (`2026-03-02T13:05:31.482913+00:00`). Queue ids are opaque `[0-9A-Za-z]+` (short hex or
 //! long ids); `NOQUEUE` marks a pre-queue reject.
+//!
+//! # How lines count
+//!
+//! - A **content filter hop** (a delivery `status=sent` to a loopback `relay=`, such as amavisd-new
+//!   on 127.0.0.1:10024, whose reply ends `queued as NEWID`) is not a delivery: the message is
+//!   still on its way (pending), and `NEWID` (or amavis's `queued_as: NEWID`) names the queue id
+//!   it goes on under after the filter re-injects it. The two ids are one message. A filter's
+//!   `Ok, discarded … spam` is `filtered_as_spam` (other discards `quarantined`); a loopback
+//!   relay without either (Dovecot LMTP on 127.0.0.1:24) is a delivery.
+//! - amavis `Blocked SPAM` is `filtered_as_spam`; any other `Blocked` (`INFECTED`, `BANNED`, …)
+//!   is `quarantined`.
+//! - **Rejects** (`NOQUEUE: reject:` from smtpd or postscreen, smtpd `QID: reject:` of one
+//!   recipient, cleanup `reject`/`milter-reject`, `proxy-reject`): `failed` for a 5xx reply,
+//!   `pending` (deferred at our edge) for a 4xx one; `discard` is `failed`, `hold` is
+//!   `quarantined`.
+//! - **Bounce notifications** (`sender non-delivery notification: NEWID`) are messages of their
+//!   own, with the null sender `<>`, linked to the message that bounced.
+//! - `status=expired` is `failed`; `status=deferred` is `pending`; address-verification probes
+//!   (`status=deliverable`/`undeliverable`) are not messages.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use super::{ADDR_CAP, AggKey, Effect, RawEvent, TEXT_CAP, clean};
+use super::{ADDR_CAP, AggKey, Effect, RawEvent, RcptEvent, TEXT_CAP, clean};
+
+/// What a reject line did to the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectAction {
+    /// `reject`, `milter-reject`, `proxy-reject`: refused with the reply's code.
+    Reject,
+    /// `discard`, `milter-discard`: accepted and thrown away.
+    Discard,
+    /// `hold`, `milter-hold`: put on hold by policy (the hold queue).
+    Hold,
+}
+
+/// What an amavisd-new verdict line says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amavis {
+    /// `Passed` (true) or `Blocked` (false).
+    pub passed: bool,
+    /// `CLEAN`, `SPAM`, `SPAMMY`, `INFECTED (Eicar-Signature)`, `BANNED (…)`, …
+    pub category: String,
+    pub from: Option<String>,
+    pub to: Vec<String>,
+    pub message_id: Option<String>,
+    /// The queue id the filter handed the message back under.
+    pub queued_as: Option<String>,
+}
 
 /// What a line says about its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PfKind {
-    /// smtpd: `client=host[ip]`.
-    Client(String),
+    /// smtpd: `client=host[ip]`; `loopback` when the client is this host (a re-injection).
+    Client { client: String, loopback: bool },
     /// pickup: `uid=N from=<sender>` (local submission).
     Pickup { from: String },
     /// cleanup: `message-id=<…>`.
     MessageId(String),
-    /// cleanup `info:`/`warning: header Subject: …` (only with header_checks).
-    Subject(String),
+    /// cleanup `info:`/`warning:` of header or body checks: the subject (if it is a Subject
+    /// header) and the envelope sender the line carries.
+    Header {
+        subject: Option<String>,
+        from: Option<String>,
+    },
     /// qmgr: `from=<…>, size=N, nrcpt=N (queue active)`.
     Queued { from: String },
     /// qmgr: `from=<…>, status=expired, returned to sender`.
@@ -35,29 +85,38 @@ pub enum PfKind {
         dsn: String,
         status: String,
         reply: String,
+        /// `delay=`, in milliseconds.
+        delay_ms: Option<u64>,
+        /// `queued as NEWID` at the end of the reply.
+        queued_as: Option<String>,
+        /// The relay is this host (`127.0.0.1`, `::1`, `localhost`): a content filter hop.
+        loopback: bool,
     },
     /// qmgr: `removed`.
     Removed,
-    /// bounce: `sender non-delivery notification: QID`.
+    /// postsuper: `removed` (deleted from the queue by the administrator).
+    Deleted,
+    /// bounce: `sender non-delivery notification: QID` (and the other notifications).
     Notification(String),
-    /// `NOQUEUE: reject: …` before the message was queued.
+    /// A reject, discard or hold: before the queue (`NOQUEUE`) or of a queued message.
     Reject {
+        action: RejectAction,
         reply: String,
-        from: String,
-        to: String,
+        from: Option<String>,
+        to: Option<String>,
     },
-    /// cleanup `reject:` / `milter-reject:` of a queued message.
-    CleanupReject(String),
+    /// amavisd-new `Passed …` / `Blocked …`.
+    Amavis(Amavis),
     /// Anything else about the message.
     Other,
 }
 
-/// One Postfix line that names a queue id (or `NOQUEUE`).
+/// One line that names a queue id (or `NOQUEUE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostfixRecord {
     pub time: DateTime<Utc>,
     pub host: String,
-    /// Daemon name, the last part of `postfix/smtp` → `smtp`.
+    /// Daemon name, the last part of `postfix/smtp` → `smtp`; `amavis`, `opendkim`, … for filters.
     pub program: String,
     /// Queue id, or `NOQUEUE`.
     pub qid: String,
@@ -72,21 +131,40 @@ pub(crate) struct Head<'a> {
     pub host: &'a [u8],
     pub program: &'a [u8],
     /// Token before `: ` right after the program (`3449C23E79`, `NOQUEUE`), if it looks like
-    /// a queue id.
+    /// a queue id; for amavis, the `Queue-ID:` (else the `queued_as:`) of its verdict.
     pub qid: Option<&'a [u8]>,
     /// Text after `QID: ` (or after `program: ` when there is no queue id).
     pub body: &'a [u8],
+    /// The line comes from amavisd-new.
+    pub amavis: bool,
 }
 
 fn is_qid(tok: &[u8]) -> bool {
     !tok.is_empty()
+        && tok.len() <= 32
         && tok.iter().all(u8::is_ascii_alphanumeric)
         // `warning:`, `fatal:`, `statistics:` are words, not queue ids.
         && tok.iter().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
-/// Splits a line into timestamp, host, program and queue id. Only `postfix…` programs are
-/// accepted. Cheap: used on every line to correlate by queue id.
+/// Filters and milters whose lines name a Postfix queue id the same way Postfix does.
+const MILTERS: [&[u8]; 4] = [
+    b"opendkim",
+    b"opendmarc",
+    b"clamav-milter",
+    b"spamass-milter",
+];
+
+/// The value after `key` up to the next `,` (or the end), trimmed.
+fn after<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let i = memchr::memmem::find(line, key)? + key.len();
+    let rest = &line[i..];
+    let end = memchr::memchr(b',', rest).unwrap_or(rest.len());
+    Some(rest[..end].trim_ascii())
+}
+
+/// Splits a line into timestamp, host, program and queue id. Only `postfix…` programs and the
+/// filters beside Postfix are accepted. Cheap: used on every line to correlate by queue id.
 pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
     let line = super::exchange_logs::trim_cr(line);
     let ts_end = if line.first()?.is_ascii_digit() {
@@ -114,10 +192,29 @@ pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
         Some(b) => &prog_full[..b],
         None => prog_full,
     };
-    if !program.starts_with(b"postfix") || program.contains(&b' ') {
+    if program.contains(&b' ') {
         return None;
     }
     let rest = &line[colon + 2..];
+    let base = program.rsplit(|b| *b == b'/').next().unwrap_or(program);
+    if !program.starts_with(b"postfix") {
+        if base.starts_with(b"amavis") {
+            let qid = after(rest, b"Queue-ID: ")
+                .filter(|q| is_qid(q))
+                .or_else(|| after(rest, b"queued_as: ").filter(|q| is_qid(q)));
+            return Some(Head {
+                ts,
+                host,
+                program,
+                qid,
+                body: rest,
+                amavis: true,
+            });
+        }
+        if !MILTERS.contains(&base) {
+            return None;
+        }
+    }
     let (qid, body) = match memchr::memmem::find(rest, b": ") {
         Some(q) if is_qid(&rest[..q]) => (Some(&rest[..q]), &rest[q + 2..]),
         _ => (None, rest),
@@ -128,6 +225,7 @@ pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
         program,
         qid,
         body,
+        amavis: false,
     })
 }
 
@@ -173,7 +271,16 @@ fn field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 }
 
 fn strip_angle(s: &str) -> &str {
-    s.trim().trim_start_matches('<').trim_end_matches('>')
+    let s = s.trim();
+    let s = s.strip_prefix('<').unwrap_or(s);
+    s.strip_suffix('>').unwrap_or(s)
+}
+
+/// The address inside the `<…>` that follows `key` (`from=<`), searched from `from` on.
+fn angle_after(text: &str, key: &str) -> Option<String> {
+    let i = text.find(key)? + key.len();
+    let s = &text[i..];
+    Some(s[..s.find('>').unwrap_or(s.len())].to_string())
 }
 
 /// The useful part of a delivery reply: the remote server's words without `host X said:` and
@@ -191,22 +298,141 @@ pub fn simplify_reply(text: &str) -> &str {
     t.trim()
 }
 
+/// True for a relay or client on this host: `127.0.0.1[127.0.0.1]:10024`, `localhost[::1]`,
+/// `[127.0.0.1]:10025`.
+pub fn is_loopback(host: &str) -> bool {
+    let addr = match (host.find('['), host.rfind(']')) {
+        (Some(o), Some(c)) if c > o => &host[o + 1..c],
+        _ => host.split(':').next().unwrap_or(host),
+    };
+    let addr = addr.trim().to_ascii_lowercase();
+    addr.starts_with("127.")
+        || addr == "::1"
+        || addr == "ipv6:::1"
+        || addr == "::ffff:127.0.0.1"
+        || addr == "localhost"
+}
+
+/// The id after the last `queued as ` of a reply (`250 2.0.0 Ok: queued as 5B2D1E0A8F`).
+fn queued_as(reply: &str) -> Option<String> {
+    let i = reply.rfind("queued as ")? + "queued as ".len();
+    let id: String = reply[i..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    is_qid(id.as_bytes()).then_some(id)
+}
+
+/// `[from=<a>, ]to=<b>` of a reject line (postscreen separates them with commas), sought after
+/// the last `; from=<` so that a header or reply text cannot fool it.
+fn envelope(text: &str) -> (Option<String>, Option<String>) {
+    let tail = match text.rfind("; from=<") {
+        Some(i) => &text[i..],
+        None => match text.rfind("; to=<") {
+            Some(i) => &text[i..],
+            None => return (None, None),
+        },
+    };
+    (angle_after(tail, "from=<"), angle_after(tail, "to=<"))
+}
+
+/// The reply of a reject line: `RCPT from host[ip]: 550 5.1.1 …; from=<…> …` gives
+/// `550 5.1.1 …`; a header/body check (`header Subject: x from host[ip]; from=<> to=<>
+/// proto=ESMTP helo=<h>: 5.7.1 text`) gives what follows the envelope.
+fn reject_reply(text: &str) -> String {
+    let (left, right) = match text.rfind("; from=<").or_else(|| text.rfind("; to=<")) {
+        Some(i) => (&text[..i], &text[i + 2..]),
+        None => (text, ""),
+    };
+    if left.starts_with("header ") || left.starts_with("body ") {
+        // The reply follows `helo=<…>: `.
+        return match right.find(">: ") {
+            Some(i) => right[i + 3..].trim().to_string(),
+            None => String::new(),
+        };
+    }
+    // `STAGE from CLIENT: reply`; the client never holds ": ".
+    let after_from = match left.find(" from ") {
+        Some(i) => &left[i + 6..],
+        None => left,
+    };
+    match after_from.find(": ") {
+        Some(i) => after_from[i + 2..].trim().to_string(),
+        None => after_from.trim().to_string(),
+    }
+}
+
+fn parse_amavis(body: &str) -> Option<Amavis> {
+    // `(12345-07) Passed CLEAN {RelayedInbound}, [ip]:port [ip] <from> -> <to>,<to2>, Queue-ID: …`
+    let (passed, rest) = match (body.find(" Passed "), body.find(" Blocked ")) {
+        (Some(p), b) if b.is_none_or(|b| p < b) => (true, &body[p + 8..]),
+        (_, Some(b)) => (false, &body[b + 9..]),
+        _ => {
+            let rest = body
+                .strip_prefix("Passed ")
+                .map(|r| (true, r))
+                .or_else(|| body.strip_prefix("Blocked ").map(|r| (false, r)))?;
+            (rest.0, rest.1)
+        }
+    };
+    let cat_end = rest.find([',', '{']).unwrap_or(rest.len());
+    let category = rest[..cat_end].trim().to_string();
+    let (from, to) = match rest.find("> -> <") {
+        Some(arrow) => {
+            let from = rest[..arrow + 1]
+                .rfind('<')
+                .map(|o| rest[o + 1..arrow].to_string());
+            let mut to = Vec::new();
+            let mut s = &rest[arrow + 5..];
+            while let Some(r) = s.strip_prefix('<') {
+                let Some(close) = r.find('>') else { break };
+                to.push(r[..close].to_string());
+                s = &r[close + 1..];
+                s = s.strip_prefix(',').unwrap_or(s);
+            }
+            (from, to)
+        }
+        None => (None, Vec::new()),
+    };
+    let value = |key: &str| {
+        rest.find(key).map(|i| {
+            let v = &rest[i + key.len()..];
+            v[..v.find(", ").unwrap_or(v.len())].trim().to_string()
+        })
+    };
+    Some(Amavis {
+        passed,
+        category,
+        from,
+        to,
+        message_id: value("Message-ID: ").filter(|m| !m.is_empty()),
+        queued_as: value("queued_as: ").and_then(|q| {
+            let q = q.split([' ', ',']).next().unwrap_or("").to_string();
+            is_qid(q.as_bytes()).then_some(q)
+        }),
+    })
+}
+
 fn classify(program: &str, body: &str) -> PfKind {
     let b = body.trim();
     if b == "removed" {
-        return PfKind::Removed;
+        return if program == "postsuper" {
+            PfKind::Deleted
+        } else {
+            PfKind::Removed
+        };
     }
     if let Some(c) = b.strip_prefix("client=") {
-        return PfKind::Client(c.split(',').next().unwrap_or(c).to_string());
+        let client = c.split(',').next().unwrap_or(c).trim().to_string();
+        return PfKind::Client {
+            loopback: is_loopback(&client),
+            client,
+        };
     }
     if b.starts_with("uid=")
-        && let Some(i) = b.find("from=<")
+        && let Some(from) = angle_after(b, "from=<")
     {
-        let from = &b[i + 5..];
-        let end = from.find('>').map_or(from.len(), |e| e + 1);
-        return PfKind::Pickup {
-            from: strip_angle(&from[..end]).to_string(),
-        };
+        return PfKind::Pickup { from };
     }
     if let Some(m) = b.strip_prefix("message-id=") {
         return PfKind::MessageId(m.trim().to_string());
@@ -223,9 +449,13 @@ fn classify(program: &str, body: &str) -> PfKind {
         let orig_to = field(b, "orig_to=").map(|s| strip_angle(s).to_string());
         let relay = field(b, "relay=").unwrap_or("").to_string();
         let dsn = field(b, "dsn=").unwrap_or("").to_string();
-        let (status, reply) = match b.find("status=") {
+        let delay_ms = field(b, "delay=")
+            .and_then(|d| d.trim().parse::<f64>().ok())
+            .filter(|d| d.is_finite() && *d >= 0.0 && *d < 1e12)
+            .map(|d| (d * 1000.0).round() as u64);
+        let (status, reply) = match b.find(", status=") {
             Some(i) => {
-                let s = &b[i + 7..];
+                let s = &b[i + 9..];
                 let word_end = s.find([' ', ',']).unwrap_or(s.len());
                 let status = s[..word_end].to_string();
                 let after = &s[word_end..];
@@ -238,57 +468,66 @@ fn classify(program: &str, body: &str) -> PfKind {
             None => (String::new(), String::new()),
         };
         return PfKind::Delivery {
+            loopback: is_loopback(&relay),
+            queued_as: queued_as(&reply),
             to,
             orig_to,
             relay,
             dsn,
             status,
             reply,
+            delay_ms,
         };
     }
-    if let Some(q) = b.strip_prefix("sender non-delivery notification: ") {
-        return PfKind::Notification(q.trim().to_string());
+    if let Some(i) = b.find(" notification: ")
+        && b[..i].ends_with("non-delivery")
+            | b[..i].ends_with("delay")
+            | b[..i].ends_with("delivery status")
+    {
+        return PfKind::Notification(b[i + 15..].trim().to_string());
     }
-    for marker in ["header Subject: ", "header subject: "] {
-        if program == "cleanup"
-            && (b.starts_with("info: ") || b.starts_with("warning: "))
-            && let Some(i) = b.find(marker)
-        {
-            let s = &b[i + marker.len()..];
-            // `Subject text from host[ip]; from=<…> to=<…> …`
-            let s = s.rfind("; from=<").map_or(s, |e| &s[..e]);
-            let s = s.rfind(" from ").map_or(s, |e| &s[..e]);
-            return PfKind::Subject(s.to_string());
+    if let Some((word, rest)) = b.split_once(": ") {
+        let action = match word {
+            "reject" | "milter-reject" | "proxy-reject" => Some(RejectAction::Reject),
+            "discard" | "milter-discard" => Some(RejectAction::Discard),
+            "hold" | "milter-hold" => Some(RejectAction::Hold),
+            _ => None,
+        };
+        if let Some(action) = action {
+            let (from, to) = envelope(rest);
+            return PfKind::Reject {
+                action,
+                reply: reject_reply(rest),
+                from,
+                to,
+            };
+        }
+        if matches!(
+            word,
+            "info" | "warning" | "warn" | "redirect" | "filter" | "replace" | "prepend"
+        ) {
+            let (from, _) = envelope(rest);
+            let mut subject = None;
+            if program == "cleanup" {
+                for marker in ["header Subject: ", "header subject: ", "header SUBJECT: "] {
+                    if let Some(i) = rest.find(marker) {
+                        let s = &rest[i + marker.len()..];
+                        // `Subject text from host[ip]; from=<…> to=<…> …`
+                        let s = s.rfind("; from=<").map_or(s, |e| &s[..e]);
+                        let s = s.rfind(" from ").map_or(s, |e| &s[..e]);
+                        subject = Some(s.to_string());
+                        break;
+                    }
+                }
+            }
+            return PfKind::Header { subject, from };
         }
     }
-    if program == "cleanup" && (b.starts_with("reject: ") || b.starts_with("milter-reject: ")) {
-        let r = b.split_once(": ").map_or(b, |(_, r)| r);
-        return PfKind::CleanupReject(r.to_string());
-    }
-    if let Some(r) = b.strip_prefix("reject: ") {
-        // `RCPT from host[ip]: 450 4.7.25 reason; from=<a> to=<b> proto=ESMTP helo=<h>`
-        let reply = r
-            .find("]: ")
-            .map_or(r, |i| &r[i + 3..])
-            .split("; from=<")
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let grab = |key: &str| {
-            r.find(key)
-                .map(|i| {
-                    let s = &r[i + key.len()..];
-                    s[..s.find('>').unwrap_or(s.len())].to_string()
-                })
-                .unwrap_or_default()
-        };
-        return PfKind::Reject {
-            reply,
-            from: grab("from=<"),
-            to: grab("to=<"),
-        };
-    }
     PfKind::Other
+}
+
+fn clean_opt(s: Option<String>, cap: usize) -> Option<String> {
+    s.map(|s| clean(&s, cap))
 }
 
 /// Parses a line about a queued (or `NOQUEUE`) message; `None` for other lines (connect,
@@ -301,14 +540,34 @@ pub fn parse_line(line: &[u8], reference: DateTime<Utc>) -> Option<PostfixRecord
     let program_full = String::from_utf8_lossy(h.program);
     let program = program_full.rsplit('/').next().unwrap_or("").to_string();
     let body = String::from_utf8_lossy(h.body);
-    let kind = classify(&program, &body);
+    let kind = if h.amavis {
+        match parse_amavis(&body) {
+            Some(a) => PfKind::Amavis(Amavis {
+                passed: a.passed,
+                category: clean(&a.category, 128),
+                from: clean_opt(a.from, ADDR_CAP),
+                to: a.to.iter().map(|t| clean(t, ADDR_CAP)).collect(),
+                message_id: clean_opt(a.message_id, ADDR_CAP),
+                queued_as: a.queued_as,
+            }),
+            None => PfKind::Other,
+        }
+    } else {
+        classify(&program, &body)
+    };
     let kind = match kind {
-        PfKind::Client(c) => PfKind::Client(clean(&c, ADDR_CAP)),
+        PfKind::Client { client, loopback } => PfKind::Client {
+            client: clean(&client, ADDR_CAP),
+            loopback,
+        },
         PfKind::Pickup { from } => PfKind::Pickup {
             from: clean(&from, ADDR_CAP),
         },
         PfKind::MessageId(m) => PfKind::MessageId(clean(&m, ADDR_CAP)),
-        PfKind::Subject(s) => PfKind::Subject(clean(&s, TEXT_CAP)),
+        PfKind::Header { subject, from } => PfKind::Header {
+            subject: clean_opt(subject, TEXT_CAP),
+            from: clean_opt(from, ADDR_CAP),
+        },
         PfKind::Queued { from } => PfKind::Queued {
             from: clean(&from, ADDR_CAP),
         },
@@ -322,22 +581,33 @@ pub fn parse_line(line: &[u8], reference: DateTime<Utc>) -> Option<PostfixRecord
             dsn,
             status,
             reply,
+            delay_ms,
+            queued_as,
+            loopback,
         } => PfKind::Delivery {
             to: clean(&to, ADDR_CAP),
-            orig_to: orig_to.map(|o| clean(&o, ADDR_CAP)),
+            orig_to: clean_opt(orig_to, ADDR_CAP),
             relay: clean(&relay, ADDR_CAP),
             dsn: clean(&dsn, 32),
             status: clean(&status, 32),
             reply: clean(&reply, TEXT_CAP),
+            delay_ms,
+            queued_as,
+            loopback,
         },
         PfKind::Notification(q) => PfKind::Notification(clean(&q, 64)),
-        PfKind::Reject { reply, from, to } => PfKind::Reject {
+        PfKind::Reject {
+            action,
+            reply,
+            from,
+            to,
+        } => PfKind::Reject {
+            action,
             reply: clean(&reply, TEXT_CAP),
-            from: clean(&from, ADDR_CAP),
-            to: clean(&to, ADDR_CAP),
+            from: clean_opt(from, ADDR_CAP),
+            to: clean_opt(to, ADDR_CAP),
         },
-        PfKind::CleanupReject(r) => PfKind::CleanupReject(clean(&r, TEXT_CAP)),
-        k @ (PfKind::Removed | PfKind::Other) => k,
+        k @ (PfKind::Amavis(_) | PfKind::Removed | PfKind::Deleted | PfKind::Other) => k,
     };
     Some(PostfixRecord {
         time,
@@ -354,80 +624,256 @@ pub(crate) fn is_start(body: &[u8]) -> bool {
     body.starts_with(b"client=") || body.starts_with(b"uid=")
 }
 
-/// True for qmgr's `removed`, the last line of a message.
+/// True for smtpd's `client=` of a message re-injected from this host (after a content filter).
+pub(crate) fn is_loopback_start(body: &[u8]) -> bool {
+    body.starts_with(b"client=")
+        && is_loopback(&String::from_utf8_lossy(
+            body[7..].split(|b| *b == b',').next().unwrap_or_default(),
+        ))
+}
+
+/// True for qmgr's (or postsuper's) `removed`, the last line of a message.
 pub(crate) fn is_removed(body: &[u8]) -> bool {
     super::exchange_logs::trim_cr(body) == b"removed"
 }
 
-/// Turns a record into the aggregator's event.
+/// The queue id a line hands its message on to (a content-filter hop's `queued as`, amavis's
+/// `queued_as:`), without a full parse. `None` for most lines.
+pub(crate) fn link_of<'a>(h: &Head<'a>) -> Option<&'a [u8]> {
+    if h.amavis {
+        let q = after(h.body, b"queued_as: ")?;
+        let q = q.split(|b| *b == b' ').next().unwrap_or(q);
+        return (is_qid(q) && Some(q) != h.qid).then_some(q);
+    }
+    if !h.body.starts_with(b"to=<") || memchr::memmem::find(h.body, b", status=sent ").is_none() {
+        return None;
+    }
+    let relay = after(h.body, b", relay=")?;
+    if !is_loopback(&String::from_utf8_lossy(relay)) {
+        return None;
+    }
+    let i = memchr::memmem::rfind(h.body, b"queued as ")? + 10;
+    let rest = &h.body[i..];
+    let end = rest
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let q = &rest[..end];
+    is_qid(q).then_some(q)
+}
+
+/// What a `status=sent` to a loopback relay means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FilterOutcome {
+    /// A content filter took it and re-queued it (`queued as NEWID`).
+    Requeued,
+    /// The filter kept it (amavis `Ok, discarded, id=… - spam`).
+    Discarded { spam: bool },
+    /// The filter bounced it (amavis `Ok, id=…, BOUNCE`).
+    Bounced,
+    /// Not a filter: a delivery agent listening on this host (LMTP on port 24).
+    Delivered,
+}
+
+fn filter_outcome(reply: &str, requeued: bool) -> FilterOutcome {
+    if requeued {
+        return FilterOutcome::Requeued;
+    }
+    let r = reply.to_ascii_lowercase();
+    if r.contains("discarded") {
+        FilterOutcome::Discarded {
+            spam: r.contains("spam"),
+        }
+    } else if r.contains(", bounce") {
+        FilterOutcome::Bounced
+    } else {
+        FilterOutcome::Delivered
+    }
+}
+
+/// A 64-bit FNV-1a hash: stable ids for records that have no id of their own.
+pub(crate) fn fnv(bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The status class of a reply (`550 5.1.1 …`, `5.7.1 …`, `451 …`): 2, 4 or 5.
+pub(crate) fn reply_class(reply: &str) -> Option<u8> {
+    let first = reply.trim_start().as_bytes().first()?;
+    match first {
+        b'2' | b'4' | b'5' => Some(first - b'0'),
+        _ => None,
+    }
+}
+
+fn null_sender(from: String) -> String {
+    if from.is_empty() {
+        "<>".to_string()
+    } else {
+        from
+    }
+}
+
+/// Turns a record into the aggregator's event. `line` and `raw` identify a `NOQUEUE` record,
+/// which has no queue id of its own.
 pub(crate) fn to_event(
     rec: PostfixRecord,
     source: usize,
     file: &Arc<PathBuf>,
     line: u64,
+    raw: &[u8],
 ) -> RawEvent {
-    let mut ev = RawEvent {
-        time: rec.time,
-        key: AggKey::Postfix {
+    let key = if rec.qid == "NOQUEUE" {
+        AggKey::Single {
+            source,
+            id: format!(
+                "NOQUEUE-{:016x}",
+                fnv(raw) ^ line.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ),
+        }
+    } else {
+        AggKey::Postfix {
             source,
             qid: rec.qid.clone(),
-        },
-        source,
-        message_id: String::new(),
-        sender: None,
-        subject: None,
-        reference: None,
-        recipients: Vec::new(),
-        reply: String::new(),
-        effect: Effect::Info,
-        event: rec.program,
-        server: rec.host,
-        detail: rec.text,
-        file: Arc::clone(file),
-        line,
+        }
     };
+    let qid_key = |q: String| AggKey::Postfix { source, qid: q };
+    let mut ev = RawEvent::new(rec.time, key, source, file, line);
+    ev.event = rec.program;
+    ev.server = rec.host;
+    ev.detail = rec.text;
     match rec.kind {
-        PfKind::Client(_) => ev.effect = Effect::Progress,
+        PfKind::Client { .. } => ev.effect = Effect::Progress,
         PfKind::Pickup { from } | PfKind::Queued { from } => {
             ev.effect = Effect::Progress;
-            ev.sender = Some(from);
+            ev.sender = Some(null_sender(from));
         }
         PfKind::MessageId(m) => {
             ev.effect = Effect::Progress;
             ev.message_id = m;
         }
-        PfKind::Subject(s) => ev.subject = Some(s),
+        PfKind::Header { subject, from } => {
+            ev.subject = subject;
+            ev.sender = from.map(null_sender);
+        }
         PfKind::Expired { from } => {
             ev.effect = Effect::Expired;
-            ev.sender = Some(from);
+            ev.sender = Some(null_sender(from));
             ev.reply = "message expired, returned to sender".to_string();
         }
+        PfKind::Deleted => {
+            ev.effect = Effect::Expired;
+            ev.reply = "deleted from the queue by the administrator (postsuper -d)".to_string();
+        }
         PfKind::Delivery {
-            to, status, reply, ..
+            to,
+            orig_to,
+            dsn,
+            status,
+            reply,
+            delay_ms,
+            queued_as,
+            loopback,
+            ..
         } => {
             ev.effect = match status.as_str() {
+                "sent" if loopback => match filter_outcome(&reply, queued_as.is_some()) {
+                    FilterOutcome::Requeued => {
+                        // Handed to a content filter, back under a new queue id: on its way.
+                        ev.weak = true;
+                        ev.hop = true;
+                        ev.link = queued_as.map(qid_key);
+                        Effect::Progress
+                    }
+                    FilterOutcome::Discarded { spam: true } => Effect::Spam,
+                    FilterOutcome::Discarded { spam: false } => Effect::Quarantined,
+                    FilterOutcome::Bounced => Effect::Failed,
+                    // A local delivery agent on a loopback port (Dovecot LMTP on :24).
+                    FilterOutcome::Delivered => Effect::Delivered,
+                },
                 "sent" => Effect::Delivered,
-                "deferred" => Effect::Deferred,
+                "deferred" | "SOFTBOUNCE" => Effect::Deferred,
                 "bounced" | "expired" => Effect::Failed,
+                "deliverable" | "undeliverable" => {
+                    ev.probe = true;
+                    Effect::Info
+                }
                 _ => Effect::Info,
             };
-            ev.recipients.push((to, reply));
+            ev.recipients.push(RcptEvent {
+                addr: to,
+                reply,
+                dsn,
+                orig_to,
+                delay_ms,
+            });
         }
-        PfKind::Reject { reply, from, to } => {
-            let fname = file
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
-            ev.key = AggKey::Single(format!("NOQUEUE:{fname}:{line}"));
-            ev.effect = Effect::Rejected;
-            ev.sender = Some(from);
-            ev.recipients.push((to, reply));
+        PfKind::Reject {
+            action,
+            reply,
+            from,
+            to,
+        } => {
+            ev.effect = match action {
+                RejectAction::Hold => Effect::Quarantined,
+                RejectAction::Discard => Effect::Failed,
+                RejectAction::Reject => match reply_class(&reply) {
+                    Some(4) => Effect::Deferred,
+                    _ => Effect::Failed,
+                },
+            };
+            ev.sender = from.map(null_sender);
+            match to {
+                Some(to) if !to.is_empty() => ev.recipients.push(RcptEvent {
+                    addr: to,
+                    reply,
+                    ..RcptEvent::default()
+                }),
+                _ => ev.reply = reply,
+            }
         }
-        PfKind::CleanupReject(r) => {
-            ev.effect = Effect::Failed;
-            ev.reply = r;
+        PfKind::Amavis(a) => {
+            ev.sender = a.from.map(null_sender);
+            ev.message_id = a.message_id.unwrap_or_default();
+            let cat = a.category.to_ascii_uppercase();
+            ev.effect = if a.passed {
+                ev.weak = true;
+                ev.hop = true;
+                if let Some(q) = a.queued_as
+                    && (AggKey::Postfix {
+                        source,
+                        qid: q.clone(),
+                    }) != ev.key
+                {
+                    ev.link = Some(qid_key(q));
+                }
+                Effect::Progress
+            } else if cat.starts_with("SPAM") {
+                Effect::Spam
+            } else {
+                Effect::Quarantined
+            };
+            let reply = format!(
+                "amavis: {} {}",
+                if a.passed { "Passed" } else { "Blocked" },
+                a.category
+            );
+            for to in a.to {
+                ev.recipients.push(RcptEvent {
+                    addr: to,
+                    reply: reply.clone(),
+                    ..RcptEvent::default()
+                });
+            }
         }
-        PfKind::Removed | PfKind::Notification(_) | PfKind::Other => {}
+        PfKind::Notification(q) => {
+            ev.notification = Some(qid_key(q));
+        }
+        PfKind::Removed | PfKind::Other => {}
     }
     ev
 }
@@ -475,11 +921,15 @@ mod tests {
                 status,
                 reply,
                 dsn,
+                delay_ms,
+                loopback,
                 ..
             } => {
                 assert_eq!(to, "ops@contoso.com");
                 assert_eq!(status, "deferred");
                 assert_eq!(dsn, "4.7.500");
+                assert_eq!(delay_ms, Some(301_000));
+                assert!(!loopback);
                 assert!(reply.starts_with("451 4.7.500 Server busy."), "{reply}");
                 assert!(reply.ends_with("prod.protection.outlook.com]"), "{reply}");
             }
@@ -519,11 +969,12 @@ mod tests {
         assert_eq!(
             nq.kind,
             PfKind::Reject {
+                action: RejectAction::Reject,
                 reply:
                     "450 4.7.25 Client host rejected: cannot find your hostname, [198.51.100.99]"
                         .into(),
-                from: "x@spam.example".into(),
-                to: "ops@contoso.com".into()
+                from: Some("x@spam.example".into()),
+                to: Some("ops@contoso.com".into())
             }
         );
         let s = parse_line(
@@ -531,7 +982,148 @@ mod tests {
             refr(),
         )
         .unwrap();
-        assert_eq!(s.kind, PfKind::Subject("Nightly batch".into()));
+        assert_eq!(
+            s.kind,
+            PfKind::Header {
+                subject: Some("Nightly batch".into()),
+                from: Some("a@b".into())
+            }
+        );
+    }
+
+    #[test]
+    fn postscreen_cleanup_and_milter_rejects() {
+        let ps = parse_line(
+            b"Mar  2 13:12:50 mx1 postfix/postscreen[811]: NOQUEUE: reject: RCPT from [198.51.100.20]:51234: 550 5.7.1 Service unavailable; client [198.51.100.20] blocked using zen.spamhaus.org; from=<bulk@spam.example>, to=<ops@contoso.com>, proto=ESMTP, helo=<spam.example>",
+            refr(),
+        )
+        .unwrap();
+        assert_eq!(
+            ps.kind,
+            PfKind::Reject {
+                action: RejectAction::Reject,
+                reply: "550 5.7.1 Service unavailable; client [198.51.100.20] blocked using zen.spamhaus.org".into(),
+                from: Some("bulk@spam.example".into()),
+                to: Some("ops@contoso.com".into())
+            }
+        );
+        let hc = parse_line(
+            b"Mar  2 13:13:00 mx1 postfix/cleanup[24015]: 9A8B7C6D5E: reject: header Subject: You won!!! from unknown[198.51.100.30]; from=<win@spam.example> to=<hr@contoso.com> proto=ESMTP helo=<x>: 5.7.1 Message content rejected",
+            refr(),
+        )
+        .unwrap();
+        assert_eq!(
+            hc.kind,
+            PfKind::Reject {
+                action: RejectAction::Reject,
+                reply: "5.7.1 Message content rejected".into(),
+                from: Some("win@spam.example".into()),
+                to: Some("hr@contoso.com".into())
+            }
+        );
+        let mh = parse_line(
+            b"Mar  2 13:14:00 mx1 postfix/cleanup[24015]: 1B2C3D4E5F: milter-hold: END-OF-MESSAGE from mail.fabrikam.com[203.0.113.10]: milter triggers HOLD action; from=<a@fabrikam.com> to=<b@contoso.com> proto=ESMTP helo=<mail.fabrikam.com>",
+            refr(),
+        )
+        .unwrap();
+        assert!(
+            matches!(&mh.kind, PfKind::Reject { action: RejectAction::Hold, reply, .. } if reply == "milter triggers HOLD action"),
+            "{:?}",
+            mh.kind
+        );
+    }
+
+    #[test]
+    fn content_filter_hops_and_amavis() {
+        let hop = parse_line(
+            b"Mar  2 13:05:02 mx1 postfix/smtp[24020]: 3449C23E79: to=<ops@contoso.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.3, delays=0.1/0/0/1.2, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 5B2D1E0A8F)",
+            refr(),
+        )
+        .unwrap();
+        match &hop.kind {
+            PfKind::Delivery {
+                loopback,
+                queued_as,
+                ..
+            } => {
+                assert!(*loopback);
+                assert_eq!(queued_as.as_deref(), Some("5B2D1E0A8F"));
+            }
+            k => panic!("{k:?}"),
+        }
+        let raw = b"Mar  2 13:05:02 mx1 amavis[2345]: (02345-01) Passed CLEAN {RelayedInbound}, [203.0.113.10]:41234 [203.0.113.10] <alerts@fabrikam.com> -> <ops@contoso.com>,<hr@contoso.com>, Queue-ID: 3449C23E79, Message-ID: <CAF3x9Qm1=Zk@mail.fabrikam.com>, mail_id: dR8bXwq0yQ2s, Hits: -1.1, size: 45678, queued_as: 5B2D1E0A8F, 1204 ms";
+        let h = head(raw).unwrap();
+        assert_eq!(h.qid, Some(&b"3449C23E79"[..]));
+        assert_eq!(link_of(&h), Some(&b"5B2D1E0A8F"[..]));
+        let a = parse_line(raw, refr()).unwrap();
+        assert_eq!(
+            a.kind,
+            PfKind::Amavis(Amavis {
+                passed: true,
+                category: "CLEAN".into(),
+                from: Some("alerts@fabrikam.com".into()),
+                to: vec!["ops@contoso.com".into(), "hr@contoso.com".into()],
+                message_id: Some("<CAF3x9Qm1=Zk@mail.fabrikam.com>".into()),
+                queued_as: Some("5B2D1E0A8F".into()),
+            })
+        );
+        let blocked = parse_line(
+            b"Mar  2 13:06:00 mx1 amavis[2346]: (02346-01) Blocked INFECTED (Eicar-Signature) {DiscardedInbound,Quarantined}, [198.51.100.40]:50123 [198.51.100.40] <> -> <ops@contoso.com>, quarantine: virus-Xy12.gz, Queue-ID: 7C3D2E1F0A, Message-ID: <v@x>, mail_id: Xy12, Hits: -, size: 900, 88 ms",
+            refr(),
+        )
+        .unwrap();
+        match blocked.kind {
+            PfKind::Amavis(a) => {
+                assert!(!a.passed);
+                assert_eq!(a.category, "INFECTED (Eicar-Signature)");
+                assert_eq!(a.from.as_deref(), Some(""));
+                assert_eq!(a.queued_as, None);
+            }
+            k => panic!("{k:?}"),
+        }
+        assert!(is_loopback("localhost[::1]:10024"));
+        assert!(!is_loopback("mail.contoso.com[private/dovecot-lmtp]"));
+        assert!(!is_loopback("mx.fabrikam.com[203.0.113.7]:25"));
+    }
+
+    #[test]
+    fn what_a_loopback_relay_means() {
+        let effect = |line: &str| {
+            let rec = parse_line(line.as_bytes(), refr()).unwrap();
+            let file = Arc::new(PathBuf::from("mail.log"));
+            let ev = to_event(rec, 0, &file, 1, line.as_bytes());
+            (ev.effect, ev.weak, ev.link.is_some())
+        };
+        let head = "Mar  3 10:00:01 mx1 postfix/lmtp[3140]: 6F7E8D9C0B: to=<a@contoso.com>, relay=127.0.0.1[127.0.0.1]";
+        // Dovecot LMTP on localhost: delivered.
+        assert_eq!(
+            effect(&format!(
+                "{head}:24, delay=0.08, dsn=2.0.0, status=sent (250 2.0.0 <a@contoso.com> 0HkqLm Saved)"
+            )),
+            (Effect::Delivered, false, false)
+        );
+        // amavis: re-queued (a hop), discarded as spam, discarded as a virus, bounced.
+        assert_eq!(
+            effect(&format!(
+                "{head}:10024, delay=1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 5B2D1E0A8F)"
+            )),
+            (Effect::Progress, true, true)
+        );
+        assert_eq!(
+            effect(&format!("{head}:10024, delay=1, dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=02203-01 - spam)")).0,
+            Effect::Spam
+        );
+        assert_eq!(
+            effect(&format!("{head}:10024, delay=1, dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=02204-01 - INFECTED: Eicar)")).0,
+            Effect::Quarantined
+        );
+        assert_eq!(
+            effect(&format!(
+                "{head}:10024, delay=1, dsn=2.5.0, status=sent (250 2.5.0 Ok, id=02205-01, BOUNCE)"
+            ))
+            .0,
+            Effect::Failed
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The streaming scan over log files.
+//! The streaming scan over log files, and the refresh that reads only what grew.
 //!
 //! # How it works
 //!
@@ -6,10 +6,10 @@
 //!   reads its file in [`CHUNK`]-sized blocks of whole lines, so memory does not grow with the
 //!   file size, and checks the cancel flag between blocks.
 //! - Blocks are searched in place for the query's text terms (sender, recipient, message id,
-//!   subject) with [`FoldedFinder`], an ASCII case-insensitive pair prefilter: no lower-cased
-//!   copy of the data is made. Only lines it selects are parsed.
+//!   subject) with [`FoldedFinder`](super::fold::FoldedFinder), an ASCII case-insensitive pair
+//!   prefilter: no lower-cased copy of the data is made. Only lines it selects are parsed.
 //! - Workers send parsed events to the calling thread, which folds them into one state per
-//!   message (across files, servers and sources) and streams [`ScanMsg::Row`]s to the sink.
+//!   message and file, and streams [`ScanMsg::Row`]s to the sink.
 //!
 //! # Prefilter rules (correlation)
 //!
@@ -21,12 +21,25 @@
 //!   cleanup line). So each worker cuts out the queue id of every line (cheap byte scanning,
 //!   no parsing) and keeps the raw lines of each open message. A message is a *hit* when *any*
 //!   of its lines contains *any* term. At qmgr's `removed`, a message whose whole life is in
-//!   this file is parsed and sent only if it is a hit, otherwise its lines are dropped. Messages
-//!   that started in an earlier file or are still open at the end of the file are always sent
-//!   (their other half may hold the matching line) and the aggregator merges them by queue id.
-//!   Per-message state is therefore bounded by the number of messages open at once, not by log
-//!   size; a message keeps at most [`MAX_LINES_PER_MESSAGE`] lines (the first ones and the
-//!   latest ones).
+//!   this file is parsed and sent only if it is a hit, otherwise its lines are dropped; the
+//!   queue ids joined by a content filter count as one message. Messages that started in an
+//!   earlier file or are still open at the end of the file are always sent (their other half
+//!   may hold the matching line) and merged by queue id. Per-message state is therefore
+//!   bounded by the number of messages open at once, not by log size; a message keeps at most
+//!   [`MAX_LINES_PER_MESSAGE`] lines (the first ones and the latest ones).
+//!
+//! # Refresh
+//!
+//! A [`TraceScan`] keeps, per file, its device and inode, the offset of the last whole line
+//! read, a fingerprint of the bytes around it, the parse state (the `#Fields` map, the Postfix
+//! messages still open) and what the file contributed to each message. [`TraceScan::run`] on
+//! grown logs reads only the bytes appended since; a file that was truncated or replaced is
+//! started over (its share of every message withdrawn first), a renamed file (rotation) keeps
+//! its state under its new name, new files are read from their start and files that are gone
+//! are withdrawn. What is still open at the end of a file (the Postfix messages whose `removed`
+//! has not come) is sent with the result but not folded into the state, so the next run folds
+//! it whole. Because messages are folded with order-free rules (see [`super::agg`]), the rows
+//! equal those of a full scan of the same files.
 //!
 //! # Rows
 //!
@@ -34,40 +47,45 @@
 //! earlier one (a message's status can change as more of its files are read), and
 //! [`ScanMsg::Remove`] withdraws a row that no longer matches the query.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
-use super::fold::FoldedFinder;
 use chrono::{DateTime, Utc};
 
-use super::exchange_logs::{self, FileState, LineError};
+use super::agg::{MessageAgg, group_rows};
+use super::exchange_logs;
 use super::files::{self, Block, CHUNK, Chunker};
-use super::postfix;
-use super::{AggKey, Effect, RawEvent, TraceError};
+use super::logfile::{FileParser, Format, Needles, reject_start};
+use super::{AggKey, RawEvent, TraceError};
 use crate::domain::trace::{
-    TraceEvent, TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceStatus,
-    TraceSummary, normalize_term,
+    TraceEvent, TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
+    normalize_term,
 };
 
-/// Lines kept per open Postfix message; beyond that the oldest retries are dropped (the
-/// first [`KEEP_FIRST_LINES`] lines, which carry sender and message id, always stay).
-pub const MAX_LINES_PER_MESSAGE: usize = 64;
-const KEEP_FIRST_LINES: usize = 16;
-/// Deferral times kept per recipient.
-const MAX_DEFERRALS: usize = 256;
+pub use super::logfile::MAX_LINES_PER_MESSAGE;
 
 /// Which parser a source's files need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogKind {
     ExchangeLogs,
     Postfix,
+}
+
+impl LogKind {
+    fn format(self) -> Format {
+        match self {
+            LogKind::ExchangeLogs => Format::Exchange,
+            LogKind::Postfix => Format::Postfix,
+        }
+    }
 }
 
 /// A file-based trace source.
@@ -185,9 +203,11 @@ pub enum ScanMsg {
 /// Totals of a finished (or cancelled) scan.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScanStats {
+    /// Files read in this run (all of them, or only those that grew).
     pub files: usize,
+    /// Bytes read in this run.
     pub bytes: u64,
-    /// Lines that passed the prefilter and were parsed.
+    /// Events parsed from the lines the prefilter selected.
     pub lines_parsed: u64,
     /// Rows matching at the end.
     pub rows: usize,
@@ -202,22 +222,10 @@ pub struct ScanStats {
 pub fn run_query(
     sources: &[ScanSource],
     query: &TraceQuery,
-    mut sink: impl FnMut(ScanMsg),
+    sink: impl FnMut(ScanMsg),
     cancel: &AtomicBool,
 ) -> Result<ScanStats, TraceError> {
-    let needles = Needles::new(query.text_terms().into_iter().flatten().collect());
-    let mut agg = Aggregator::new(sources, false);
-    let mut stats = drive(sources, &needles, cancel, &mut |incoming| match incoming {
-        Incoming::Events(evs) => {
-            for ev in evs {
-                agg.fold(ev);
-            }
-            agg.emit(query, &mut sink);
-        }
-        Incoming::Msg(m) => sink(m),
-    })?;
-    stats.rows = agg.emitted_rows();
-    Ok(stats)
+    TraceScan::new(sources, query).run(query, false, sink, cancel)
 }
 
 /// [`run_query`] collected: rows (newest first), their summary and the warnings.
@@ -226,27 +234,7 @@ pub fn collect_query(
     query: &TraceQuery,
     cancel: &AtomicBool,
 ) -> Result<(Vec<TraceRow>, TraceSummary, Vec<ScanWarning>), TraceError> {
-    let mut rows: HashMap<(String, String), TraceRow> = HashMap::new();
-    let mut warnings = Vec::new();
-    run_query(
-        sources,
-        query,
-        |m| match m {
-            ScanMsg::Row(r) => {
-                rows.insert((r.key.clone(), r.recipient.to_lowercase()), r);
-            }
-            ScanMsg::Remove { key, recipient } => {
-                rows.remove(&(key, recipient.to_lowercase()));
-            }
-            ScanMsg::Warning(w) => warnings.push(w),
-            ScanMsg::Progress(_) => {}
-        },
-        cancel,
-    )?;
-    let mut rows: Vec<TraceRow> = rows.into_values().collect();
-    sort_rows(&mut rows);
-    let summary = TraceSummary::from_rows(&rows, query);
-    Ok((rows, summary, warnings))
+    TraceScan::new(sources, query).collect(query, cancel)
 }
 
 /// Newest first, then by key and recipient (the order `Get-MessageTrace` uses).
@@ -268,8 +256,9 @@ pub struct Chain {
 }
 
 /// The whole event chain of one message. `id` is a message id (angle brackets optional), a
-/// row's `key` (`source/QUEUEID` for Postfix), or a bare Postfix queue id. Exchange DSNs that
-/// refer to the message are included.
+/// row's `key` (`source/QUEUEID` for Postfix), or a bare Postfix queue id. A Postfix message
+/// comes with the queue ids a content filter moved it to and with its bounce notifications;
+/// Exchange DSNs that refer to the message are included.
 pub fn chain(sources: &[ScanSource], id: &str, cancel: &AtomicBool) -> Result<Chain, TraceError> {
     let (src_filter, term) = match id.split_once('/') {
         Some((src, qid)) if sources.iter().any(|s| s.name == src) => {
@@ -280,35 +269,66 @@ pub fn chain(sources: &[ScanSource], id: &str, cancel: &AtomicBool) -> Result<Ch
     let Some(term) = normalize_term(term) else {
         return Ok(Chain::default());
     };
-    let needles = Needles::new(vec![term.clone()]);
-    let mut agg = Aggregator::new(sources, true);
+    let mut scan = TraceScan::with_terms(sources, vec![term.clone()]);
+    scan.keep_events = true;
     let mut warnings = Vec::new();
-    drive(sources, &needles, cancel, &mut |incoming| match incoming {
-        Incoming::Events(evs) => {
-            for ev in evs {
-                agg.fold(ev);
+    scan.run(
+        &TraceQuery::default(),
+        false,
+        |m| {
+            if let ScanMsg::Warning(w) = m {
+                warnings.push(w);
             }
-        }
-        Incoming::Msg(ScanMsg::Warning(w)) => warnings.push(w),
-        Incoming::Msg(_) => {}
-    })?;
+        },
+        cancel,
+    )?;
     let norm = |s: &str| normalize_term(s).unwrap_or_default();
-    let mut events: Vec<TraceEvent> = Vec::new();
-    for (key, a) in agg.aggs {
-        let selected = match &key {
+    let mut selected: BTreeSet<AggKey> = BTreeSet::new();
+    let keys: Vec<AggKey> = scan.index.keys().cloned().collect();
+    for key in &keys {
+        let Some(a) = scan.view(key) else { continue };
+        let mid = a
+            .message_id
+            .as_ref()
+            .map(|(_, m)| norm(m))
+            .unwrap_or_default();
+        let hit = match key {
             AggKey::Exchange(m) => {
-                norm(m) == term
-                    || norm(&a.message_id) == term
-                    || a.references.iter().any(|r| norm(r) == term)
+                norm(m) == term || mid == term || a.references.iter().any(|r| norm(r) == term)
             }
             AggKey::Postfix { source, qid } => {
-                (src_filter.is_none() || src_filter == Some(*source))
-                    && (qid.to_lowercase() == term || norm(&a.message_id) == term)
+                src_filter.is_none_or(|s| s == *source)
+                    && (qid.to_lowercase() == term || mid == term)
             }
-            AggKey::Single(s) => s.to_lowercase() == term,
+            AggKey::Single { source, id } => {
+                src_filter.is_none_or(|s| s == *source) && id.to_lowercase() == term
+            }
         };
-        if selected {
-            events.extend(a.events);
+        if hit {
+            selected.insert(key.clone());
+        }
+    }
+    // Whole groups (content-filter hops), then their bounce notifications both ways.
+    let mut events: Vec<TraceEvent> = Vec::new();
+    let mut done: HashSet<AggKey> = HashSet::new();
+    let mut work: Vec<AggKey> = selected.into_iter().collect();
+    while let Some(k) = work.pop() {
+        let root = scan.root_of(&k);
+        for (_, member) in scan.members(&root) {
+            if !done.insert(member.clone()) {
+                continue;
+            }
+            if let Some(a) = scan.view(&member) {
+                events.extend(a.events.iter().cloned());
+                work.extend(a.notifications.iter().cloned());
+            }
+            for other in &keys {
+                if let Some(a) = scan.view(other)
+                    && a.notifications.contains(&member)
+                {
+                    work.push(other.clone());
+                }
+            }
         }
     }
     events.sort_by(|a, b| {
@@ -317,237 +337,987 @@ pub fn chain(sources: &[ScanSource], id: &str, cancel: &AtomicBool) -> Result<Ch
             .then_with(|| a.file.cmp(&b.file))
             .then_with(|| a.line.cmp(&b.line))
     });
+    events.dedup();
     Ok(Chain { events, warnings })
 }
 
 // ---------------------------------------------------------------------------------------
-// Driving the workers.
+// The scan state.
 
-enum Incoming {
-    Events(Vec<RawEvent>),
-    Msg(ScanMsg),
+/// Identity of a file: device and inode (the path elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn file_id(path: &Path, meta: &std::fs::Metadata) -> FileId {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        FileId::Inode(meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        FileId::Path(path.to_path_buf())
+    }
+}
+
+/// Bytes kept on each side to recognise a file that was rewritten rather than appended to.
+const SIG: u64 = 64;
+
+/// One file as the last run left it.
+struct FileEntry {
+    source: usize,
+    path: PathBuf,
+    file: Arc<PathBuf>,
+    id: FileId,
+    gz: bool,
+    len: u64,
+    modified: Option<SystemTime>,
+    /// Bytes consumed (whole lines).
+    offset: u64,
+    next_line: u64,
+    head_sig: Vec<u8>,
+    tail_sig: Vec<u8>,
+    /// The first block has been checked.
+    started: bool,
+    /// Not a log we can read (binary, no header…): skipped until it changes.
+    rejected: Option<String>,
+    parser: Option<FileParser>,
+    committed: HashMap<AggKey, MessageAgg>,
+    /// Committed state plus what is still open at the end of the file, for the keys it
+    /// touches.
+    overlay: HashMap<AggKey, MessageAgg>,
+    committed_links: HashSet<(AggKey, AggKey)>,
+    overlay_links: HashSet<(AggKey, AggKey)>,
+    overlong: (u64, Option<u64>),
+    read_error: Option<String>,
+    unterminated: Option<u64>,
+}
+
+impl FileEntry {
+    fn view(&self, key: &AggKey) -> Option<&MessageAgg> {
+        self.overlay.get(key).or_else(|| self.committed.get(key))
+    }
+
+    fn links(&self) -> HashSet<(AggKey, AggKey)> {
+        self.committed_links
+            .union(&self.overlay_links)
+            .cloned()
+            .collect()
+    }
+}
+
+/// A query's scan kept for the next run: reads only what grew (see the module docs).
+pub struct TraceScan {
+    sources: Vec<ScanSource>,
+    needles: Needles,
+    keep_events: bool,
+    slots: Vec<Option<FileEntry>>,
+    free: Vec<usize>,
+    by_id: HashMap<(usize, FileId), usize>,
+    /// Which files hold each message.
+    index: HashMap<AggKey, Vec<usize>>,
+    link_count: HashMap<(AggKey, AggKey), u32>,
+    parents: HashMap<AggKey, BTreeSet<AggKey>>,
+    children: HashMap<AggKey, BTreeSet<AggKey>>,
+    /// Rows sent so far: row key → recipients (lower case).
+    emitted: HashMap<String, BTreeSet<String>>,
+    emitted_query: Option<TraceQuery>,
+    dirty: HashSet<AggKey>,
+    /// The last run ended normally: what was emitted is what the consumer holds.
+    trusted: bool,
+}
+
+/// Up to this many bytes to read (a refresh), the files are read on the calling thread.
+const INLINE_BYTES: u64 = 16 << 20;
+
+const INTERNAL: &str = "internal error while reading this file; skipped";
+
+/// Progress and totals of a run.
+struct Tally {
+    progress: Progress,
+    stats: ScanStats,
+    last_reported: u64,
+    step: u64,
+}
+
+/// A group's row key, its rows (recipient in lower case, row), the row keys of its other
+/// members.
+type GroupUpdate = (String, Vec<(String, TraceRow)>, Vec<String>);
+
+/// One file to read in this run.
+struct Job {
+    slot: usize,
+    source: usize,
+    path: PathBuf,
+    file: Arc<PathBuf>,
+    offset: u64,
+    next_line: u64,
+    size: u64,
+    started: bool,
+    format: Format,
+    parser: FileParser,
+}
+
+/// What a job hands back.
+struct JobDone {
+    slot: usize,
+    parser: FileParser,
+    offset: u64,
+    next_line: u64,
+    started: bool,
+    gz: bool,
+    rejected: Option<String>,
+    overlong: Vec<u64>,
+    read_error: Option<String>,
+    unterminated: Option<u64>,
+    provisional: Vec<RawEvent>,
 }
 
 enum WorkerMsg {
-    Events(Vec<RawEvent>),
+    Events(usize, Vec<RawEvent>),
     Read(u64),
     Parsed(u64),
-    FileDone,
-    Warning(ScanWarning),
+    Done(Box<JobDone>),
+    Failed(usize, String),
 }
 
-struct Job {
-    source: usize,
-    path: PathBuf,
-    size: u64,
-}
+impl TraceScan {
+    /// A scan of `sources` for the text terms of `query` (nothing read yet).
+    pub fn new(sources: &[ScanSource], query: &TraceQuery) -> TraceScan {
+        Self::with_terms(sources, query.text_terms().into_iter().flatten().collect())
+    }
 
-/// The query's terms as case-insensitive finders.
-struct Needles {
-    finders: Vec<FoldedFinder>,
-}
-
-impl Needles {
-    fn new(terms: Vec<String>) -> Needles {
-        let mut bytes: Vec<Vec<u8>> = terms
-            .into_iter()
-            .map(|t| {
-                // The raw CSV line doubles quotes and the query may carry them: search for
-                // the longest quote-free piece.
-                t.split('"')
-                    .max_by_key(|p| p.len())
-                    .unwrap_or("")
-                    .as_bytes()
-                    .to_vec()
-            })
-            .filter(|t| !t.is_empty())
-            .collect();
-        // Longest (usually most selective) first: it drives the block search.
-        bytes.sort_by_key(|b| std::cmp::Reverse(b.len()));
-        Needles {
-            finders: bytes.iter().map(|b| FoldedFinder::new(b)).collect(),
+    fn with_terms(sources: &[ScanSource], terms: Vec<String>) -> TraceScan {
+        TraceScan {
+            sources: sources.to_vec(),
+            needles: Needles::new(terms),
+            keep_events: false,
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_id: HashMap::new(),
+            index: HashMap::new(),
+            link_count: HashMap::new(),
+            parents: HashMap::new(),
+            children: HashMap::new(),
+            emitted: HashMap::new(),
+            emitted_query: None,
+            dirty: HashSet::new(),
+            trusted: false,
         }
     }
 
-    fn is_empty(&self) -> bool {
-        self.finders.is_empty()
+    /// True when this scan can serve `query` over `sources` (the same sources and text
+    /// terms; time bounds and status may differ).
+    pub fn fits(&self, sources: &[ScanSource], query: &TraceQuery) -> bool {
+        let terms: Vec<String> = query.text_terms().into_iter().flatten().collect();
+        self.sources == sources && self.needles.terms == terms
     }
-}
 
-fn drive(
-    sources: &[ScanSource],
-    needles: &Needles,
-    cancel: &AtomicBool,
-    out: &mut dyn FnMut(Incoming),
-) -> Result<ScanStats, TraceError> {
-    let started = Instant::now();
-    let mut stats = ScanStats::default();
-    let mut jobs = Vec::new();
-    let mut problems = Vec::new();
-    for (i, s) in sources.iter().enumerate() {
-        match s.files() {
-            Ok(fs) if fs.is_empty() => {
-                problems.push(format!("{}: nothing matches {}", s.name, s.path.display()));
+    /// Messages held (across every file).
+    pub fn messages(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when the last run ended normally, so a delta run gives a consumer that applied its
+    /// messages the full result.
+    pub fn can_delta(&self) -> bool {
+        self.trusted
+    }
+
+    /// Reads what is new in the files (everything, the first time) and sends rows. With
+    /// `delta`, only changes since the previous run are sent: new and changed rows, and
+    /// [`ScanMsg::Remove`] for rows that no longer match; otherwise every matching row is
+    /// sent. Warnings are always sent in full.
+    pub fn run(
+        &mut self,
+        query: &TraceQuery,
+        delta: bool,
+        mut sink: impl FnMut(ScanMsg),
+        cancel: &AtomicBool,
+    ) -> Result<ScanStats, TraceError> {
+        let started = Instant::now();
+        let delta = delta && self.trusted;
+        self.trusted = false;
+        let stats = ScanStats::default();
+        let (jobs, source_warnings) = self.plan()?;
+        let progress = Progress {
+            bytes_done: 0,
+            bytes_total: jobs.iter().map(|j| j.size).sum(),
+            files_done: 0,
+            files_total: jobs.len(),
+        };
+        sink(ScanMsg::Progress(progress));
+        if !delta {
+            self.emitted.clear();
+        }
+        let mut tally = Tally {
+            progress,
+            stats,
+            last_reported: 0,
+            step: (progress.bytes_total / 200).max(1),
+        };
+        let sources = &self.sources.clone();
+        let needles = &self.needles.clone();
+        if progress.bytes_total <= INLINE_BYTES || jobs.len() <= 1 {
+            // A refresh reads little: on this thread, with no hand-offs to wait for.
+            let mut buf = Vec::new();
+            for job in jobs {
+                let slot = job.slot;
+                let src = &sources[job.source];
+                let res = catch_unwind(AssertUnwindSafe(|| {
+                    read_file(
+                        job,
+                        src,
+                        needles,
+                        cancel,
+                        &mut |m| {
+                            self.take(m, query, &mut sink, &mut tally);
+                            true
+                        },
+                        &mut buf,
+                    )
+                }));
+                let msg = match res {
+                    Ok(done) => WorkerMsg::Done(Box::new(done)),
+                    Err(_) => WorkerMsg::Failed(slot, INTERNAL.into()),
+                };
+                self.take(msg, query, &mut sink, &mut tally);
             }
-            Ok(fs) => {
-                for path in fs {
-                    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                    jobs.push(Job {
-                        source: i,
-                        path,
-                        size,
+        } else {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(jobs.len())
+                .max(1);
+            let job_cells: Vec<Mutex<Option<Job>>> =
+                jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+            let next = AtomicUsize::new(0);
+            let (tx, rx) = sync_channel::<WorkerMsg>(64);
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    let tx = tx.clone();
+                    let (job_cells, next) = (&job_cells, &next);
+                    scope.spawn(move || {
+                        let mut buf = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(cell) = job_cells.get(i) else { break };
+                            let Some(job) = cell.lock().ok().and_then(|mut c| c.take()) else {
+                                continue;
+                            };
+                            let slot = job.slot;
+                            let src = &sources[job.source];
+                            let res = catch_unwind(AssertUnwindSafe(|| {
+                                read_file(
+                                    job,
+                                    src,
+                                    needles,
+                                    cancel,
+                                    &mut |m| tx.send(m).is_ok(),
+                                    &mut buf,
+                                )
+                            }));
+                            let msg = match res {
+                                Ok(done) => WorkerMsg::Done(Box::new(done)),
+                                Err(_) => WorkerMsg::Failed(slot, INTERNAL.into()),
+                            };
+                            if tx.send(msg).is_err() {
+                                break;
+                            }
+                        }
                     });
                 }
-            }
-            Err(e) => problems.push(format!("{}: {}: {e}", s.name, s.path.display())),
-        }
-    }
-    if jobs.is_empty() {
-        return Err(TraceError::NoFiles(if problems.is_empty() {
-            "no sources configured".to_string()
-        } else {
-            problems.join("; ")
-        }));
-    }
-    for p in problems {
-        stats.warnings += 1;
-        let (source, message) = p.split_once(": ").unwrap_or(("", &p));
-        out(Incoming::Msg(ScanMsg::Warning(ScanWarning {
-            source: source.to_string(),
-            file: None,
-            line: None,
-            message: message.to_string(),
-        })));
-    }
-    jobs.sort_by_key(|j| std::cmp::Reverse(j.size));
-    let mut progress = Progress {
-        bytes_done: 0,
-        bytes_total: jobs.iter().map(|j| j.size).sum(),
-        files_done: 0,
-        files_total: jobs.len(),
-    };
-    out(Incoming::Msg(ScanMsg::Progress(progress)));
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = sync_channel::<WorkerMsg>(64);
-    let step = (progress.bytes_total / 200).max(1);
-    let mut last_reported = 0u64;
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (jobs, next) = (&jobs, &next);
-            scope.spawn(move || {
-                let mut buf = Vec::new();
-                loop {
-                    if cancel.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let src = &sources[job.source];
-                    let res = catch_unwind(AssertUnwindSafe(|| {
-                        scan_file(job, src, needles, cancel, &tx, &mut buf)
-                    }));
-                    if res.is_err() {
-                        let _ = tx.send(WorkerMsg::Warning(ScanWarning {
-                            source: src.name.clone(),
-                            file: Some(job.path.clone()),
-                            line: None,
-                            message: "internal error while reading this file; skipped".into(),
-                        }));
-                    }
-                    if tx.send(WorkerMsg::FileDone).is_err() {
-                        break;
-                    }
+                drop(tx);
+                for msg in rx {
+                    self.take(msg, query, &mut sink, &mut tally);
                 }
             });
         }
-        drop(tx);
-        for msg in rx {
-            match msg {
-                WorkerMsg::Events(evs) => {
-                    if !cancel.load(Ordering::Relaxed) {
-                        out(Incoming::Events(evs));
+        let mut stats = tally.stats;
+        stats.cancelled = cancel.load(Ordering::Relaxed);
+        if self.emitted_query.as_ref() != Some(query) || !delta {
+            let all: Vec<AggKey> = self.index.keys().cloned().collect();
+            self.dirty.extend(all);
+        }
+        self.emit(query, &mut sink);
+        self.emitted_query = Some(query.clone());
+        for w in source_warnings.into_iter().chain(self.file_warnings()) {
+            stats.warnings += 1;
+            sink(ScanMsg::Warning(w));
+        }
+        stats.rows = self.emitted.values().map(BTreeSet::len).sum();
+        stats.elapsed = started.elapsed();
+        self.trusted = !stats.cancelled;
+        Ok(stats)
+    }
+
+    /// Handles what a job reports.
+    fn take(
+        &mut self,
+        msg: WorkerMsg,
+        query: &TraceQuery,
+        sink: &mut impl FnMut(ScanMsg),
+        t: &mut Tally,
+    ) {
+        match msg {
+            WorkerMsg::Events(slot, evs) => {
+                for ev in evs {
+                    self.fold(slot, ev);
+                }
+                self.emit(query, sink);
+            }
+            WorkerMsg::Read(n) => {
+                t.progress.bytes_done += n;
+                t.stats.bytes += n;
+                t.progress.bytes_total = t.progress.bytes_total.max(t.progress.bytes_done);
+                if t.progress.bytes_done - t.last_reported >= t.step {
+                    t.last_reported = t.progress.bytes_done;
+                    sink(ScanMsg::Progress(t.progress));
+                }
+            }
+            WorkerMsg::Parsed(n) => t.stats.lines_parsed += n,
+            WorkerMsg::Done(done) => {
+                self.finish_job(*done);
+                self.emit(query, sink);
+                t.progress.files_done += 1;
+                t.stats.files += 1;
+                sink(ScanMsg::Progress(t.progress));
+            }
+            WorkerMsg::Failed(slot, why) => {
+                // The file's state is unknown: start it over next time.
+                let (source, file) = match self.slots.get(slot).and_then(Option::as_ref) {
+                    Some(e) => (self.sources[e.source].name.clone(), Some(e.path.clone())),
+                    None => (String::new(), None),
+                };
+                self.retract(slot);
+                t.progress.files_done += 1;
+                t.stats.files += 1;
+                t.stats.warnings += 1;
+                sink(ScanMsg::Warning(ScanWarning {
+                    source,
+                    file,
+                    line: None,
+                    message: why,
+                }));
+            }
+        }
+    }
+
+    /// Runs and collects every matching row (newest first), the summary and the warnings.
+    pub fn collect(
+        &mut self,
+        query: &TraceQuery,
+        cancel: &AtomicBool,
+    ) -> Result<(Vec<TraceRow>, TraceSummary, Vec<ScanWarning>), TraceError> {
+        let mut rows: HashMap<(String, String), TraceRow> = HashMap::new();
+        let mut warnings = Vec::new();
+        self.run(
+            query,
+            false,
+            |m| match m {
+                ScanMsg::Row(r) => {
+                    rows.insert((r.key.clone(), r.recipient.to_lowercase()), r);
+                }
+                ScanMsg::Remove { key, recipient } => {
+                    rows.remove(&(key, recipient.to_lowercase()));
+                }
+                ScanMsg::Warning(w) => warnings.push(w),
+                ScanMsg::Progress(_) => {}
+            },
+            cancel,
+        )?;
+        let mut rows: Vec<TraceRow> = rows.into_values().collect();
+        sort_rows(&mut rows);
+        let summary = TraceSummary::from_rows(&rows, query);
+        Ok((rows, summary, warnings))
+    }
+
+    /// Lists the files, withdraws the ones gone, truncated or replaced, and makes a job for
+    /// every file with bytes to read.
+    fn plan(&mut self) -> Result<(Vec<Job>, Vec<ScanWarning>), TraceError> {
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let mut listed: Vec<(usize, PathBuf, std::fs::Metadata)> = Vec::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            match s.files() {
+                Ok(fs) if fs.is_empty() => problems.push((
+                    s.name.clone(),
+                    format!("nothing matches {}", s.path.display()),
+                )),
+                Ok(fs) => {
+                    for path in fs {
+                        match std::fs::metadata(&path) {
+                            Ok(m) => listed.push((i, path, m)),
+                            Err(e) => {
+                                problems.push((s.name.clone(), format!("{}: {e}", path.display())))
+                            }
+                        }
                     }
                 }
-                WorkerMsg::Read(n) => {
-                    progress.bytes_done += n;
-                    stats.bytes += n;
-                    progress.bytes_total = progress.bytes_total.max(progress.bytes_done);
-                    if progress.bytes_done - last_reported >= step {
-                        last_reported = progress.bytes_done;
-                        out(Incoming::Msg(ScanMsg::Progress(progress)));
+                Err(e) => problems.push((s.name.clone(), format!("{}: {e}", s.path.display()))),
+            }
+        }
+        if listed.is_empty() {
+            return Err(TraceError::NoFiles(if problems.is_empty() {
+                "no sources configured".to_string()
+            } else {
+                problems
+                    .iter()
+                    .map(|(s, p)| format!("{s}: {p}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }));
+        }
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut jobs = Vec::new();
+        for (source, path, meta) in listed {
+            let id = file_id(&path, &meta);
+            let len = meta.len();
+            let modified = meta.modified().ok();
+            let slot = match self.by_id.get(&(source, id.clone())).copied() {
+                Some(slot) if !seen.contains(&slot) => {
+                    let keep = self.slots[slot]
+                        .as_ref()
+                        .is_some_and(|e| still_valid(e, &path, len, modified));
+                    if keep {
+                        slot
+                    } else {
+                        self.retract(slot);
+                        self.new_entry(source, &path, id, len, modified)
                     }
                 }
-                WorkerMsg::Parsed(n) => stats.lines_parsed += n,
-                WorkerMsg::FileDone => {
-                    progress.files_done += 1;
-                    stats.files += 1;
-                    out(Incoming::Msg(ScanMsg::Progress(progress)));
+                Some(_) => continue,
+                None => self.new_entry(source, &path, id, len, modified),
+            };
+            seen.insert(slot);
+            let format = self.sources[source].kind.format();
+            let reference = self.sources[source]
+                .year_reference
+                .unwrap_or_else(|| modified.map_or_else(Utc::now, DateTime::<Utc>::from));
+            let Some(e) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            if e.path != path {
+                // Renamed (rotation): same file, new name.
+                e.path = path.clone();
+                e.file = Arc::new(path.clone());
+                if let Some(p) = e.parser.as_mut() {
+                    p.set_file(Arc::clone(&e.file));
                 }
-                WorkerMsg::Warning(w) => {
-                    stats.warnings += 1;
-                    out(Incoming::Msg(ScanMsg::Warning(w)));
+            }
+            e.len = len;
+            e.modified = modified;
+            let unread = len.saturating_sub(e.offset);
+            if e.rejected.is_some() || unread == 0 {
+                continue;
+            }
+            let mut parser = e
+                .parser
+                .take()
+                .unwrap_or_else(|| FileParser::new(format, Arc::clone(&e.file), source, reference));
+            parser.set_reference(reference);
+            jobs.push(Job {
+                slot,
+                source,
+                path: path.clone(),
+                file: Arc::clone(&e.file),
+                offset: e.offset,
+                next_line: e.next_line,
+                size: unread,
+                started: e.started,
+                format,
+                parser,
+            });
+        }
+        let gone: Vec<usize> = (0..self.slots.len())
+            .filter(|s| self.slots[*s].is_some() && !seen.contains(s))
+            .collect();
+        for s in gone {
+            self.retract(s);
+        }
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.size));
+        let warnings = problems
+            .into_iter()
+            .map(|(source, message)| ScanWarning {
+                source,
+                file: None,
+                line: None,
+                message,
+            })
+            .collect();
+        Ok((jobs, warnings))
+    }
+
+    fn new_entry(
+        &mut self,
+        source: usize,
+        path: &Path,
+        id: FileId,
+        len: u64,
+        modified: Option<SystemTime>,
+    ) -> usize {
+        let file = Arc::new(path.to_path_buf());
+        let entry = FileEntry {
+            source,
+            path: path.to_path_buf(),
+            file,
+            id: id.clone(),
+            gz: false,
+            len,
+            modified,
+            offset: 0,
+            next_line: 1,
+            head_sig: Vec::new(),
+            tail_sig: Vec::new(),
+            started: false,
+            rejected: None,
+            parser: None,
+            committed: HashMap::new(),
+            overlay: HashMap::new(),
+            committed_links: HashSet::new(),
+            overlay_links: HashSet::new(),
+            overlong: (0, None),
+            read_error: None,
+            unterminated: None,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s] = Some(entry);
+                s
+            }
+            None => {
+                self.slots.push(Some(entry));
+                self.slots.len() - 1
+            }
+        };
+        self.by_id.insert((source, id), slot);
+        slot
+    }
+
+    /// Withdraws everything a file contributed.
+    fn retract(&mut self, slot: usize) {
+        let Some(e) = self.slots.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        if self.by_id.get(&(e.source, e.id.clone())) == Some(&slot) {
+            self.by_id.remove(&(e.source, e.id.clone()));
+        }
+        let links = e.links();
+        for key in e.committed.keys().chain(e.overlay.keys()) {
+            self.unindex(key, slot);
+            self.dirty.insert(key.clone());
+        }
+        for l in links {
+            self.unlink(l);
+        }
+        self.free.push(slot);
+    }
+
+    fn unindex(&mut self, key: &AggKey, slot: usize) {
+        if let Some(v) = self.index.get_mut(key) {
+            v.retain(|s| *s != slot);
+            if v.is_empty() {
+                self.index.remove(key);
+            }
+        }
+    }
+
+    fn link(&mut self, l: (AggKey, AggKey)) {
+        let n = self.link_count.entry(l.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            self.children
+                .entry(l.0.clone())
+                .or_default()
+                .insert(l.1.clone());
+            self.parents
+                .entry(l.1.clone())
+                .or_default()
+                .insert(l.0.clone());
+        }
+        self.dirty.insert(l.0);
+        self.dirty.insert(l.1);
+    }
+
+    fn unlink(&mut self, l: (AggKey, AggKey)) {
+        let Some(n) = self.link_count.get_mut(&l) else {
+            return;
+        };
+        *n -= 1;
+        if *n == 0 {
+            self.link_count.remove(&l);
+            if let Some(c) = self.children.get_mut(&l.0) {
+                c.remove(&l.1);
+                if c.is_empty() {
+                    self.children.remove(&l.0);
+                }
+            }
+            if let Some(p) = self.parents.get_mut(&l.1) {
+                p.remove(&l.0);
+                if p.is_empty() {
+                    self.parents.remove(&l.1);
                 }
             }
         }
-    });
-    stats.cancelled = cancel.load(Ordering::Relaxed);
-    stats.elapsed = started.elapsed();
-    Ok(stats)
+        self.dirty.insert(l.0);
+        self.dirty.insert(l.1);
+    }
+
+    /// Folds one committed event of file `slot`.
+    fn fold(&mut self, slot: usize, ev: RawEvent) {
+        let keep = self.keep_events;
+        let name = self.sources.get(ev.source).map_or("", |s| s.name.as_str());
+        let Some(e) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        let key = ev.key.clone();
+        let fresh = !e.committed.contains_key(&key) && !e.overlay.contains_key(&key);
+        e.committed
+            .entry(key.clone())
+            .or_default()
+            .fold(&ev, keep, name);
+        let new_link = ev.link.as_ref().and_then(|l| {
+            let pair = (key.clone(), l.clone());
+            (e.committed_links.insert(pair.clone()) && !e.overlay_links.contains(&pair))
+                .then_some(pair)
+        });
+        if fresh {
+            self.index.entry(key.clone()).or_default().push(slot);
+        }
+        if let Some(pair) = new_link {
+            self.link(pair);
+        }
+        self.dirty.insert(key);
+    }
+
+    /// Stores what a job handed back and rebuilds the file's overlay of open messages.
+    fn finish_job(&mut self, done: JobDone) {
+        let slot = done.slot;
+        let name_of: Vec<String> = self.sources.iter().map(|s| s.name.clone()).collect();
+        let keep = self.keep_events;
+        let Some(e) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        e.parser = Some(done.parser);
+        e.offset = done.offset;
+        e.next_line = done.next_line;
+        e.started = done.started;
+        e.gz = done.gz;
+        if let Some(r) = done.rejected {
+            e.rejected = Some(r);
+            e.offset = e.len;
+        }
+        for l in done.overlong {
+            e.overlong.0 += 1;
+            e.overlong.1.get_or_insert(l);
+        }
+        e.read_error = done.read_error;
+        e.unterminated = done.unterminated;
+        let (head, tail) = signatures(&e.path, e.offset, e.gz);
+        e.head_sig = head;
+        e.tail_sig = tail;
+        // The overlay: committed state plus the provisional events, for the keys they touch.
+        let old_links = e.links();
+        let old_keys: Vec<AggKey> = e.overlay.keys().cloned().collect();
+        let mut overlay: HashMap<AggKey, MessageAgg> = HashMap::new();
+        for ev in &done.provisional {
+            overlay
+                .entry(ev.key.clone())
+                .or_insert_with(|| e.committed.get(&ev.key).cloned().unwrap_or_default())
+                .fold(ev, keep, &name_of[ev.source]);
+        }
+        e.overlay_links = overlay
+            .iter()
+            .flat_map(|(k, a)| a.links.iter().map(move |l| (k.clone(), l.clone())))
+            .collect();
+        let new_keys: Vec<AggKey> = overlay.keys().cloned().collect();
+        e.overlay = overlay;
+        let new_links = e.links();
+        let unindexed: Vec<AggKey> = old_keys
+            .iter()
+            .filter(|k| !e.overlay.contains_key(*k) && !e.committed.contains_key(*k))
+            .cloned()
+            .collect();
+        let indexed: Vec<AggKey> = new_keys
+            .iter()
+            .filter(|k| !e.committed.contains_key(*k) && !old_keys.contains(k))
+            .cloned()
+            .collect();
+        for k in unindexed {
+            self.unindex(&k, slot);
+        }
+        for k in indexed {
+            self.index.entry(k).or_default().push(slot);
+        }
+        for l in new_links.difference(&old_links) {
+            self.link(l.clone());
+        }
+        for l in old_links.difference(&new_links) {
+            self.unlink(l.clone());
+        }
+        self.dirty.extend(old_keys);
+        self.dirty.extend(new_keys);
+    }
+
+    /// The message `key` across every file that holds it.
+    fn view(&self, key: &AggKey) -> Option<Cow<'_, MessageAgg>> {
+        let slots = self.index.get(key)?;
+        let mut views = slots
+            .iter()
+            .filter_map(|s| self.slots.get(*s)?.as_ref()?.view(key));
+        let first = views.next()?;
+        let mut merged: Option<MessageAgg> = None;
+        for v in views {
+            merged.get_or_insert_with(|| first.clone()).merge(v);
+        }
+        Some(match merged {
+            Some(m) => Cow::Owned(m),
+            None => Cow::Borrowed(first),
+        })
+    }
+
+    /// The first queue id of the message `key` belongs to (following content-filter links
+    /// back).
+    fn root_of(&self, key: &AggKey) -> AggKey {
+        let mut cur = key.clone();
+        let mut seen: HashSet<AggKey> = HashSet::new();
+        while let Some(p) = self.parents.get(&cur).and_then(|ps| ps.iter().next()) {
+            if !seen.insert(cur.clone()) {
+                break;
+            }
+            cur = p.clone();
+        }
+        cur
+    }
+
+    /// `root` and the keys it went on under, with their depth.
+    fn members(&self, root: &AggKey) -> Vec<(usize, AggKey)> {
+        let mut out = vec![(0, root.clone())];
+        let mut seen: HashSet<AggKey> = HashSet::from([root.clone()]);
+        let mut i = 0;
+        while i < out.len() {
+            let (d, k) = out[i].clone();
+            if let Some(cs) = self.children.get(&k) {
+                for c in cs {
+                    if seen.insert(c.clone()) {
+                        out.push((d + 1, c.clone()));
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    fn row_key(&self, key: &AggKey) -> String {
+        match key {
+            AggKey::Exchange(m) => m.clone(),
+            AggKey::Postfix { source, qid } => format!("{}/{}", self.sources[*source].name, qid),
+            AggKey::Single { source, id } => format!("{}/{}", self.sources[*source].name, id),
+        }
+    }
+
+    /// Sends the rows of every message changed since the last call.
+    fn emit(&mut self, query: &TraceQuery, sink: &mut impl FnMut(ScanMsg)) {
+        if self.dirty.is_empty() {
+            return;
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        let roots: BTreeSet<AggKey> = dirty.iter().map(|k| self.root_of(k)).collect();
+        let names: Vec<&str> = self.sources.iter().map(|s| s.name.as_str()).collect();
+        let mut updates: Vec<GroupUpdate> = Vec::new();
+        for root in &roots {
+            let members = self.members(root);
+            let views: Vec<(usize, Cow<'_, MessageAgg>)> = members
+                .iter()
+                .filter_map(|(d, k)| self.view(k).map(|v| (*d, v)))
+                .collect();
+            let rows = if self.index.contains_key(root) {
+                let refs: Vec<(usize, &MessageAgg)> =
+                    views.iter().map(|(d, v)| (*d, v.as_ref())).collect();
+                group_rows(&refs, &self.row_key(root), &names)
+            } else {
+                Vec::new()
+            };
+            let others: Vec<String> = members
+                .iter()
+                .skip(1)
+                .map(|(_, k)| self.row_key(k))
+                .collect();
+            updates.push((self.row_key(root), rows, others));
+        }
+        for (rk, rows, others) in updates {
+            let before = self.emitted.remove(&rk).unwrap_or_default();
+            let mut now = BTreeSet::new();
+            for (lower, row) in rows {
+                if query.matches(&row) {
+                    now.insert(lower);
+                    sink(ScanMsg::Row(row));
+                }
+            }
+            for gone in before.difference(&now) {
+                sink(ScanMsg::Remove {
+                    key: rk.clone(),
+                    recipient: gone.clone(),
+                });
+            }
+            if !now.is_empty() {
+                self.emitted.insert(rk, now);
+            }
+            for other in others {
+                for gone in self.emitted.remove(&other).unwrap_or_default() {
+                    sink(ScanMsg::Remove {
+                        key: other.clone(),
+                        recipient: gone,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Every file's warnings, in path order.
+    fn file_warnings(&self) -> Vec<ScanWarning> {
+        let mut entries: Vec<&FileEntry> = self.slots.iter().flatten().collect();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut out = Vec::new();
+        for e in entries {
+            let mut push = |line: Option<u64>, message: String| {
+                out.push(ScanWarning {
+                    source: self.sources[e.source].name.clone(),
+                    file: Some(e.path.clone()),
+                    line,
+                    message,
+                })
+            };
+            if let Some(r) = &e.rejected {
+                push(None, format!("{r}; file skipped"));
+                continue;
+            }
+            if let Some(r) = &e.read_error {
+                push(None, r.clone());
+            }
+            if let (n, Some(first)) = e.overlong {
+                push(
+                    Some(first),
+                    if n == 1 {
+                        format!("line longer than {} KiB, skipped", CHUNK >> 10)
+                    } else {
+                        format!(
+                            "{n} lines longer than {} KiB skipped; the first here",
+                            CHUNK >> 10
+                        )
+                    },
+                );
+            }
+            if let Some(p) = &e.parser {
+                for (line, message) in p.warnings() {
+                    push(line, message);
+                }
+            }
+            if let Some(line) = e.unterminated {
+                push(
+                    Some(line),
+                    "incomplete last line (no line end), skipped".into(),
+                );
+            }
+        }
+        out
+    }
 }
 
-/// Reads one file to its current end and sends what it finds.
-fn scan_file(
-    job: &Job,
+/// The file is the one read before and was only appended to.
+fn still_valid(e: &FileEntry, path: &Path, len: u64, modified: Option<SystemTime>) -> bool {
+    if e.gz {
+        return len == e.len && modified == e.modified;
+    }
+    if len < e.offset {
+        return false;
+    }
+    if len == e.len && modified.is_some() && modified == e.modified {
+        // Not written since it was last seen.
+        return true;
+    }
+    signatures(path, e.offset, false) == (e.head_sig.clone(), e.tail_sig.clone())
+}
+
+/// The first bytes of a file and the bytes just before `offset` (empty for gzip files).
+fn signatures(path: &Path, offset: u64, gz: bool) -> (Vec<u8>, Vec<u8>) {
+    if gz {
+        return (Vec::new(), Vec::new());
+    }
+    let read = |at: u64, n: u64| -> Vec<u8> {
+        let mut buf = vec![0u8; n as usize];
+        let ok = std::fs::File::open(path).and_then(|mut f| {
+            f.seek(SeekFrom::Start(at))?;
+            f.read_exact(&mut buf)
+        });
+        if ok.is_ok() { buf } else { Vec::new() }
+    };
+    let head = read(0, SIG.min(offset));
+    let tail_len = SIG.min(offset);
+    let tail = read(offset - tail_len, tail_len);
+    (head, tail)
+}
+
+/// Reads one file from the job's offset to its current end.
+fn read_file(
+    job: Job,
     src: &ScanSource,
     needles: &Needles,
     cancel: &AtomicBool,
-    tx: &SyncSender<WorkerMsg>,
+    out: &mut dyn FnMut(WorkerMsg) -> bool,
     buf: &mut Vec<u8>,
-) {
-    let file = Arc::new(job.path.clone());
-    let warn = |line: Option<u64>, message: String| {
-        let _ = tx.send(WorkerMsg::Warning(ScanWarning {
-            source: src.name.clone(),
-            file: Some(job.path.clone()),
-            line,
-            message,
-        }));
+) -> JobDone {
+    let mut done = JobDone {
+        slot: job.slot,
+        parser: job.parser,
+        offset: job.offset,
+        next_line: job.next_line,
+        started: job.started,
+        gz: false,
+        rejected: None,
+        overlong: Vec::new(),
+        read_error: None,
+        unterminated: None,
+        provisional: Vec::new(),
     };
-    let (reader, counter) = match files::open_log(&job.path) {
+    let (reader, counter, gz) = match files::open_log_from(&job.path, job.offset) {
         Ok(r) => r,
         Err(e) => {
-            warn(None, format!("cannot open: {e}"));
-            return;
+            done.read_error = Some(format!("cannot open: {e}"));
+            return done;
         }
     };
-    let mut parser = match src.kind {
-        LogKind::ExchangeLogs => {
-            FileParser::Exchange(Box::new(ExchangeFile::new(Arc::clone(&file), job.source)))
-        }
-        LogKind::Postfix => {
-            let reference = src.year_reference.unwrap_or_else(|| mtime(&job.path));
-            FileParser::Postfix(PostfixFile::new(Arc::clone(&file), job.source, reference))
-        }
+    done.gz = gz;
+    let (start, first_line) = if gz {
+        // A compressed file is read from its start every time it changes.
+        done.parser = FileParser::new(
+            job.format,
+            Arc::clone(&job.file),
+            job.source,
+            src.year_reference.unwrap_or_else(|| mtime(&job.path)),
+        );
+        done.started = false;
+        (0, 1)
+    } else {
+        (job.offset, job.next_line)
     };
-    let mut chunker = Chunker::with_buffer(reader, std::mem::take(buf));
+    let mut chunker = Chunker::with_buffer(reader, std::mem::take(buf)).resume(start, first_line);
     let mut reported = 0u64;
-    let mut first = true;
     loop {
         if cancel.load(Ordering::Relaxed) {
-            return;
+            break;
         }
         let block = match chunker.next_block() {
             Ok(b) => b,
             Err(e) => {
-                warn(
-                    None,
-                    format!("read error ({e}); the rest of the file is skipped"),
-                );
+                done.read_error =
+                    Some(format!("read error ({e}); the rest of the file is skipped"));
                 break;
             }
         };
@@ -555,54 +1325,49 @@ fn scan_file(
         let mut lines = 0;
         match block {
             Block::End => break,
-            Block::Overlong(line) => {
-                warn(
-                    Some(line),
-                    format!("line longer than {} KiB, skipped", CHUNK >> 10),
-                );
-            }
-            Block::Unterminated(_, line) => {
-                warn(
-                    Some(line),
-                    "incomplete last line (no line end), skipped".into(),
-                );
-            }
-            Block::Lines(data, first_line) => {
-                if first {
-                    first = false;
-                    if let Some(reason) = parser.reject_start(data) {
-                        warn(None, format!("{reason}; file skipped"));
-                        return;
+            Block::Overlong(line) => done.overlong.push(line),
+            Block::Unterminated(_, line) => done.unterminated = Some(line),
+            Block::Lines(data, first) => {
+                if !done.started {
+                    done.started = true;
+                    if let Some(reason) = reject_start(job.format, data) {
+                        done.rejected = Some(reason);
+                        break;
                     }
                 }
-                lines = parser.block(data, first_line, needles, &mut events);
+                lines = done.parser.block(data, first, needles, &mut events);
                 if !events.is_empty() {
-                    let _ = tx.send(WorkerMsg::Parsed(events.len() as u64));
+                    out(WorkerMsg::Parsed(events.len() as u64));
                 }
             }
         }
         chunker.advance_lines(lines);
         let now = counter.load(Ordering::Relaxed);
         if now > reported {
-            let _ = tx.send(WorkerMsg::Read(now - reported));
+            out(WorkerMsg::Read(now - reported));
             reported = now;
         }
-        if !events.is_empty() && tx.send(WorkerMsg::Events(events)).is_err() {
-            return;
+        if !events.is_empty() && !out(WorkerMsg::Events(job.slot, events)) {
+            break;
         }
     }
-    *buf = chunker.into_buffer();
-    let mut events = Vec::new();
-    for (line, message) in parser.finish(&mut events) {
-        warn(line, message);
+    done.offset = if gz { 0 } else { chunker.consumed() };
+    done.next_line = chunker.next_line();
+    if done.unterminated.is_some() {
+        // The cut-off line is read again next time, under the same number.
+        done.next_line = done.next_line.saturating_sub(1).max(1);
     }
+    *buf = chunker.into_buffer();
+    done.parser.provisional(&mut done.provisional);
     let now = counter.load(Ordering::Relaxed);
     if now > reported {
-        let _ = tx.send(WorkerMsg::Read(now - reported));
+        out(WorkerMsg::Read(now - reported));
     }
-    if !events.is_empty() {
-        let _ = tx.send(WorkerMsg::Events(events));
+    if gz {
+        // Remember it as read whole (the size and time decide if it changed).
+        done.offset = std::fs::metadata(&job.path).map_or(0, |m| m.len());
     }
+    done
 }
 
 fn mtime(path: &Path) -> DateTime<Utc> {
@@ -610,597 +1375,6 @@ fn mtime(path: &Path) -> DateTime<Utc> {
         .and_then(|m| m.modified())
         .map(DateTime::<Utc>::from)
         .unwrap_or_else(|_| Utc::now())
-}
-
-fn looks_binary(data: &[u8]) -> bool {
-    memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
-}
-
-enum FileParser {
-    Exchange(Box<ExchangeFile>),
-    Postfix(PostfixFile),
-}
-
-impl FileParser {
-    fn reject_start(&self, data: &[u8]) -> Option<String> {
-        if looks_binary(data) {
-            return Some("binary data, not a text log".into());
-        }
-        match self {
-            FileParser::Exchange(_) if data.first() != Some(&b'#') => {
-                Some("not a message tracking log (no #Software/#Fields header)".into())
-            }
-            _ => None,
-        }
-    }
-
-    fn block(
-        &mut self,
-        data: &[u8],
-        first_line: u64,
-        needles: &Needles,
-        out: &mut Vec<RawEvent>,
-    ) -> u64 {
-        match self {
-            FileParser::Exchange(f) => f.block(data, first_line, needles, out),
-            FileParser::Postfix(f) => f.block(data, first_line, needles, out),
-        }
-    }
-
-    /// Flushes what is left and returns warnings.
-    fn finish(&mut self, out: &mut Vec<RawEvent>) -> Vec<(Option<u64>, String)> {
-        match self {
-            FileParser::Exchange(f) => f.finish(),
-            FileParser::Postfix(f) => f.finish(out),
-        }
-    }
-}
-
-struct ExchangeFile {
-    state: FileState,
-    past_header: bool,
-    file: Arc<PathBuf>,
-    source: usize,
-    bad: u64,
-    first_bad: Option<(u64, LineError)>,
-}
-
-impl ExchangeFile {
-    fn new(file: Arc<PathBuf>, source: usize) -> Self {
-        ExchangeFile {
-            state: FileState::default(),
-            past_header: false,
-            file,
-            source,
-            bad: 0,
-            first_bad: None,
-        }
-    }
-
-    fn line(&mut self, line: &[u8], no: u64, out: &mut Vec<RawEvent>) {
-        if line.first() == Some(&b'#') {
-            self.state.apply_header(line);
-            return;
-        }
-        if exchange_logs::trim_cr(line).is_empty() {
-            return;
-        }
-        match self.state.parse(line) {
-            Ok(rec) => out.push(exchange_logs::to_event(rec, self.source, &self.file, no)),
-            Err(e) => {
-                self.bad += 1;
-                if self.first_bad.is_none() {
-                    self.first_bad = Some((no, e));
-                }
-            }
-        }
-    }
-
-    /// Processes a block of whole lines; returns how many lines it held.
-    fn block(
-        &mut self,
-        data: &[u8],
-        first_line: u64,
-        needles: &Needles,
-        out: &mut Vec<RawEvent>,
-    ) -> u64 {
-        if needles.is_empty() {
-            let mut start = 0;
-            let mut lines = 0;
-            for (no, nl) in (first_line..).zip(memchr::memchr_iter(b'\n', data)) {
-                self.line(&data[start..nl], no, out);
-                start = nl + 1;
-                lines += 1;
-            }
-            return lines;
-        }
-        let mut no = first_line;
-        let mut p = 0usize;
-        // The header at the top of the file (never a candidate: it has no query term).
-        if !self.past_header {
-            while p < data.len() && data[p] == b'#' {
-                let e = memchr::memchr(b'\n', &data[p..]).map_or(data.len(), |x| p + x);
-                self.state.apply_header(&data[p..e]);
-                p = e + 1;
-                no += 1;
-            }
-            self.past_header = p < data.len();
-        }
-        let mut counted = p;
-        let Some((primary, others)) = needles.finders.split_first() else {
-            return 0;
-        };
-        while p < data.len() {
-            let Some(pos) = primary.find_from(data, p) else {
-                break;
-            };
-            let ls = memchr::memrchr(b'\n', &data[..pos]).map_or(0, |x| x + 1);
-            let le = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |x| pos + x);
-            p = le + 1;
-            let cand = &data[ls..le];
-            if data[ls] != b'#' && !others.iter().all(|f| f.find(cand).is_some()) {
-                continue;
-            }
-            no += memchr::memchr_iter(b'\n', &data[counted..ls]).count() as u64;
-            counted = ls;
-            if self.field_count_differs(cand) {
-                // A writer restarted inside this file: pick up the nearest #Fields above.
-                if let Some(h) = memchr::memmem::rfind(&data[..ls], b"\n#Fields:") {
-                    let he =
-                        memchr::memchr(b'\n', &data[h + 1..]).map_or(data.len(), |x| h + 1 + x);
-                    self.state.apply_header(&data[h + 1..he]);
-                }
-            }
-            self.line(cand, no, out);
-        }
-        no += memchr::memchr_iter(b'\n', &data[counted..]).count() as u64;
-        no - first_line
-    }
-
-    /// Cheap check before parsing: does the line have another number of commas outside
-    /// quotes than the map expects? (Only consulted to look for a new header.)
-    fn field_count_differs(&self, line: &[u8]) -> bool {
-        let Some(map) = &self.state.map else {
-            return true;
-        };
-        let mut fields = 1usize;
-        let mut quoted = false;
-        for &b in line {
-            match b {
-                b'"' => quoted = !quoted,
-                b',' if !quoted => fields += 1,
-                _ => {}
-            }
-        }
-        fields != map.count
-    }
-
-    fn finish(&mut self) -> Vec<(Option<u64>, String)> {
-        match &self.first_bad {
-            Some((line, e)) if self.bad == 1 => vec![(Some(*line), format!("skipped: {e}"))],
-            Some((line, e)) => vec![(
-                Some(*line),
-                format!("{} lines skipped; the first: {e}", self.bad),
-            )],
-            None => vec![],
-        }
-    }
-}
-
-struct OpenMessage {
-    lines: Vec<(u64, Box<[u8]>)>,
-    hit: bool,
-    started: bool,
-    elided: u32,
-}
-
-struct PostfixFile {
-    open: HashMap<Vec<u8>, OpenMessage>,
-    file: Arc<PathBuf>,
-    source: usize,
-    reference: DateTime<Utc>,
-    lines_seen: u64,
-    postfix_lines: u64,
-    bad: u64,
-    first_bad: Option<u64>,
-    elided: u64,
-}
-
-impl PostfixFile {
-    fn new(file: Arc<PathBuf>, source: usize, reference: DateTime<Utc>) -> Self {
-        PostfixFile {
-            open: HashMap::new(),
-            file,
-            source,
-            reference,
-            lines_seen: 0,
-            postfix_lines: 0,
-            bad: 0,
-            first_bad: None,
-            elided: 0,
-        }
-    }
-
-    fn parse_into(&mut self, no: u64, raw: &[u8], out: &mut Vec<RawEvent>) {
-        match postfix::parse_line(raw, self.reference) {
-            Some(rec) => out.push(postfix::to_event(rec, self.source, &self.file, no)),
-            None => {
-                self.bad += 1;
-                self.first_bad.get_or_insert(no);
-            }
-        }
-    }
-
-    fn flush(&mut self, msg: OpenMessage, out: &mut Vec<RawEvent>) {
-        self.elided += u64::from(msg.elided);
-        for (no, raw) in msg.lines {
-            self.parse_into(no, &raw, out);
-        }
-    }
-
-    fn block(
-        &mut self,
-        data: &[u8],
-        first_line: u64,
-        needles: &Needles,
-        out: &mut Vec<RawEvent>,
-    ) -> u64 {
-        let mut lines = 0u64;
-        // Sorted positions of every term occurrence in the block.
-        let mut hits: Vec<usize> = Vec::new();
-        if !needles.is_empty() {
-            for f in &needles.finders {
-                hits.extend(f.find_iter(data));
-            }
-            hits.sort_unstable();
-        }
-        let all = needles.is_empty();
-        let mut hi = 0usize;
-        let mut start = 0usize;
-        for (line_no, nl) in (first_line..).zip(memchr::memchr_iter(b'\n', data)) {
-            lines += 1;
-            let line = &data[start..nl];
-            let line_start = start;
-            start = nl + 1;
-            let mut line_hit = all;
-            while hi < hits.len() && hits[hi] < nl {
-                if hits[hi] >= line_start {
-                    line_hit = true;
-                }
-                hi += 1;
-            }
-            self.lines_seen += 1;
-            let Some(h) = postfix::head(line) else {
-                continue;
-            };
-            self.postfix_lines += 1;
-            let Some(qid) = h.qid else { continue };
-            if qid == b"NOQUEUE" {
-                if line_hit {
-                    self.parse_into(line_no, line, out);
-                }
-                continue;
-            }
-            let removed = postfix::is_removed(h.body);
-            let msg = match self.open.get_mut(qid) {
-                Some(m) => m,
-                None => self.open.entry(qid.to_vec()).or_insert(OpenMessage {
-                    lines: Vec::new(),
-                    hit: false,
-                    started: postfix::is_start(h.body),
-                    elided: 0,
-                }),
-            };
-            msg.hit |= line_hit;
-            if msg.lines.len() >= MAX_LINES_PER_MESSAGE {
-                msg.lines.remove(KEEP_FIRST_LINES);
-                msg.elided += 1;
-            }
-            msg.lines.push((line_no, line.into()));
-            if removed && let Some(msg) = self.open.remove(qid) {
-                if msg.started && !msg.hit {
-                    continue;
-                }
-                self.flush(msg, out);
-            }
-        }
-        lines
-    }
-
-    fn finish(&mut self, out: &mut Vec<RawEvent>) -> Vec<(Option<u64>, String)> {
-        let open: Vec<OpenMessage> = self.open.drain().map(|(_, m)| m).collect();
-        for m in open {
-            self.flush(m, out);
-        }
-        let mut warnings = Vec::new();
-        if self.lines_seen > 0 && self.postfix_lines == 0 {
-            warnings.push((None, "no Postfix lines found".to_string()));
-        }
-        if let Some(first) = self.first_bad {
-            warnings.push((
-                Some(first),
-                format!("{} Postfix lines could not be read, skipped", self.bad),
-            ));
-        }
-        if self.elided > 0 {
-            warnings.push((
-                None,
-                format!(
-                    "{} lines of very long-lived messages were left out of their chains",
-                    self.elided
-                ),
-            ));
-        }
-        warnings
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Folding events into messages and rows.
-
-type StatusAt = (DateTime<Utc>, u8, TraceStatus);
-
-struct Recipient {
-    display: String,
-    status: Option<StatusAt>,
-    reply: Option<(DateTime<Utc>, String)>,
-    deferrals: Vec<DateTime<Utc>>,
-}
-
-struct MessageAgg {
-    sources: Vec<usize>,
-    message_id: String,
-    sender: Option<(DateTime<Utc>, String)>,
-    subject: Option<(DateTime<Utc>, String)>,
-    first: DateTime<Utc>,
-    recipients: BTreeMap<String, Recipient>,
-    progress: Option<StatusAt>,
-    terminal: Option<(DateTime<Utc>, String)>,
-    references: BTreeSet<String>,
-    emitted: BTreeSet<String>,
-    events: Vec<TraceEvent>,
-}
-
-struct Aggregator<'a> {
-    sources: &'a [ScanSource],
-    keep_events: bool,
-    aggs: HashMap<AggKey, MessageAgg>,
-    dirty: Vec<AggKey>,
-    dirty_set: std::collections::HashSet<AggKey>,
-}
-
-fn newer(a: (DateTime<Utc>, u8), b: Option<&StatusAt>) -> bool {
-    match b {
-        None => true,
-        Some((t, r, _)) => (a.0, a.1) >= (*t, *r),
-    }
-}
-
-impl<'a> Aggregator<'a> {
-    fn new(sources: &'a [ScanSource], keep_events: bool) -> Self {
-        Aggregator {
-            sources,
-            keep_events,
-            aggs: HashMap::new(),
-            dirty: Vec::new(),
-            dirty_set: Default::default(),
-        }
-    }
-
-    fn fold(&mut self, ev: RawEvent) {
-        let agg = self
-            .aggs
-            .entry(ev.key.clone())
-            .or_insert_with(|| MessageAgg {
-                sources: Vec::new(),
-                message_id: String::new(),
-                sender: None,
-                subject: None,
-                first: ev.time,
-                recipients: BTreeMap::new(),
-                progress: None,
-                terminal: None,
-                references: BTreeSet::new(),
-                emitted: BTreeSet::new(),
-                events: Vec::new(),
-            });
-        agg.first = agg.first.min(ev.time);
-        if !agg.sources.contains(&ev.source) {
-            agg.sources.push(ev.source);
-            agg.sources.sort_unstable();
-        }
-        if agg.message_id.is_empty() && !ev.message_id.is_empty() {
-            agg.message_id = ev.message_id.clone();
-        }
-        if let Some(s) = &ev.sender
-            && agg.sender.as_ref().is_none_or(|(t, _)| ev.time < *t)
-        {
-            agg.sender = Some((ev.time, s.clone()));
-        }
-        if let Some(s) = &ev.subject
-            && !s.is_empty()
-            && agg.subject.as_ref().is_none_or(|(t, _)| ev.time < *t)
-        {
-            agg.subject = Some((ev.time, s.clone()));
-        }
-        if let Some(r) = &ev.reference {
-            agg.references.insert(r.clone());
-        }
-        let status = ev.effect.status();
-        if ev.recipients.is_empty() {
-            match ev.effect {
-                Effect::Expired | Effect::Failed => {
-                    if agg.terminal.as_ref().is_none_or(|(t, _)| ev.time >= *t) {
-                        agg.terminal = Some((ev.time, ev.reply.clone()));
-                    }
-                }
-                _ => {
-                    if let Some((st, rank)) = status
-                        && newer((ev.time, rank), agg.progress.as_ref())
-                    {
-                        agg.progress = Some((ev.time, rank, st));
-                    }
-                }
-            }
-        }
-        for (addr, reply) in &ev.recipients {
-            let r = agg
-                .recipients
-                .entry(addr.to_lowercase())
-                .or_insert_with(|| Recipient {
-                    display: addr.clone(),
-                    status: None,
-                    reply: None,
-                    deferrals: Vec::new(),
-                });
-            if let Some((st, rank)) = status
-                && newer((ev.time, rank), r.status.as_ref())
-            {
-                r.status = Some((ev.time, rank, st));
-            }
-            if ev.effect == Effect::Deferred && r.deferrals.len() < MAX_DEFERRALS {
-                r.deferrals.push(ev.time);
-            }
-            if !reply.is_empty() && r.reply.as_ref().is_none_or(|(t, _)| ev.time >= *t) {
-                r.reply = Some((ev.time, reply.clone()));
-            }
-        }
-        if self.keep_events {
-            agg.events.push(TraceEvent {
-                time: ev.time,
-                server: ev.server,
-                source: self.sources[ev.source].name.clone(),
-                file: (*ev.file).clone(),
-                line: ev.line,
-                event: ev.event,
-                recipients: ev.recipients.into_iter().map(|(a, _)| a).collect(),
-                detail: ev.detail,
-            });
-        }
-        if self.dirty_set.insert(ev.key.clone()) {
-            self.dirty.push(ev.key);
-        }
-    }
-
-    fn row_key(&self, key: &AggKey) -> String {
-        match key {
-            AggKey::Exchange(m) => m.clone(),
-            AggKey::Postfix { source, qid } => format!("{}/{}", self.sources[*source].name, qid),
-            AggKey::Single(s) => s.clone(),
-        }
-    }
-
-    fn rows(&self, key: &AggKey, a: &MessageAgg) -> Vec<(String, TraceRow)> {
-        let row_key = self.row_key(key);
-        let source = a
-            .sources
-            .iter()
-            .map(|&i| self.sources[i].name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let base = |recipient: String| TraceRow {
-            received: a.first,
-            sender: a
-                .sender
-                .as_ref()
-                .map(|(_, s)| s.clone())
-                .unwrap_or_default(),
-            recipient,
-            subject: a
-                .subject
-                .as_ref()
-                .map(|(_, s)| s.clone())
-                .unwrap_or_default(),
-            status: TraceStatus::Unknown,
-            reply: String::new(),
-            message_id: a.message_id.clone(),
-            source: source.clone(),
-            key: row_key.clone(),
-            deferrals: Vec::new(),
-            last_event: None,
-        };
-        if a.recipients.is_empty() {
-            let mut row = base(String::new());
-            if let Some((t, reason)) = &a.terminal {
-                row.status = TraceStatus::Failed;
-                row.reply = reason.clone();
-                row.last_event = Some(*t);
-            } else if let Some((t, _, st)) = a.progress {
-                row.status = st;
-                row.last_event = Some(t);
-            }
-            return vec![(String::new(), row)];
-        }
-        a.recipients
-            .iter()
-            .map(|(lower, r)| {
-                let mut row = base(r.display.clone());
-                let mut reply = r.reply.as_ref().map(|(_, s)| s.clone()).unwrap_or_default();
-                match r.status {
-                    Some((t, _, st)) => {
-                        row.status = st;
-                        row.last_event = Some(t);
-                    }
-                    None if a.progress.is_some() => row.status = TraceStatus::Pending,
-                    None => {}
-                }
-                let settled = r.status.is_some_and(|(_, rank, _)| rank >= 3);
-                if let Some((t, reason)) = &a.terminal
-                    && !settled
-                {
-                    row.status = TraceStatus::Failed;
-                    row.last_event = Some(*t);
-                    reply = if reply.is_empty() {
-                        reason.clone()
-                    } else {
-                        format!("{reason}; last reply: {reply}")
-                    };
-                }
-                row.reply = reply;
-                row.deferrals = r.deferrals.clone();
-                row.deferrals.sort_unstable();
-                (lower.clone(), row)
-            })
-            .collect()
-    }
-
-    /// Sends rows of messages changed since the last call.
-    fn emit(&mut self, query: &TraceQuery, sink: &mut impl FnMut(ScanMsg)) {
-        let dirty = std::mem::take(&mut self.dirty);
-        self.dirty_set.clear();
-        for key in dirty {
-            let Some(a) = self.aggs.get(&key) else {
-                continue;
-            };
-            let rows = self.rows(&key, a);
-            let mut emitted = a.emitted.clone();
-            // The recipient-less placeholder row goes once real recipients are known.
-            if !a.recipients.is_empty() && emitted.remove("") {
-                sink(ScanMsg::Remove {
-                    key: self.row_key(&key),
-                    recipient: String::new(),
-                });
-            }
-            for (lower, row) in rows {
-                if query.matches(&row) {
-                    emitted.insert(lower);
-                    sink(ScanMsg::Row(row));
-                } else if emitted.remove(&lower) {
-                    sink(ScanMsg::Remove {
-                        key: row.key,
-                        recipient: row.recipient,
-                    });
-                }
-            }
-            if let Some(a) = self.aggs.get_mut(&key) {
-                a.emitted = emitted;
-            }
-        }
-    }
-
-    fn emitted_rows(&self) -> usize {
-        self.aggs.values().map(|a| a.emitted.len()).sum()
-    }
 }
 
 #[cfg(test)]

@@ -125,12 +125,20 @@ pub enum Effect {
     Append(Event),
     /// Poll the health sources now (all, or the one named).
     PollNow(Option<String>),
-    /// Start a trace query (cancelling any running one).
-    StartTrace { request: u64, query: TraceQuery },
+    /// Start a trace query (cancelling any running one). `refresh`: the same query again over
+    /// grown logs, the previous run's rows still shown, so only what changed need be sent.
+    StartTrace {
+        request: u64,
+        query: TraceQuery,
+        refresh: bool,
+    },
     /// Stop the running trace query.
     CancelTrace,
     /// Load the whole event chain of a message.
     LoadChain { row: Box<TraceRow> },
+    /// Fetch the last reply of these Exchange Online rows (for the breakdown by reason); they
+    /// come back as rows of `request`.
+    EnrichTraceReasons { request: u64, rows: Vec<TraceRow> },
     /// Write trace rows to the evidence folder (then [`Action::TraceEvidenceSaved`]).
     SaveTraceEvidence {
         query: String,
@@ -807,9 +815,12 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Open if app.focus == Pane::Playbook => super::playbook_pane::open(app),
         Command::Open if app.focus == Pane::Health => super::health_pane::open(app),
         Command::Open if app.focus == Pane::Trace => super::trace_pane::open(app, fx),
-        Command::TraceQuery | Command::TraceCancel | Command::TraceKeep | Command::TraceRerun => {
-            super::trace_pane::command(app, cmd, fx)
-        }
+        Command::TraceQuery
+        | Command::TraceCancel
+        | Command::TraceKeep
+        | Command::TraceRerun
+        | Command::TraceBreakdown
+        | Command::TraceGroupBy => super::trace_pane::command(app, cmd, fx),
         Command::PollNow => fx.push(Effect::PollNow(None)),
         Command::Export => super::closing::export(app, fx),
         Command::ComposeUpdate => super::updates_pane::open_composer(app),

@@ -270,9 +270,14 @@ where
                     Effect::PollNow(name) => {
                         pollers.poll_now(name.as_deref());
                     }
-                    Effect::StartTrace { request, query } => tracer.start(request, query),
+                    Effect::StartTrace {
+                        request,
+                        query,
+                        refresh,
+                    } => tracer.start(request, query, refresh),
                     Effect::CancelTrace => tracer.cancel(),
                     Effect::LoadChain { row } => tracer.chain(*row),
+                    Effect::EnrichTraceReasons { request, rows } => tracer.enrich(request, rows),
                     Effect::SaveTraceEvidence {
                         query,
                         rows,

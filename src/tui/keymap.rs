@@ -93,6 +93,8 @@ commands! {
     TraceCancel => ("trace_cancel", Trace, ["esc"], "stop the running query"),
     TraceRerun => ("trace_rerun", Trace, ["r"], "run the query again (logs keep growing)"),
     TraceKeep => ("trace_keep", Trace, ["t"], "keep the result: rows to evidence/, counts to the timeline"),
+    TraceBreakdown => ("trace_breakdown", Trace, ["b"], "rows or a breakdown of the same result (by domain, reason, sender, status, hour)"),
+    TraceGroupBy => ("trace_group_by", Trace, ["B"], "group the breakdown by the next field: domain, reason, sender, status, hour"),
     ComposeUpdate => ("compose_update", Global, ["U"], "write a stakeholder update from a template, then send it"),
     SnoozeUpdate => ("snooze_update", Global, ["S"], "snooze the next stakeholder update by 5, 10 or 15 minutes"),
 }

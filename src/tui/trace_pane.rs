@@ -9,11 +9,14 @@ use chrono::{DateTime, Utc};
 use super::app::{AppState, Effect, InputPurpose, Mode, open_input};
 use super::keymap::Command;
 use crate::domain::event::EventBody;
-use crate::domain::trace::{TraceEvent, TraceQuery, TraceRow, TraceSummary};
+use crate::domain::trace::{TraceEvent, TraceQuery, TraceRow, TraceSourceKind, TraceSummary};
+use crate::domain::trace_breakdown::{Breakdown, GroupBy, breakdown};
 use crate::domain::trace_query::{describe, parse_query_line};
 
-/// What the scan reports, as the console receives it.
+/// What the scan reports, as the console receives it. Rows are by far the most common
+/// message, so they are not boxed.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum TraceMsg {
     /// A matching row, new or replacing the one with the same key and recipient.
     Row(TraceRow),
@@ -25,6 +28,18 @@ pub enum TraceMsg {
     Warning(String),
     /// An Exchange Online source's request budget, as text (any request id).
     Budget { source: String, text: String },
+    /// This run sends only what changed in the log files since the previous run (whose rows
+    /// are on screen): rows it does not send again stay.
+    Delta,
+}
+
+/// What the trace pane shows of its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TraceMode {
+    #[default]
+    Rows,
+    /// The rows grouped (see [`GroupBy`]).
+    Breakdown,
 }
 
 /// The trace pane's state.
@@ -56,6 +71,17 @@ pub struct TraceView {
     seen: std::collections::HashSet<(String, String)>,
     /// `rows` and `summary` lag behind `rows_by_key` (a big result still streaming in).
     stale: bool,
+    /// This run sends changes only (see [`TraceMsg::Delta`]).
+    delta: bool,
+    /// Rows or breakdown; kept from query to query.
+    pub mode: TraceMode,
+    pub group_by: GroupBy,
+    /// The breakdown of `rows`, while shown.
+    pub breakdown: Option<Breakdown>,
+    pub group_selected: usize,
+    /// Bumped each time `rows` is rebuilt; the breakdown was computed at `breakdown_gen`.
+    rows_gen: u64,
+    breakdown_gen: u64,
 }
 
 /// Results up to this many rows are re-sorted and recounted on every batch.
@@ -66,9 +92,16 @@ impl TraceView {
         let mut rows_changed = false;
         for m in msgs {
             match m {
-                TraceMsg::Row(r) => {
+                TraceMsg::Row(mut r) => {
                     let k = (r.key.clone(), r.recipient.to_lowercase());
                     self.seen.insert(k.clone());
+                    // Exchange Online's list gives no reply: keep one fetched before.
+                    if r.reply.is_empty()
+                        && let Some(old) = self.rows_by_key.get(&k)
+                        && old.status == r.status
+                    {
+                        r.reply.clone_from(&old.reply);
+                    }
                     self.rows_by_key.insert(k, r);
                     rows_changed = true;
                 }
@@ -87,6 +120,7 @@ impl TraceView {
                     }
                 }
                 TraceMsg::Budget { .. } => {}
+                TraceMsg::Delta => self.delta = true,
             }
         }
         // Sorting every row and recounting on each batch would make a big result cost
@@ -109,6 +143,27 @@ impl TraceView {
         self.summary = TraceSummary::from_rows(&rows, &q);
         self.rows = rows;
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        self.rows_gen += 1;
+    }
+
+    /// Recomputes the breakdown if it is shown and the rows changed.
+    fn update_breakdown(&mut self, zone: crate::domain::time::Zone) {
+        if self.mode != TraceMode::Breakdown {
+            self.breakdown = None;
+            return;
+        }
+        if self
+            .breakdown
+            .as_ref()
+            .is_some_and(|b| b.by == self.group_by)
+            && self.breakdown_gen == self.rows_gen
+        {
+            return;
+        }
+        let b = breakdown(&self.rows, self.group_by, zone);
+        self.group_selected = self.group_selected.min(b.groups.len().saturating_sub(1));
+        self.breakdown = Some(b);
+        self.breakdown_gen = self.rows_gen;
     }
 
     /// The selected row.
@@ -144,6 +199,8 @@ fn start(
     if tv.running {
         fx.push(Effect::CancelTrace);
     }
+    // Only a refresh of a finished run may be answered with changes only.
+    let refresh = keep_rows && !tv.running && tv.finished_at.is_some();
     let old = std::mem::take(tv);
     *tv = TraceView {
         text: text.trim().to_string(),
@@ -152,6 +209,10 @@ fn start(
         running: true,
         started: Some(app.now),
         refreshing: keep_rows,
+        mode: old.mode,
+        group_by: old.group_by,
+        group_selected: old.group_selected,
+        rows_gen: old.rows_gen + 1,
         ..TraceView::default()
     };
     if keep_rows {
@@ -159,10 +220,15 @@ fn start(
         tv.rows = old.rows;
         tv.summary = old.summary;
         tv.selected = old.selected;
+        tv.breakdown = old.breakdown;
+        tv.breakdown_gen = old.breakdown_gen;
+        tv.rows_gen = old.rows_gen;
     }
+    tv.update_breakdown(app.zone);
     fx.push(Effect::StartTrace {
         request: tv.request,
         query,
+        refresh,
     });
     Ok(())
 }
@@ -179,6 +245,7 @@ pub fn batch(app: &mut AppState, request: u64, msgs: Vec<TraceMsg>) {
     }
     if request == app.trace.request && !msgs.is_empty() {
         app.trace.apply(msgs);
+        app.trace.update_breakdown(app.zone);
     }
 }
 
@@ -194,14 +261,28 @@ pub fn finished(app: &mut AppState, request: u64, error: Option<String>, cancell
     if tv.refreshing && !cancelled && error.is_none() {
         let seen = std::mem::take(&mut tv.seen);
         let before = tv.rows_by_key.len();
-        tv.rows_by_key.retain(|k, _| seen.contains(k));
+        if tv.delta {
+            // The log files sent their changes only; Exchange Online sent its rows again.
+            let online: std::collections::HashSet<&str> = app
+                .trace_sources
+                .iter()
+                .filter(|s| matches!(s.kind, TraceSourceKind::ExchangeOnline { .. }))
+                .map(|s| s.name.as_str())
+                .collect();
+            tv.rows_by_key
+                .retain(|k, r| seen.contains(k) || !online.contains(r.source.as_str()));
+        } else {
+            tv.rows_by_key.retain(|k, _| seen.contains(k));
+        }
         tv.stale |= tv.rows_by_key.len() != before;
     }
     if tv.stale {
         tv.rebuild();
     }
     tv.refreshing = false;
+    tv.delta = false;
     tv.error = error;
+    tv.update_breakdown(app.zone);
 }
 
 /// On the clock: the configured query when the console opens, and the periodic refresh.
@@ -233,6 +314,26 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             app.trace.cancelled = true;
         }
         Command::TraceKeep => keep(app, fx),
+        Command::TraceBreakdown | Command::TraceGroupBy => {
+            if app.trace.query.is_none() {
+                app.flash("no query yet: / to type one", false);
+                return;
+            }
+            let tv = &mut app.trace;
+            tv.mode = match (cmd, tv.mode) {
+                (Command::TraceBreakdown, TraceMode::Breakdown) => TraceMode::Rows,
+                (Command::TraceGroupBy, TraceMode::Breakdown) => {
+                    tv.group_by = tv.group_by.next();
+                    tv.group_selected = 0;
+                    TraceMode::Breakdown
+                }
+                _ => TraceMode::Breakdown,
+            };
+            tv.update_breakdown(app.zone);
+            if tv.mode == TraceMode::Breakdown && tv.group_by == GroupBy::Reason {
+                enrich_online_rows(app, fx);
+            }
+        }
         Command::TraceRerun => {
             if app.trace.query.is_none() {
                 app.flash("no query yet: / to type one", false);
@@ -241,6 +342,34 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         _ => {}
+    }
+}
+
+/// The reason of an Exchange Online row is in its detail, one request each: fetched when the
+/// breakdown by reason is asked for, for the rows not delivered.
+fn enrich_online_rows(app: &mut AppState, fx: &mut Vec<Effect>) {
+    let online: std::collections::HashSet<&str> = app
+        .trace_sources
+        .iter()
+        .filter(|s| matches!(s.kind, TraceSourceKind::ExchangeOnline { .. }))
+        .map(|s| s.name.as_str())
+        .collect();
+    let rows: Vec<TraceRow> = app
+        .trace
+        .rows
+        .iter()
+        .filter(|r| {
+            online.contains(r.source.as_str())
+                && r.status != crate::domain::trace::TraceStatus::Delivered
+                && r.reply.is_empty()
+        })
+        .cloned()
+        .collect();
+    if !rows.is_empty() {
+        fx.push(Effect::EnrichTraceReasons {
+            request: app.trace.request,
+            rows,
+        });
     }
 }
 
@@ -297,14 +426,25 @@ pub fn evidence_saved(
 }
 
 pub fn navigate(app: &mut AppState, cmd: Command) {
-    let n = app.trace.rows.len();
+    let tv = &mut app.trace;
+    if tv.mode == TraceMode::Breakdown {
+        let n = tv.breakdown.as_ref().map_or(0, |b| b.groups.len());
+        if n > 0 {
+            tv.group_selected = super::app::list_step(tv.group_selected, n, cmd);
+        }
+        return;
+    }
+    let n = tv.rows.len();
     if n > 0 {
-        app.trace.selected = super::app::list_step(app.trace.selected, n, cmd);
+        tv.selected = super::app::list_step(tv.selected, n, cmd);
     }
 }
 
 /// Enter: the whole event chain of the selected message.
 pub fn open(app: &mut AppState, fx: &mut Vec<Effect>) {
+    if app.trace.mode == TraceMode::Breakdown {
+        return;
+    }
     let Some(row) = app.trace.selected_row().cloned() else {
         return;
     };

@@ -16,7 +16,7 @@ use crate::domain::trace::{
     TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
 };
 use crate::trace::exo::ExoTracer;
-use crate::trace::{ScanMsg, ScanSource, chain, run_query, trace_json};
+use crate::trace::{ScanMsg, ScanSource, TraceScan, chain, trace_json};
 
 const BATCH_ROWS: usize = 500;
 const BATCH_GAP: Duration = Duration::from_millis(100);
@@ -30,6 +30,8 @@ pub struct TraceRunner {
     skipped: Vec<String>,
     cancel: Option<Arc<AtomicBool>>,
     actions: UnboundedSender<Action>,
+    /// The log files' scan, kept so that running the query again reads only what grew.
+    live: Arc<std::sync::Mutex<Option<TraceScan>>>,
 }
 
 impl TraceRunner {
@@ -61,12 +63,15 @@ impl TraceRunner {
             skipped,
             cancel: None,
             actions,
+            live: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 
     /// Starts `query`, cancelling the one running: the log files on a blocking thread, each
-    /// Exchange Online source as a task; one [`Action::TraceDone`] when all have ended.
-    pub fn start(&mut self, request: u64, query: TraceQuery) {
+    /// Exchange Online source as a task; one [`Action::TraceDone`] when all have ended. With
+    /// `refresh` (the same query again, its rows on screen), the log files send only what
+    /// changed since the last run, read from the bytes appended since.
+    pub fn start(&mut self, request: u64, query: TraceQuery, refresh: bool) {
         self.cancel();
         let cancel = Arc::new(AtomicBool::new(false));
         self.cancel = Some(cancel.clone());
@@ -74,6 +79,7 @@ impl TraceRunner {
         let tx = self.actions.clone();
         let skipped = self.skipped.clone();
         let exo = self.exo.clone();
+        let live = self.live.clone();
         tokio::spawn(async move {
             if !skipped.is_empty() {
                 let _ = tx.send(Action::TraceBatch {
@@ -85,7 +91,7 @@ impl TraceRunner {
             let files = (!sources.is_empty()).then(|| {
                 let (tx, cancel, query) = (tx.clone(), cancel.clone(), query.clone());
                 tokio::task::spawn_blocking(move || {
-                    scan_files(&sources, &query, request, &tx, &cancel)
+                    scan_files(&sources, &query, request, &tx, &cancel, &live, refresh)
                 })
             });
             let exo_tasks: Vec<_> = exo
@@ -139,6 +145,36 @@ impl TraceRunner {
         if let Some(c) = self.cancel.take() {
             c.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// Fetches the last reply of Exchange Online rows in the background, within each source's
+    /// request budget; the rows come back as an update of `request`.
+    pub fn enrich(&self, request: u64, rows: Vec<TraceRow>) {
+        let (exo, tx) = (self.exo.clone(), self.actions.clone());
+        tokio::spawn(async move {
+            let mut rows = rows;
+            let mut warnings = Vec::new();
+            let mut msgs = Vec::new();
+            for t in exo {
+                let mut t = t.lock().await;
+                crate::trace::all::enrich_replies(&mut t, &mut rows, &mut warnings).await;
+                msgs.push(TraceMsg::Budget {
+                    source: t.name().to_string(),
+                    text: t.budget(Utc::now()).to_string(),
+                });
+            }
+            msgs.extend(
+                rows.into_iter()
+                    .filter(|r| !r.reply.is_empty())
+                    .map(TraceMsg::Row),
+            );
+            msgs.extend(
+                warnings
+                    .into_iter()
+                    .map(|w| TraceMsg::Warning(w.to_string())),
+            );
+            let _ = tx.send(Action::TraceBatch { request, msgs });
+        });
     }
 
     /// Loads the event chain of a row's message in the background.
@@ -206,6 +242,15 @@ impl<'a> Batcher<'a> {
             },
             ScanMsg::Warning(w) => TraceMsg::Warning(w.to_string()),
         });
+        self.flush_if_due();
+    }
+
+    fn push_msg(&mut self, m: TraceMsg) {
+        self.buf.push(m);
+        self.flush_if_due();
+    }
+
+    fn flush_if_due(&mut self) {
         if self.buf.len() >= BATCH_ROWS || self.last.elapsed() >= BATCH_GAP {
             self.flush();
         }
@@ -228,12 +273,40 @@ fn scan_files(
     request: u64,
     tx: &UnboundedSender<Action>,
     cancel: &AtomicBool,
+    live: &std::sync::Mutex<Option<TraceScan>>,
+    refresh: bool,
 ) -> Result<(), String> {
     let mut batch = Batcher::new(request, tx);
-    let result = run_query(sources, query, |m| batch.push(m), cancel).map_err(|e| e.to_string());
+    // A run cancelled while it waited for the previous one holds nothing new.
+    let mut guard = live.lock().unwrap_or_else(|p| p.into_inner());
+    if cancel.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let reuse = guard.as_ref().is_some_and(|s| s.fits(sources, query));
+    if !reuse {
+        *guard = Some(TraceScan::new(sources, query));
+    }
+    let Some(scan) = guard.as_mut() else {
+        return Ok(());
+    };
+    let delta = refresh && reuse && scan.can_delta();
+    if delta {
+        batch.push_msg(TraceMsg::Delta);
+    }
+    let result = scan
+        .run(query, delta, |m| batch.push(m), cancel)
+        .map_err(|e| e.to_string());
+    if scan.messages() > MAX_KEPT_MESSAGES {
+        // A query without addresses over big logs: keeping it would hold every message in
+        // memory; the next run scans again instead.
+        *guard = None;
+    }
     batch.flush();
     result.map(|_| ())
 }
+
+/// Above this many messages a query's scan is not kept for the next refresh.
+const MAX_KEPT_MESSAGES: usize = 500_000;
 
 async fn query_exo(
     tracer: &tokio::sync::Mutex<ExoTracer>,

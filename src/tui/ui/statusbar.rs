@@ -174,6 +174,7 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             (k(Command::Open), "chain"),
             (k(Command::TraceCancel), "stop"),
             (k(Command::TraceKeep), "keep as evidence"),
+            (k(Command::TraceBreakdown), "breakdown"),
             (k(Command::Zoom), "zoom"),
             (k(Command::Quit), "quit"),
         ],

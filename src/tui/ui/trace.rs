@@ -12,6 +12,7 @@ use crate::domain::time::{WithOffset, show_time};
 use crate::domain::trace::{TraceEvent, TraceRow, TraceStatus};
 use crate::tui::app::{AppState, Pane};
 use crate::tui::keymap::Command;
+use crate::tui::trace_pane::TraceMode;
 
 pub fn status_style(s: TraceStatus) -> Style {
     match s {
@@ -44,6 +45,13 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         )
     } else if tv.cancelled {
         "stopped".to_string()
+    } else if tv.query.is_some() && tv.mode == TraceMode::Breakdown {
+        format!(
+            "{} rows · {} groups by {}",
+            tv.rows.len(),
+            tv.breakdown.as_ref().map_or(0, |b| b.groups.len()),
+            tv.group_by
+        )
     } else if tv.query.is_some() {
         format!("{} rows", tv.rows.len())
     } else {
@@ -147,7 +155,103 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
             .style(Style::new().fg(Color::Red)),
         line,
     );
-    render_rows(frame, table, app, focused);
+    if tv.mode == TraceMode::Breakdown {
+        render_breakdown(frame, table, app, focused);
+    } else {
+        render_rows(frame, table, app, focused);
+    }
+}
+
+/// The breakdown: one line a group, largest first, with counts per status and delays.
+fn render_breakdown(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
+    let tv = &app.trace;
+    if rect.height == 0 {
+        return;
+    }
+    let w = rect.width as usize;
+    // count (7), then delivered, pending, failed, other (quarantined + spam + expanded +
+    // unknown), p50, p95, max (8 each), a space before each.
+    let nums = 8 + 7 * 9;
+    let key_w = w.saturating_sub(nums).max(10);
+    let header = Line::styled(
+        format!(
+            "{:<key_w$} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            tv.group_by.as_str(),
+            "count",
+            "delivrd",
+            "pending",
+            "failed",
+            "other",
+            "p50 s",
+            "p95 s",
+            "max s"
+        ),
+        theme::dim().add_modifier(Modifier::UNDERLINED),
+    );
+    let mut lines = vec![header];
+    let groups = tv.breakdown.as_ref().map_or(&[][..], |b| &b.groups[..]);
+    if groups.is_empty() {
+        lines.push(Line::styled(
+            if tv.running {
+                "searching…"
+            } else {
+                "no message matches"
+            },
+            theme::dim(),
+        ));
+    }
+    let room = rect.height.saturating_sub(1) as usize;
+    let offset = if tv.group_selected < room {
+        0
+    } else {
+        tv.group_selected + 1 - room
+    };
+    let secs = |d: Option<f64>| d.map_or("-".to_string(), |d| format!("{d:.1}"));
+    for (i, g) in groups.iter().enumerate().skip(offset).take(room) {
+        let n = |s: TraceStatus| g.by_status.get(&s).copied().unwrap_or(0);
+        let other =
+            g.count - n(TraceStatus::Delivered) - n(TraceStatus::Pending) - n(TraceStatus::Failed);
+        let key: String = if g.key.chars().count() > key_w {
+            let mut k: String = g.key.chars().take(key_w.saturating_sub(1)).collect();
+            k.push('…');
+            k
+        } else {
+            g.key.clone()
+        };
+        let mut line = Line::from(vec![
+            Span::raw(format!("{key:<key_w$} {:>7} ", g.count)),
+            Span::styled(
+                format!("{:>8} ", n(TraceStatus::Delivered)),
+                status_style(TraceStatus::Delivered),
+            ),
+            Span::styled(
+                format!("{:>8} ", n(TraceStatus::Pending)),
+                status_style(TraceStatus::Pending),
+            ),
+            Span::styled(
+                format!("{:>8} ", n(TraceStatus::Failed)),
+                status_style(TraceStatus::Failed),
+            ),
+            Span::styled(
+                format!("{other:>8} "),
+                status_style(TraceStatus::Quarantined),
+            ),
+            Span::styled(
+                format!(
+                    "{:>8} {:>8} {:>8}",
+                    secs(g.delay_p50_s),
+                    secs(g.delay_p95_s),
+                    secs(g.delay_max_s)
+                ),
+                theme::dim(),
+            ),
+        ]);
+        if i == tv.group_selected && focused {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), rect);
 }
 
 fn render_rows(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
