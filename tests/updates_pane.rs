@@ -26,6 +26,7 @@ fn sent_at(min: i64) -> Event {
             channels_failed: vec![],
             text: "earlier update".into(),
             retry_of: None,
+            statuspage: vec![],
         },
     )
 }
@@ -201,6 +202,7 @@ fn u_opens_a_draft_that_can_be_edited_and_sent() {
             report: SendReport {
                 ok: vec!["teams".into()],
                 failed: vec![],
+                published: vec![],
             },
         },
     );
@@ -214,6 +216,7 @@ fn u_opens_a_draft_that_can_be_edited_and_sent() {
         channels_failed,
         text,
         retry_of,
+        ..
     } = &ev.body
     else {
         panic!("{ev:?}")
@@ -266,6 +269,7 @@ fn a_failed_channel_is_reported_and_resent_alone() {
                     channel: "hook".into(),
                     error: "HTTP 500: the service refused the update".into(),
                 }],
+                published: vec![],
             },
         },
     );
@@ -313,6 +317,7 @@ fn a_failed_channel_is_reported_and_resent_alone() {
             report: SendReport {
                 ok: vec!["hook".into()],
                 failed: vec![],
+                published: vec![],
             },
         },
     );

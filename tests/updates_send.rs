@@ -20,6 +20,10 @@ fn message() -> Outgoing {
         text: "Impact: inbound mail delayed <30 min> for R&D\n.leading dot line\nNext update: 14:33 UTC"
             .into(),
         sent_at: Utc.with_ymd_and_hms(2026, 11, 30, 14, 3, 0).unwrap(),
+        t_plus: "T+00:33:00".into(),
+        next_update: "14:33 UTC".into(),
+        statuspage: Default::default(),
+        components: Default::default(),
     }
 }
 
@@ -43,6 +47,12 @@ kind = "teams"
 url = "{b}/ok/teams"
 
 [[channels]]
+name = "legacy"
+kind = "teams"
+format = "messagecard"
+url = "{b}/ok/legacy"
+
+[[channels]]
 name = "slack"
 kind = "slack"
 url = "{b}/ok/slack"
@@ -53,16 +63,69 @@ kind = "webhook"
 url = "{b}/ok/hook"
 "#
     ));
-    let report = send_all(&http(), &cfg.channels, &message()).await;
-    assert_eq!(report.ok, ["teams", "slack", "hook"]);
+    let mut msg = message();
+    msg.text = format!("{}\n\n**Workaround**: use _OWA_ [web]\n- 2. step", msg.text);
+    let report = send_all(&http(), &cfg.channels, &msg).await;
+    assert_eq!(report.ok, ["teams", "legacy", "slack", "hook"]);
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     let posts = posts.lock().unwrap().clone();
-    assert_eq!(posts.len(), 3);
+    assert_eq!(posts.len(), 4);
     let find = |p: &str| posts.iter().find(|x| x.path == p).unwrap().clone();
 
+    // Workflows: a message with one Adaptive Card attachment, exactly as documented.
     let teams = find("/ok/teams");
     assert!(teams.content_type.starts_with("application/json"));
-    let t = teams.body.as_object().unwrap();
+    let card = serde_json::json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": [
+                    {
+                        "type": "Container",
+                        "style": "attention",
+                        "bleed": true,
+                        "items": [{
+                            "type": "TextBlock",
+                            "text": "\\[SEV1\\] Identified: Exchange Online: inbound mail délayed",
+                            "weight": "bolder",
+                            "size": "large",
+                            "color": "attention",
+                            "wrap": true
+                        }]
+                    },
+                    {
+                        "type": "TextBlock",
+                        "text": "Impact: inbound mail delayed <30 min> for R&D\n\n.leading dot line\n\nNext update: 14:33 UTC",
+                        "wrap": true
+                    },
+                    {
+                        "type": "TextBlock",
+                        "text": "\\*\\*Workaround\\*\\*: use \\_OWA\\_ \\[web\\]\n\n\\- 2. step",
+                        "wrap": true
+                    },
+                    {
+                        "type": "FactSet",
+                        "facts": [
+                            {"title": "Severity", "value": "SEV1"},
+                            {"title": "Status", "value": "Identified"},
+                            {"title": "T+", "value": "T+00:33:00"},
+                            {"title": "Next update", "value": "14:33 UTC"}
+                        ]
+                    }
+                ]
+            }
+        }]
+    });
+    assert_eq!(teams.body, card);
+
+    // The legacy connector body, kept as format = "messagecard".
+    let legacy = find("/ok/legacy");
+    let t = legacy.body.as_object().unwrap();
     assert_eq!(t["@type"], "MessageCard");
     assert_eq!(t["@context"], "https://schema.org/extensions");
     assert_eq!(
@@ -71,18 +134,25 @@ url = "{b}/ok/hook"
     );
     assert_eq!(t["summary"], t["title"]);
     assert_eq!(t["themeColor"], "C50F1F");
-    assert_eq!(
-        t["text"],
-        "Impact: inbound mail delayed <30 min> for R&D\n\n.leading dot line\n\nNext update: 14:33 UTC"
+    assert!(
+        t["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Impact: inbound mail delayed <30 min> for R&D\n\n.leading dot line\n\nNext update: 14:33 UTC"),
+        "{t:?}"
     );
     assert_eq!(t.len(), 6, "{t:?}");
 
+    let msg = message();
     let slack = find("/ok/slack");
     let s = slack.body.as_object().unwrap();
     assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!(
-        s["text"],
-        "Impact: inbound mail delayed &lt;30 min&gt; for R&amp;D\n.leading dot line\nNext update: 14:33 UTC"
+    assert!(
+        s["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Impact: inbound mail delayed &lt;30 min&gt; for R&amp;D\n.leading dot line\nNext update: 14:33 UTC"),
+        "{s:?}"
     );
 
     let hook = find("/ok/hook");
@@ -97,18 +167,22 @@ url = "{b}/ok/hook"
     assert_eq!(h["severity"], "sev1");
     assert_eq!(h["status"], "identified");
     assert_eq!(h["title"], "Exchange Online: inbound mail délayed");
-    assert_eq!(h["text"], message().text.as_str());
+    assert!(
+        h["text"].as_str().unwrap().starts_with(msg.text.as_str()),
+        "{h:?}"
+    );
     assert_eq!(h["sent_at"], "2026-11-30T14:03:00Z");
 }
 
 #[tokio::test]
-async fn smtp_relay_gets_the_mail_with_the_right_headers() {
+async fn a_plain_relay_gets_the_mail_with_tls_none() {
     let (port, mails, task) = smtp_server().await;
     let cfg = updates_config(&format!(
         r#"
 [[channels]]
 name = "mail"
 kind = "smtp"
+tls = "none"
 host = "127.0.0.1"
 port = {port}
 from = "warroom@example.com"
@@ -125,13 +199,21 @@ helo = "console.example.com"
     assert_eq!(mails.len(), 1);
     let m = &mails[0];
     assert_eq!(m.commands[0], "EHLO console.example.com");
-    // Non-ASCII text over a relay that offers 8BITMIME.
-    assert_eq!(m.mail_from, "<warroom@example.com> BODY=8BITMIME");
+    assert!(
+        !m.commands.iter().any(|c| c.starts_with("AUTH")),
+        "{:?}",
+        m.commands
+    );
+    assert!(
+        m.mail_from.starts_with("<warroom@example.com>"),
+        "{}",
+        m.mail_from
+    );
     assert_eq!(
         m.rcpt_to,
         ["<majors@example.com>", "<helpdesk@example.com>"]
     );
-    let (head, body) = m
+    let (head, _body) = m
         .data
         .split_once("\r\n\r\n")
         .expect("headers, blank line, body");
@@ -144,8 +226,11 @@ helo = "console.example.com"
     assert_eq!(header("Date"), "Mon, 30 Nov 2026 14:03:00 +0000");
     assert_eq!(header("From"), "warroom@example.com");
     assert_eq!(header("To"), "majors@example.com, helpdesk@example.com");
-    let subject = header("Subject");
-    assert!(subject.starts_with("=?UTF-8?B?"), "{subject}");
+    assert!(
+        header("Subject")
+            .starts_with("[SEV1] Identified: Exchange Online: inbound mail =?utf-8?b?"),
+        "{head}"
+    );
     let mid = header("Message-ID");
     assert!(
         mid.starts_with('<') && mid.ends_with("@example.com>"),
@@ -153,13 +238,36 @@ helo = "console.example.com"
     );
     assert_eq!(header("MIME-Version"), "1.0");
     assert_eq!(header("Content-Type"), "text/plain; charset=utf-8");
-    assert_eq!(header("Content-Transfer-Encoding"), "8bit");
-    // The line starting with a dot was stuffed on the wire (the server saw it doubled).
     assert_eq!(
-        body,
-        "Impact: inbound mail delayed <30 min> for R&D\r\n..leading dot line\r\nNext update: 14:33 UTC\r\nÉquipe messagerie\r\n"
+        header("X-Warroom-Incident"),
+        "20261130-1330-exo-mail-delayed"
     );
     assert_eq!(m.commands.last().map(String::as_str), Some("QUIT"));
+}
+
+#[tokio::test]
+async fn the_default_starttls_refuses_a_relay_that_does_not_offer_it() {
+    let (port, mails, task) = smtp_server().await;
+    let cfg = updates_config(&format!(
+        r#"
+[[channels]]
+name = "mail"
+kind = "smtp"
+host = "127.0.0.1"
+port = {port}
+from = "warroom@example.com"
+to = ["majors@example.com"]
+"#
+    ));
+    let report = send_all(&http(), &cfg.channels, &message()).await;
+    task.abort();
+    assert!(report.ok.is_empty());
+    let e = &report.failed[0].error;
+    assert!(
+        e.starts_with("STARTTLS: the relay 127.0.0.1:") && e.contains("does not offer STARTTLS"),
+        "{e}"
+    );
+    assert!(mails.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -186,6 +294,7 @@ url = "{}/ok/slack"
 [[channels]]
 name = "mail"
 kind = "smtp"
+tls = "none"
 host = "127.0.0.1"
 port = {port}
 from = "warroom@example.com"
@@ -231,6 +340,7 @@ async fn a_dead_relay_and_a_missing_env_var_are_reported_with_what_to_do() {
 [[channels]]
 name = "mail"
 kind = "smtp"
+tls = "none"
 host = "127.0.0.1"
 port = {port}
 from = "w@example.com"
@@ -247,7 +357,7 @@ url_env = "WARROOM_TEST_UNSET_TEAMS_URL"
     assert!(report.ok.is_empty());
     let errs: Vec<&str> = report.failed.iter().map(|f| f.error.as_str()).collect();
     assert!(
-        errs[0].contains("cannot connect to the relay"),
+        errs[0].starts_with("connect: ") && errs[0].contains("cannot connect to the relay"),
         "{}",
         errs[0]
     );
@@ -361,7 +471,12 @@ async fn warroom_update_renders_prints_sends_and_records() {
         .find(|p| p.path == "/ok/teams-secret")
         .cloned()
         .expect("the Teams post");
-    assert_eq!(teams.body["text"], out.trim_end().replace('\n', "\n\n"));
+    // The card has the update's first paragraph as its first text block.
+    let first_para = out.split("\n\n").next().unwrap().replace('\n', "\n\n");
+    assert_eq!(
+        teams.body["attachments"][0]["content"]["body"][1]["text"],
+        first_para.replace('[', "\\[").replace(']', "\\]")
+    );
 
     // The timeline has one comms entry with the text and where it went.
     let (ok, out, err) = run(vec!["timeline", "--json"]).await.unwrap();
