@@ -4,6 +4,7 @@
 //! console's ordinary pollers and trace scan see a live outage with no network.
 
 pub mod logs;
+pub mod relay;
 pub mod scenario;
 pub mod server;
 pub mod smtp;

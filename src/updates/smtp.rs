@@ -257,7 +257,7 @@ async fn converse(
         if let Some(params) = tls.clone()
             && let Err(e) = conn.starttls(params, &helo).await
         {
-            conn.abort().await;
+            // The connection is unusable after a failed upgrade (not even QUIT): just drop it.
             return Err(step.fail(
                 "TLS",
                 &e,
@@ -330,7 +330,10 @@ async fn converse(
         conn.abort().await;
         return Err(step.fail("DATA", &e, "the relay refused the message; retry later"));
     }
-    if let Err(e) = conn.message(&bytes).await {
+    // lettre ends the data with CRLF . CRLF itself; the message's own last CRLF would add an
+    // empty line to the body.
+    let data = bytes.strip_suffix(b"\r\n").unwrap_or(&bytes);
+    if let Err(e) = conn.message(data).await {
         conn.abort().await;
         return Err(step.fail(
             "DATA",
