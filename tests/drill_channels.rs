@@ -86,7 +86,7 @@ fn a_drill_update_reaches_teams_the_relay_and_the_status_page() {
     // The mail, through STARTTLS and AUTH.
     let eml = std::fs::read_to_string(dir.path().join("mail/001.eml")).unwrap();
     assert!(
-        eml.contains("X-Drill-Envelope-From: FROM:<warroom-drill@drill.invalid>"),
+        eml.contains("X-Drill-Envelope-From: warroom-drill@drill.invalid\r\nX-Drill-Envelope-To: it-major-incidents@drill.invalid, helpdesk-leads@drill.invalid"),
         "{eml}"
     );
     assert!(

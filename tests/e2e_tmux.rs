@@ -276,3 +276,61 @@ fn demo_shows_health_and_trace_rows_within_30_seconds() {
         s.contains("-drill-exo-mailflow") && s.contains("[DRILL]")
     });
 }
+
+#[test]
+fn demo_sends_an_update_to_teams_mail_and_the_status_page() {
+    let t = Tmux::start("demo-send");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom demo --speed 10");
+    t.keys(&["Enter"]);
+    t.wait_for("the drill console", |s| {
+        s.contains("DRILL") && s.contains("4 Timeline")
+    });
+    // U composes; Tab to the channels, `a` ticks all three, Enter asks about the external one.
+    t.keys(&["U"]);
+    t.wait_for("the composer", |s| s.contains("Stakeholder update"));
+    t.keys(&["Tab"]);
+    t.keys(&["a"]);
+    t.wait_for("the channels ticked", |s| {
+        s.contains("[x] drill-teams") && s.contains("[x] drill-status") && s.contains("EXTERNAL")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the confirmation", |s| {
+        s.contains("Send to EXTERNAL channel(s) drill-status?")
+    });
+    t.keys(&["y"]);
+    t.wait_for("the send's result", |s| {
+        s.contains(
+            "update sent to drill-teams, drill-mail, drill-status (Statuspage incident drillinc1",
+        )
+    });
+    // It is a comms entry in the timeline.
+    t.wait_for("the comms entry", |s| {
+        s.lines()
+            .any(|l| l.contains("comms") && l.contains("stakeholder update"))
+    });
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| {
+        s.contains("is kept (marked as a drill)")
+    });
+    // What each channel received is in the drill folder.
+    let drills = t.home.join("data/warroom/drills");
+    let dir = std::fs::read_dir(&drills)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let card = std::fs::read_to_string(dir.join("teams/001.json")).unwrap();
+    assert!(
+        card.contains("application/vnd.microsoft.card.adaptive"),
+        "{card}"
+    );
+    let mail = std::fs::read_to_string(dir.join("mail/001.eml")).unwrap();
+    assert!(
+        mail.contains("Subject: [SEV2] Investigating: Drill: exo-mailflow"),
+        "{mail}"
+    );
+    let page = std::fs::read_to_string(dir.join("statuspage/incidents.json")).unwrap();
+    assert!(page.contains("\"id\": \"drillinc1\""), "{page}");
+}

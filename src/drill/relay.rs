@@ -150,6 +150,18 @@ async fn reply<W: AsyncWrite + Unpin>(w: &mut W, text: &str) -> std::io::Result<
     w.flush().await
 }
 
+/// The address in `FROM:<a@b> BODY=8BITMIME` or `TO:<a@b>`.
+fn address_of(arg: &str) -> String {
+    match (arg.find('<'), arg.find('>')) {
+        (Some(a), Some(b)) if a < b => arg[a + 1..b].to_string(),
+        _ => arg
+            .split_once(':')
+            .map_or(arg, |(_, r)| r)
+            .trim()
+            .to_string(),
+    }
+}
+
 fn verb_of(cmd: &str) -> String {
     cmd.split_whitespace()
         .next()
@@ -283,13 +295,13 @@ async fn secure_session<S: AsyncRead + AsyncWrite + Unpin>(
             }
             "MAIL" if !authed => "530 5.7.0 Authentication required\r\n".into(),
             "MAIL" => {
-                from = Some(arg.clone());
+                from = Some(address_of(&arg));
                 rcpts.clear();
                 "250 2.1.0 Ok\r\n".into()
             }
             "RCPT" if from.is_none() => "503 5.5.1 Need MAIL first\r\n".into(),
             "RCPT" => {
-                rcpts.push(arg.clone());
+                rcpts.push(address_of(&arg));
                 "250 2.1.5 Ok\r\n".into()
             }
             "DATA" if rcpts.is_empty() => "503 5.5.1 Need RCPT first\r\n".into(),
