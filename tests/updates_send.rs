@@ -529,7 +529,17 @@ fn the_documented_channels_parse() {
     let kinds: Vec<&str> = cfg.updates.channels.iter().map(|c| c.kind.word()).collect();
     assert_eq!(
         kinds,
-        ["teams", "slack", "webhook", "smtp", "file", "clipboard"]
+        ["teams", "slack", "webhook", "smtp", "statuspage", "file", "clipboard"]
+    );
+    // Every documented key is set in the examples (each kind's keys parse together).
+    let smtp = cfg.updates.channel("ops-mail").unwrap();
+    let warroom::domain::updates::ChannelKind::Smtp(s) = &smtp.kind else {
+        panic!()
+    };
+    assert!(s.username.is_some() && s.password.is_some() && s.ca_file.is_some());
+    assert_eq!(
+        cfg.updates.channel("status").unwrap().audience,
+        warroom::domain::updates::Audience::External
     );
     assert_eq!(
         cfg.updates.cadence,
