@@ -529,7 +529,15 @@ fn the_documented_channels_parse() {
     let kinds: Vec<&str> = cfg.updates.channels.iter().map(|c| c.kind.word()).collect();
     assert_eq!(
         kinds,
-        ["teams", "slack", "webhook", "smtp", "statuspage", "file", "clipboard"]
+        [
+            "teams",
+            "slack",
+            "webhook",
+            "smtp",
+            "statuspage",
+            "file",
+            "clipboard"
+        ]
     );
     // Every documented key is set in the examples (each kind's keys parse together).
     let smtp = cfg.updates.channel("ops-mail").unwrap();
@@ -546,4 +554,109 @@ fn the_documented_channels_parse() {
         warroom::domain::updates::Cadence::default()
     );
     assert_eq!(cfg.updates.default_template, "internal");
+}
+
+#[test]
+fn a_dry_run_prints_what_every_kind_would_get_with_credentials_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret = |name: &str, value: &str| {
+        let p = d.join(name);
+        std::fs::write(&p, value).unwrap();
+        p.display().to_string()
+    };
+    let teams_url = secret(
+        "teams-url",
+        "https://example.invalid/workflows/SECRET-SIG-1",
+    );
+    let slack_url = secret("slack-url", "https://hooks.example.invalid/SECRET-SLACK-2");
+    let hook_url = secret("hook-url", "https://hooks.example.invalid/SECRET-HOOK-3");
+    let password = secret("smtp-password", "SECRET-PASSWORD-4");
+    let key = secret("statuspage-key", "SECRET-KEY-5");
+    let log = d.join("updates.txt").display().to_string();
+    std::fs::write(
+        d.join("config.toml"),
+        format!(
+            r#"
+[[updates.channels]]
+name = "teams"
+kind = "teams"
+url_file = "{teams_url}"
+
+[[updates.channels]]
+name = "legacy"
+kind = "teams"
+format = "messagecard"
+url_file = "{teams_url}"
+
+[[updates.channels]]
+name = "slack"
+kind = "slack"
+url_file = "{slack_url}"
+
+[[updates.channels]]
+name = "hook"
+kind = "webhook"
+url_file = "{hook_url}"
+
+[[updates.channels]]
+name = "mail"
+kind = "smtp"
+host = "smtp.example.invalid"
+username = "bot@example.com"
+password_file = "{password}"
+from = "bot@example.com"
+to = ["majors@example.com"]
+
+[[updates.channels]]
+name = "status"
+kind = "statuspage"
+audience = "external"
+page_id = "pg1"
+api_key_file = "{key}"
+components = {{ "Email" = "cmp1" }}
+
+[[updates.channels]]
+name = "log"
+kind = "file"
+path = "{log}"
+
+[[updates.channels]]
+name = "clip"
+kind = "clipboard"
+"#
+        ),
+    )
+    .unwrap();
+    let (ok, _, err) = cli(d, &[], &["new", "--title", "Mail delayed"]);
+    assert!(ok, "{err}");
+    let mut args = vec!["update", "--dry-run"];
+    for ch in [
+        "teams", "legacy", "slack", "hook", "mail", "status", "log", "clip",
+    ] {
+        args.extend(["--send", ch]);
+    }
+    let (ok, out2, err) = cli(d, &[], &args);
+    assert!(ok, "{err}");
+    for header in [
+        "--- teams (teams, internal) ---\nPOST to the URL in ",
+        "--- legacy (teams, internal) ---\nPOST to the URL in ",
+        "--- slack (slack, internal) ---\nPOST to the URL in ",
+        "--- hook (webhook, internal) ---\nPOST to the URL in ",
+        "--- mail (smtp, internal) ---\nSMTP smtp.example.invalid:587 (tls = \"starttls\"), AUTH PLAIN/LOGIN as bot@example.com with the password from ",
+        "--- status (statuspage, external) ---\nPOST https://api.statuspage.io/v1/pages/pg1/incidents\nAuthorization: OAuth *** (from ",
+        "--- log (file, internal) ---\nappend to ",
+        "--- clip (clipboard, internal) ---\nOSC 52 to the terminal",
+    ] {
+        assert!(out2.contains(header), "{header}\n{out2}");
+    }
+    assert!(out2.contains("\"contentType\": \"application/vnd.microsoft.card.adaptive\""));
+    assert!(out2.contains("\"@type\": \"MessageCard\""));
+    assert!(out2.contains("Subject: [SEV2] Investigating: Mail delayed"));
+    assert!(out2.contains("MAIL FROM:<bot@example.com> RCPT TO:<majors@example.com>"));
+    assert!(out2.contains("\"cmp1\": \"partial_outage\""));
+    assert!(!out2.contains("SECRET"), "{out2}");
+    assert!(err.contains("dry run: nothing was sent"), "{err}");
+    // Nothing was sent or recorded, not even to the file.
+    assert!(!d.join("updates.txt").exists());
 }
