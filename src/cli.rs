@@ -98,9 +98,16 @@ pub struct UpdateArgs {
     /// A channel from [[updates.channels]] to send on (repeat for more); none only prints.
     #[arg(long = "send", value_name = "CHANNEL")]
     pub send: Vec<String>,
-    /// Print the update without sending or recording it.
+    /// Print the update and, for each --send channel, exactly what would be posted
+    /// (credentials masked), without sending or recording it.
     #[arg(long)]
     pub dry_run: bool,
+    /// Send to external channels (audience = "external") without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// A Statuspage component's status, NAME=STATUS (repeatable) [default: from the severity]
+    #[arg(long = "component", value_name = "NAME=STATUS")]
+    pub components: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -378,6 +385,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 template: a.template,
                 send: a.send,
                 dry_run: a.dry_run,
+                yes: a.yes,
+                components: a.components,
             };
             crate::updates::headless::run(&data, &config, &req, out)
         }

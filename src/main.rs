@@ -10,7 +10,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line, the outermost context first, each cause once. Not eprintln!: it
             // panics when standard error is a closed pipe too.
-            let _ = writeln!(std::io::stderr(), "warroom: {}", warroom::cli::error_line(&e));
+            let _ = writeln!(
+                std::io::stderr(),
+                "warroom: {}",
+                warroom::cli::error_line(&e)
+            );
             ExitCode::FAILURE
         }
     }

@@ -28,8 +28,6 @@ fn position(seq: &[String], what: &str) -> usize {
 #[test]
 fn builtin_scenario_plays_in_order_through_the_real_pollers_and_scan() {
     let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("msgtrk");
-    std::fs::create_dir_all(&logs).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -39,11 +37,11 @@ fn builtin_scenario_plays_in_order_through_the_real_pollers_and_scan() {
     let speed = 120.0;
     let scenario = Scenario::load(drill::DEFAULT_SCENARIO).unwrap();
     let total = scenario.duration;
-    let d = rt.block_on(drill::start(scenario, speed, &logs)).unwrap();
-    let secret = dir.path().join("secret");
-    std::fs::write(&secret, &d.shared.secret).unwrap();
+    let d = rt
+        .block_on(drill::start(scenario, speed, dir.path()))
+        .unwrap();
     let cfg = Config::parse(
-        &d.config_toml(&secret, Duration::from_millis(250)),
+        &d.config_toml(Duration::from_millis(250)),
         Path::new("drill"),
     )
     .unwrap();

@@ -351,7 +351,7 @@ fn demo_shows_health_and_trace_rows_within_30_seconds() {
     t.wait_for("the drill in the list", |s| {
         s.contains("-drill-exo-mailflow") && s.contains("[DRILL]")
     });
-    // Its logs are kept too, but not the credential the drill's Graph server accepted.
+    // Its logs are kept too, but not the credentials the drill's servers accepted.
     let drills = t.home.join("data/warroom/drills");
     let drill: Vec<PathBuf> = std::fs::read_dir(&drills)
         .unwrap()
@@ -362,7 +362,8 @@ fn demo_shows_health_and_trace_rows_within_30_seconds() {
     assert_eq!(secret_files(&drills), Vec::<PathBuf>::new());
 }
 
-/// Every file under `dir` named like the drill's Graph client secret.
+/// Every file under `dir` named like one of the drill's credentials (the Graph client secret,
+/// the Teams Workflows URL, the relay's password, the Statuspage key).
 fn secret_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
@@ -371,10 +372,15 @@ fn secret_files(dir: &Path) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 todo.push(p);
-            } else if p
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().contains("secret"))
-            {
+            } else if p.file_name().is_some_and(|n| {
+                [
+                    "graph-secret",
+                    "teams-workflow-url",
+                    "relay-password",
+                    "statuspage-key",
+                ]
+                .contains(&n.to_string_lossy().as_ref())
+            }) {
                 found.push(p);
             }
         }
@@ -402,8 +408,8 @@ fn a_drill_stopped_by_a_signal_removes_its_secret() {
     t.keys(&["Enter"]);
     t.wait_for("the drill console", |s| s.contains("DRILL"));
     let drills = t.home.join("data/warroom/drills");
-    // The poller reads the secret from its file while the drill runs.
-    assert_eq!(secret_files(&drills).len(), 1, "{drills:?}");
+    // The poller and the channels read the credentials from their files while the drill runs.
+    assert_eq!(secret_files(&drills).len(), 4, "{drills:?}");
     t.signal_restores_terminal("INT");
     assert_eq!(secret_files(&drills), Vec::<PathBuf>::new());
 }
@@ -426,4 +432,62 @@ fn demo_without_a_terminal_creates_nothing() {
             && !t.home.join("data/warroom/drills").exists(),
         "demo created something without a terminal"
     );
+}
+
+#[test]
+fn demo_sends_an_update_to_teams_mail_and_the_status_page() {
+    let t = Tmux::start("demo-send");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom demo --speed 10");
+    t.keys(&["Enter"]);
+    t.wait_for("the drill console", |s| {
+        s.contains("DRILL") && s.contains("4 Timeline")
+    });
+    // U composes; Tab to the channels, `a` ticks all three, Enter asks about the external one.
+    t.keys(&["U"]);
+    t.wait_for("the composer", |s| s.contains("Stakeholder update"));
+    t.keys(&["Tab"]);
+    t.keys(&["a"]);
+    t.wait_for("the channels ticked", |s| {
+        s.contains("[x] drill-teams") && s.contains("[x] drill-status") && s.contains("EXTERNAL")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the confirmation", |s| {
+        s.contains("Send to EXTERNAL channel(s) drill-status?")
+    });
+    t.keys(&["y"]);
+    t.wait_for("the send's result", |s| {
+        s.contains(
+            "update sent to drill-teams, drill-mail, drill-status (Statuspage incident drillinc1",
+        )
+    });
+    // It is a comms entry in the timeline.
+    t.wait_for("the comms entry", |s| {
+        s.lines()
+            .any(|l| l.contains("comms") && l.contains("stakeholder update"))
+    });
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| {
+        s.contains("is kept (marked as a drill)")
+    });
+    // What each channel received is in the drill folder.
+    let drills = t.home.join("data/warroom/drills");
+    let dir = std::fs::read_dir(&drills)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let card = std::fs::read_to_string(dir.join("teams/001.json")).unwrap();
+    assert!(
+        card.contains("application/vnd.microsoft.card.adaptive"),
+        "{card}"
+    );
+    let mail = std::fs::read_to_string(dir.join("mail/001.eml")).unwrap();
+    assert!(
+        mail.contains("Subject: [SEV2] Investigating: Drill: exo-mailflow"),
+        "{mail}"
+    );
+    let page = std::fs::read_to_string(dir.join("statuspage/incidents.json")).unwrap();
+    assert!(page.contains("\"id\": \"drillinc1\""), "{page}");
 }

@@ -26,6 +26,7 @@ fn sent_at(min: i64) -> Event {
             channels_failed: vec![],
             text: "earlier update".into(),
             retry_of: None,
+            statuspage: vec![],
         },
     )
 }
@@ -201,6 +202,7 @@ fn u_opens_a_draft_that_can_be_edited_and_sent() {
             report: SendReport {
                 ok: vec!["teams".into()],
                 failed: vec![],
+                published: vec![],
             },
         },
     );
@@ -214,6 +216,7 @@ fn u_opens_a_draft_that_can_be_edited_and_sent() {
         channels_failed,
         text,
         retry_of,
+        ..
     } = &ev.body
     else {
         panic!("{ev:?}")
@@ -266,6 +269,7 @@ fn a_failed_channel_is_reported_and_resent_alone() {
                     channel: "hook".into(),
                     error: "HTTP 500: the service refused the update".into(),
                 }],
+                published: vec![],
             },
         },
     );
@@ -313,6 +317,7 @@ fn a_failed_channel_is_reported_and_resent_alone() {
             report: SendReport {
                 ok: vec!["hook".into()],
                 failed: vec![],
+                published: vec![],
             },
         },
     );
@@ -438,4 +443,247 @@ fn frame_of(a: &mut AppState) -> String {
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     term.draw(|f| warroom::tui::ui::render(f, a)).unwrap();
     term.backend().to_string()
+}
+
+/// Teams (internal) and a Statuspage page (external) with two components.
+fn with_statuspage(inc: Incident) -> AppState {
+    let mut a = app(inc);
+    a.updates.config = updates_config(
+        r#"
+[[channels]]
+name = "teams"
+kind = "teams"
+url = "http://127.0.0.1:9/never-contacted"
+
+[[channels]]
+name = "status"
+kind = "statuspage"
+audience = "external"
+page_id = "pg1"
+api_key_env = "WARROOM_TEST_NEVER_SET_KEY"
+base_url = "http://127.0.0.1:9/v1"
+components = { "Email" = "cmpemail", "Web mail" = "cmpweb" }
+"#,
+    );
+    a
+}
+
+#[test]
+fn external_channels_need_a_yes_on_the_exact_text_and_components_are_chosen() {
+    use warroom::domain::updates::{Audience, ComponentStatus, StatuspagePublished};
+    use warroom::tui::updates_pane::ChannelRow;
+    let mut a = with_statuspage(empty_incident());
+    key(&mut a, KeyCode::Char('U'));
+    key(&mut a, KeyCode::Tab);
+    // Rows: teams, status, its two components. Tick the Statuspage channel.
+    key(&mut a, KeyCode::Char('j'));
+    key(&mut a, KeyCode::Char(' '));
+    let Mode::Composer(c) = &a.mode else { panic!() };
+    assert_eq!(
+        c.rows(),
+        [
+            ChannelRow::Channel(0),
+            ChannelRow::Channel(1),
+            ChannelRow::Component(1, 0),
+            ChannelRow::Component(1, 1)
+        ]
+    );
+    // Every ticked channel is external: the draft is rendered for that audience.
+    assert_eq!(c.audience, Audience::External);
+    assert_eq!(
+        c.channels[1].components,
+        [
+            ("Email".to_string(), ComponentStatus::PartialOutage),
+            ("Web mail".to_string(), ComponentStatus::PartialOutage)
+        ]
+    );
+    // The built-in external template, and Email set to a major outage.
+    for _ in 0..3 {
+        key_mod(&mut a, KeyCode::Char('t'), KeyModifiers::CONTROL);
+    }
+    key(&mut a, KeyCode::Char('j'));
+    key(&mut a, KeyCode::Char(' '));
+    let Mode::Composer(c) = &a.mode else { panic!() };
+    assert_eq!(c.template, "external");
+    assert_eq!(c.channels[1].components[0].1, ComponentStatus::MajorOutage);
+    // `c` cycles through all five statuses and back.
+    for _ in 0..5 {
+        key(&mut a, KeyCode::Char('c'));
+    }
+    let Mode::Composer(c) = &a.mode else { panic!() };
+    assert_eq!(c.channels[1].components[0].1, ComponentStatus::MajorOutage);
+    let draft = c.draft();
+    assert!(draft.starts_with("Email service update ·"), "{draft}");
+    assert!(!draft.contains("Exchange Online"), "{draft}");
+
+    // Enter asks first, showing the exact text and the external channel; nothing is sent.
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(fx.is_empty(), "{fx:?}");
+    let Mode::ConfirmSend(p) = &a.mode else {
+        panic!("{:?}", a.mode)
+    };
+    assert_eq!(p.external, ["status"]);
+    assert_eq!(p.text, draft);
+    let frame = frame_of(&mut a);
+    assert!(
+        frame.contains("Send to EXTERNAL channel(s) status?"),
+        "{frame}"
+    );
+    assert!(frame.contains("Email service update ·"), "{frame}");
+    // Anything but y goes back to the composer, draft intact.
+    key(&mut a, KeyCode::Char('n'));
+    let Mode::Composer(c) = &a.mode else {
+        panic!("{:?}", a.mode)
+    };
+    assert_eq!(c.draft(), draft);
+    key(&mut a, KeyCode::Enter);
+    let fx = key(&mut a, KeyCode::Char('y'));
+    assert!(matches!(a.mode, Mode::Normal));
+    let [
+        Effect::SendUpdate {
+            request,
+            message,
+            channels,
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(channels.len(), 1);
+    assert_eq!(channels[0].name, "status");
+    assert_eq!(
+        message.components["status"],
+        [
+            ("Email".to_string(), ComponentStatus::MajorOutage),
+            ("Web mail".to_string(), ComponentStatus::PartialOutage)
+        ]
+        .into()
+    );
+    assert!(message.statuspage.is_empty());
+    // The incident id comes back and is journaled with the send.
+    let fx = update(
+        &mut a,
+        Action::UpdateResults {
+            request: *request,
+            report: SendReport {
+                ok: vec!["status".into()],
+                failed: vec![],
+                published: vec![StatuspagePublished {
+                    channel: "status".into(),
+                    page_id: "pg1".into(),
+                    incident_id: "sp42".into(),
+                    status: "investigating".into(),
+                }],
+            },
+        },
+    );
+    let evs = ack(&mut a, fx);
+    let EventBody::UpdateSent { statuspage, .. } = &evs[0].body else {
+        panic!()
+    };
+    assert_eq!(statuspage[0].incident_id, "sp42");
+    let last = a.incident.visible_entries().last().unwrap().text.clone();
+    assert!(
+        last.starts_with("stakeholder update (external) sent to status [status: Statuspage incident sp42 (investigating)]\nEmail service update"),
+        "{last}"
+    );
+    // The next send from this console (or any other reading the journal) updates it.
+    key(&mut a, KeyCode::Char('U'));
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    let [Effect::SendUpdate { message, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(message.statuspage["pg1"], "sp42");
+}
+
+#[test]
+fn closing_offers_to_resolve_the_open_statuspage_incident() {
+    use warroom::domain::incident::Status;
+    use warroom::domain::updates::StatuspagePublished;
+    use warroom::tui::app::Confirm;
+    let inc = Incident::from_events(&[
+        opening(mins(-33)),
+        ev(
+            50,
+            mins(-10),
+            "dana",
+            EventBody::UpdateSent {
+                template: "external".into(),
+                channels_ok: vec!["status".into()],
+                channels_failed: vec![],
+                text: "We are investigating.".into(),
+                retry_of: None,
+                statuspage: vec![StatuspagePublished {
+                    channel: "status".into(),
+                    page_id: "pg1".into(),
+                    incident_id: "sp42".into(),
+                    status: "investigating".into(),
+                }],
+            },
+        ),
+    ])
+    .unwrap();
+    let mut a = with_statuspage(inc);
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "close");
+    key(&mut a, KeyCode::Enter);
+    typed(&mut a, "A bad transport rule was reverted.");
+    let fx = key_mod(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    ack(&mut a, fx);
+    assert!(a.incident.is_closed());
+    assert!(
+        matches!(
+            a.mode,
+            Mode::Confirm {
+                what: Confirm::ResolveStatuspage,
+                ..
+            }
+        ),
+        "{:?}",
+        a.mode
+    );
+    let frame = frame_of(&mut a);
+    assert!(
+        frame.contains("Resolve the Statuspage incident on status (sp42) too? (y/n)"),
+        "{frame}"
+    );
+    let fx = key(&mut a, KeyCode::Char('y'));
+    let Some(Effect::SendUpdate {
+        message, channels, ..
+    }) = fx.iter().find(|f| matches!(f, Effect::SendUpdate { .. }))
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(channels[0].name, "status");
+    assert_eq!(message.status, Status::Resolved);
+    assert_eq!(message.text, "Resolved: A bad transport rule was reverted.");
+    assert_eq!(message.statuspage["pg1"], "sp42");
+    assert_eq!(message.template, "resolved");
+}
+
+#[test]
+fn the_drafts_t_plus_is_the_status_bars_after_a_backdated_first_entry() {
+    // Opened 33 minutes ago; the first symptom was logged later, backdated to 40 minutes ago.
+    let inc = Incident::from_events(&[
+        opening(mins(-33)),
+        note(
+            2,
+            mins(-1),
+            mins(-40),
+            EntryKind::Note,
+            "first bounce reported",
+        ),
+    ])
+    .unwrap();
+    let mut a = app(inc);
+    let (bar, _) = status_bar(&a);
+    assert!(bar.contains("T+00:40:00"), "{bar}");
+    key(&mut a, KeyCode::Char('U'));
+    let Mode::Composer(c) = &a.mode else { panic!() };
+    let draft = c.draft();
+    assert!(
+        draft.contains("· T+00:40:00 since the first symptom"),
+        "{draft}"
+    );
 }

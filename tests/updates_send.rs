@@ -20,6 +20,10 @@ fn message() -> Outgoing {
         text: "Impact: inbound mail delayed <30 min> for R&D\n.leading dot line\nNext update: 14:33 UTC"
             .into(),
         sent_at: Utc.with_ymd_and_hms(2026, 11, 30, 14, 3, 0).unwrap(),
+        t_plus: "T+00:33:00".into(),
+        next_update: "14:33 UTC".into(),
+        statuspage: Default::default(),
+        components: Default::default(),
     }
 }
 
@@ -43,6 +47,12 @@ kind = "teams"
 url = "{b}/ok/teams"
 
 [[channels]]
+name = "legacy"
+kind = "teams"
+format = "messagecard"
+url = "{b}/ok/legacy"
+
+[[channels]]
 name = "slack"
 kind = "slack"
 url = "{b}/ok/slack"
@@ -53,16 +63,69 @@ kind = "webhook"
 url = "{b}/ok/hook"
 "#
     ));
-    let report = send_all(&http(), &cfg.channels, &message()).await;
-    assert_eq!(report.ok, ["teams", "slack", "hook"]);
+    let mut msg = message();
+    msg.text = format!("{}\n\n**Workaround**: use _OWA_ [web]\n- 2. step", msg.text);
+    let report = send_all(&http(), &cfg.channels, &msg).await;
+    assert_eq!(report.ok, ["teams", "legacy", "slack", "hook"]);
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     let posts = posts.lock().unwrap().clone();
-    assert_eq!(posts.len(), 3);
+    assert_eq!(posts.len(), 4);
     let find = |p: &str| posts.iter().find(|x| x.path == p).unwrap().clone();
 
+    // Workflows: a message with one Adaptive Card attachment, exactly as documented.
     let teams = find("/ok/teams");
     assert!(teams.content_type.starts_with("application/json"));
-    let t = teams.body.as_object().unwrap();
+    let card = serde_json::json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": [
+                    {
+                        "type": "Container",
+                        "style": "attention",
+                        "bleed": true,
+                        "items": [{
+                            "type": "TextBlock",
+                            "text": "\\[SEV1\\] Identified: Exchange Online: inbound mail délayed",
+                            "weight": "bolder",
+                            "size": "large",
+                            "color": "attention",
+                            "wrap": true
+                        }]
+                    },
+                    {
+                        "type": "TextBlock",
+                        "text": "Impact: inbound mail delayed <30 min> for R&D\n\n.leading dot line\n\nNext update: 14:33 UTC",
+                        "wrap": true
+                    },
+                    {
+                        "type": "TextBlock",
+                        "text": "\\*\\*Workaround\\*\\*: use \\_OWA\\_ \\[web\\]\n\n\\- 2. step",
+                        "wrap": true
+                    },
+                    {
+                        "type": "FactSet",
+                        "facts": [
+                            {"title": "Severity", "value": "SEV1"},
+                            {"title": "Status", "value": "Identified"},
+                            {"title": "T+", "value": "T+00:33:00"},
+                            {"title": "Next update", "value": "14:33 UTC"}
+                        ]
+                    }
+                ]
+            }
+        }]
+    });
+    assert_eq!(teams.body, card);
+
+    // The legacy connector body, kept as format = "messagecard".
+    let legacy = find("/ok/legacy");
+    let t = legacy.body.as_object().unwrap();
     assert_eq!(t["@type"], "MessageCard");
     assert_eq!(t["@context"], "https://schema.org/extensions");
     assert_eq!(
@@ -71,18 +134,25 @@ url = "{b}/ok/hook"
     );
     assert_eq!(t["summary"], t["title"]);
     assert_eq!(t["themeColor"], "C50F1F");
-    assert_eq!(
-        t["text"],
-        "Impact: inbound mail delayed <30 min> for R&D\n\n.leading dot line\n\nNext update: 14:33 UTC"
+    assert!(
+        t["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Impact: inbound mail delayed <30 min> for R&D\n\n.leading dot line\n\nNext update: 14:33 UTC"),
+        "{t:?}"
     );
     assert_eq!(t.len(), 6, "{t:?}");
 
+    let msg = message();
     let slack = find("/ok/slack");
     let s = slack.body.as_object().unwrap();
     assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!(
-        s["text"],
-        "Impact: inbound mail delayed &lt;30 min&gt; for R&amp;D\n.leading dot line\nNext update: 14:33 UTC"
+    assert!(
+        s["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Impact: inbound mail delayed &lt;30 min&gt; for R&amp;D\n.leading dot line\nNext update: 14:33 UTC"),
+        "{s:?}"
     );
 
     let hook = find("/ok/hook");
@@ -97,18 +167,22 @@ url = "{b}/ok/hook"
     assert_eq!(h["severity"], "sev1");
     assert_eq!(h["status"], "identified");
     assert_eq!(h["title"], "Exchange Online: inbound mail délayed");
-    assert_eq!(h["text"], message().text.as_str());
+    assert!(
+        h["text"].as_str().unwrap().starts_with(msg.text.as_str()),
+        "{h:?}"
+    );
     assert_eq!(h["sent_at"], "2026-11-30T14:03:00Z");
 }
 
 #[tokio::test]
-async fn smtp_relay_gets_the_mail_with_the_right_headers() {
+async fn a_plain_relay_gets_the_mail_with_tls_none() {
     let (port, mails, task) = smtp_server().await;
     let cfg = updates_config(&format!(
         r#"
 [[channels]]
 name = "mail"
 kind = "smtp"
+tls = "none"
 host = "127.0.0.1"
 port = {port}
 from = "warroom@example.com"
@@ -125,13 +199,21 @@ helo = "console.example.com"
     assert_eq!(mails.len(), 1);
     let m = &mails[0];
     assert_eq!(m.commands[0], "EHLO console.example.com");
-    // Non-ASCII text over a relay that offers 8BITMIME.
-    assert_eq!(m.mail_from, "<warroom@example.com> BODY=8BITMIME");
+    assert!(
+        !m.commands.iter().any(|c| c.starts_with("AUTH")),
+        "{:?}",
+        m.commands
+    );
+    assert!(
+        m.mail_from.starts_with("<warroom@example.com>"),
+        "{}",
+        m.mail_from
+    );
     assert_eq!(
         m.rcpt_to,
         ["<majors@example.com>", "<helpdesk@example.com>"]
     );
-    let (head, body) = m
+    let (head, _body) = m
         .data
         .split_once("\r\n\r\n")
         .expect("headers, blank line, body");
@@ -144,8 +226,11 @@ helo = "console.example.com"
     assert_eq!(header("Date"), "Mon, 30 Nov 2026 14:03:00 +0000");
     assert_eq!(header("From"), "warroom@example.com");
     assert_eq!(header("To"), "majors@example.com, helpdesk@example.com");
-    let subject = header("Subject");
-    assert!(subject.starts_with("=?UTF-8?B?"), "{subject}");
+    assert!(
+        header("Subject")
+            .starts_with("[SEV1] Identified: Exchange Online: inbound mail =?utf-8?b?"),
+        "{head}"
+    );
     let mid = header("Message-ID");
     assert!(
         mid.starts_with('<') && mid.ends_with("@example.com>"),
@@ -153,13 +238,36 @@ helo = "console.example.com"
     );
     assert_eq!(header("MIME-Version"), "1.0");
     assert_eq!(header("Content-Type"), "text/plain; charset=utf-8");
-    assert_eq!(header("Content-Transfer-Encoding"), "8bit");
-    // The line starting with a dot was stuffed on the wire (the server saw it doubled).
     assert_eq!(
-        body,
-        "Impact: inbound mail delayed <30 min> for R&D\r\n..leading dot line\r\nNext update: 14:33 UTC\r\nÉquipe messagerie\r\n"
+        header("X-Warroom-Incident"),
+        "20261130-1330-exo-mail-delayed"
     );
     assert_eq!(m.commands.last().map(String::as_str), Some("QUIT"));
+}
+
+#[tokio::test]
+async fn the_default_starttls_refuses_a_relay_that_does_not_offer_it() {
+    let (port, mails, task) = smtp_server().await;
+    let cfg = updates_config(&format!(
+        r#"
+[[channels]]
+name = "mail"
+kind = "smtp"
+host = "127.0.0.1"
+port = {port}
+from = "warroom@example.com"
+to = ["majors@example.com"]
+"#
+    ));
+    let report = send_all(&http(), &cfg.channels, &message()).await;
+    task.abort();
+    assert!(report.ok.is_empty());
+    let e = &report.failed[0].error;
+    assert!(
+        e.starts_with("STARTTLS: the relay 127.0.0.1:") && e.contains("does not offer STARTTLS"),
+        "{e}"
+    );
+    assert!(mails.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -186,6 +294,7 @@ url = "{}/ok/slack"
 [[channels]]
 name = "mail"
 kind = "smtp"
+tls = "none"
 host = "127.0.0.1"
 port = {port}
 from = "warroom@example.com"
@@ -231,6 +340,7 @@ async fn a_dead_relay_and_a_missing_env_var_are_reported_with_what_to_do() {
 [[channels]]
 name = "mail"
 kind = "smtp"
+tls = "none"
 host = "127.0.0.1"
 port = {port}
 from = "w@example.com"
@@ -247,7 +357,7 @@ url_env = "WARROOM_TEST_UNSET_TEAMS_URL"
     assert!(report.ok.is_empty());
     let errs: Vec<&str> = report.failed.iter().map(|f| f.error.as_str()).collect();
     assert!(
-        errs[0].contains("cannot connect to the relay"),
+        errs[0].starts_with("connect: ") && errs[0].contains("cannot connect to the relay"),
         "{}",
         errs[0]
     );
@@ -361,7 +471,12 @@ async fn warroom_update_renders_prints_sends_and_records() {
         .find(|p| p.path == "/ok/teams-secret")
         .cloned()
         .expect("the Teams post");
-    assert_eq!(teams.body["text"], out.trim_end().replace('\n', "\n\n"));
+    // The card has the update's first paragraph as its first text block.
+    let first_para = out.split("\n\n").next().unwrap().replace('\n', "\n\n");
+    assert_eq!(
+        teams.body["attachments"][0]["content"]["body"][1]["text"],
+        first_para.replace('[', "\\[").replace(']', "\\]")
+    );
 
     // The timeline has one comms entry with the text and where it went.
     let (ok, out, err) = run(vec!["timeline", "--json"]).await.unwrap();
@@ -414,11 +529,134 @@ fn the_documented_channels_parse() {
     let kinds: Vec<&str> = cfg.updates.channels.iter().map(|c| c.kind.word()).collect();
     assert_eq!(
         kinds,
-        ["teams", "slack", "webhook", "smtp", "file", "clipboard"]
+        [
+            "teams",
+            "slack",
+            "webhook",
+            "smtp",
+            "statuspage",
+            "file",
+            "clipboard"
+        ]
+    );
+    // Every documented key is set in the examples (each kind's keys parse together).
+    let smtp = cfg.updates.channel("ops-mail").unwrap();
+    let warroom::domain::updates::ChannelKind::Smtp(s) = &smtp.kind else {
+        panic!()
+    };
+    assert!(s.username.is_some() && s.password.is_some() && s.ca_file.is_some());
+    assert_eq!(
+        cfg.updates.channel("status").unwrap().audience,
+        warroom::domain::updates::Audience::External
     );
     assert_eq!(
         cfg.updates.cadence,
         warroom::domain::updates::Cadence::default()
     );
     assert_eq!(cfg.updates.default_template, "internal");
+}
+
+#[test]
+fn a_dry_run_prints_what_every_kind_would_get_with_credentials_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret = |name: &str, value: &str| {
+        let p = d.join(name);
+        std::fs::write(&p, value).unwrap();
+        p.display().to_string()
+    };
+    let teams_url = secret(
+        "teams-url",
+        "https://example.invalid/workflows/SECRET-SIG-1",
+    );
+    let slack_url = secret("slack-url", "https://hooks.example.invalid/SECRET-SLACK-2");
+    let hook_url = secret("hook-url", "https://hooks.example.invalid/SECRET-HOOK-3");
+    let password = secret("smtp-password", "SECRET-PASSWORD-4");
+    let key = secret("statuspage-key", "SECRET-KEY-5");
+    let log = d.join("updates.txt").display().to_string();
+    std::fs::write(
+        d.join("config.toml"),
+        format!(
+            r#"
+[[updates.channels]]
+name = "teams"
+kind = "teams"
+url_file = "{teams_url}"
+
+[[updates.channels]]
+name = "legacy"
+kind = "teams"
+format = "messagecard"
+url_file = "{teams_url}"
+
+[[updates.channels]]
+name = "slack"
+kind = "slack"
+url_file = "{slack_url}"
+
+[[updates.channels]]
+name = "hook"
+kind = "webhook"
+url_file = "{hook_url}"
+
+[[updates.channels]]
+name = "mail"
+kind = "smtp"
+host = "smtp.example.invalid"
+username = "bot@example.com"
+password_file = "{password}"
+from = "bot@example.com"
+to = ["majors@example.com"]
+
+[[updates.channels]]
+name = "status"
+kind = "statuspage"
+audience = "external"
+page_id = "pg1"
+api_key_file = "{key}"
+components = {{ "Email" = "cmp1" }}
+
+[[updates.channels]]
+name = "log"
+kind = "file"
+path = "{log}"
+
+[[updates.channels]]
+name = "clip"
+kind = "clipboard"
+"#
+        ),
+    )
+    .unwrap();
+    let (ok, _, err) = cli(d, &[], &["new", "--title", "Mail delayed"]);
+    assert!(ok, "{err}");
+    let mut args = vec!["update", "--dry-run"];
+    for ch in [
+        "teams", "legacy", "slack", "hook", "mail", "status", "log", "clip",
+    ] {
+        args.extend(["--send", ch]);
+    }
+    let (ok, out2, err) = cli(d, &[], &args);
+    assert!(ok, "{err}");
+    for header in [
+        "--- teams (teams, internal) ---\nPOST to the URL in ",
+        "--- legacy (teams, internal) ---\nPOST to the URL in ",
+        "--- slack (slack, internal) ---\nPOST to the URL in ",
+        "--- hook (webhook, internal) ---\nPOST to the URL in ",
+        "--- mail (smtp, internal) ---\nSMTP smtp.example.invalid:587 (tls = \"starttls\"), AUTH PLAIN/LOGIN as bot@example.com with the password from ",
+        "--- status (statuspage, external) ---\nPOST https://api.statuspage.io/v1/pages/pg1/incidents\nAuthorization: OAuth *** (from ",
+        "--- log (file, internal) ---\nappend to ",
+        "--- clip (clipboard, internal) ---\nOSC 52 to the terminal",
+    ] {
+        assert!(out2.contains(header), "{header}\n{out2}");
+    }
+    assert!(out2.contains("\"contentType\": \"application/vnd.microsoft.card.adaptive\""));
+    assert!(out2.contains("\"@type\": \"MessageCard\""));
+    assert!(out2.contains("Subject: [SEV2] Investigating: Mail delayed"));
+    assert!(out2.contains("MAIL FROM:<bot@example.com> RCPT TO:<majors@example.com>"));
+    assert!(out2.contains("\"cmp1\": \"partial_outage\""));
+    assert!(!out2.contains("SECRET"), "{out2}");
+    assert!(err.contains("dry run: nothing was sent"), "{err}");
+    // Nothing was sent or recorded, not even to the file.
+    assert!(!d.join("updates.txt").exists());
 }

@@ -89,6 +89,7 @@ fn incident() -> Incident {
                 channels_failed: vec![],
                 text: "first update".into(),
                 retry_of: None,
+                statuspage: vec![],
             },
         ),
     ];

@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::config::{Config, Paths};
 use crate::domain::incident::Severity;
-use crate::drill::{DEFAULT_SCENARIO, Scenario};
+use crate::drill::{DEFAULT_SCENARIO, Scenario, files};
 use crate::store::DataDir;
 
 #[derive(Debug, Args)]
@@ -42,41 +42,63 @@ pub fn demo(data: &DataDir, paths: &Paths, config: &Config, a: DemoArgs) -> anyh
         extra,
     )?;
     let drill_dir = paths.data_dir.join("drills").join(&id);
-    let log_dir = drill_dir.join("msgtrk");
-    std::fs::create_dir_all(&log_dir)
-        .with_context(|| format!("cannot create {}", log_dir.display()))?;
+    std::fs::create_dir_all(&drill_dir)
+        .with_context(|| format!("cannot create {}", drill_dir.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let drill = runtime.block_on(crate::drill::start(scenario, a.speed, &log_dir))?;
-    let secret_file = drill_dir.join("graph-secret");
-    let _secrets = RemovedAtEnd(vec![secret_file.clone()]);
-    write_private(&secret_file, &drill.shared.secret)?;
+    let update_every = scenario.update_every;
+    // The credentials `drill::start` writes go when the drill ends, however it ends.
+    let _secrets = RemovedAtEnd(
+        [
+            files::GRAPH_SECRET,
+            files::TEAMS_URL,
+            files::RELAY_PASSWORD,
+            files::STATUSPAGE_KEY,
+        ]
+        .iter()
+        .map(|f| drill_dir.join(f))
+        .collect(),
+    );
+    let drill = runtime
+        .block_on(crate::drill::start(scenario, a.speed, &drill_dir))
+        .with_context(|| format!("cannot start the drill in {}", drill_dir.display()))?;
     let interval = Duration::from_secs(2)
         .div_f64(a.speed)
         .max(Duration::from_millis(250));
-    let sources = Config::parse(
-        &drill.config_toml(&secret_file, interval),
-        Path::new("(drill sources)"),
-    )?;
+    let sources = Config::parse(&drill.config_toml(interval), Path::new("(drill sources)"))?;
     let mut config = config.clone();
     config.health = sources.health;
     config.trace = sources.trace;
+    // Only the drill's own channels: a drill never posts to the real Teams, mail or status page.
+    config.updates.channels = sources.updates.channels;
+    if let Some(every) = update_every {
+        // The scenario's update cadence in drill time, so an update falls due during the drill.
+        let real = chrono::Duration::from_std(every.div_f64(a.speed))
+            .unwrap_or_else(|_| chrono::Duration::minutes(1))
+            .max(chrono::Duration::seconds(10));
+        config.updates.cadence = crate::domain::updates::Cadence {
+            sev1: Some(real),
+            sev2: Some(real),
+            sev3: Some(real),
+            sev4: Some(real),
+        };
+    }
     // The drill's trace pane opens on the last hour and follows the growing logs.
     config.trace.query = Some("since:1h".into());
     config.trace.refresh = Some(crate::domain::time::format_duration(
         chrono::Duration::seconds((10.0 / a.speed).ceil().max(1.0) as i64),
     ));
     super::init_logging(paths);
-    tracing::info!(incident = %id, http = %drill.http_base, smtp = drill.smtp_port, "drill started");
+    tracing::info!(incident = %id, http = %drill.http_base, smtp = drill.smtp_port, relay = drill.relay_port, "drill started");
     let result = crate::tui::run_console(data, &id, &config, catalog)
         .with_context(|| format!("console on drill incident {id}"));
     runtime.shutdown_background();
     result?;
     eprintln!(
-        "drill incident {id} is kept (marked as a drill); its logs are in {}",
-        log_dir.display()
+        "drill incident {id} is kept (marked as a drill); its logs, the cards, mails and Statuspage incidents its updates sent are in {}",
+        drill_dir.display()
     );
     Ok(())
 }
@@ -91,20 +113,4 @@ impl Drop for RemovedAtEnd {
             let _ = std::fs::remove_file(path);
         }
     }
-}
-
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    Ok(())
 }

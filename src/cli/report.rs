@@ -49,6 +49,9 @@ pub struct CloseArgs {
     /// Set the resolved key time.
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub resolved: Option<String>,
+    /// Also resolve the Statuspage incident(s) the updates opened (asked when run in a terminal).
+    #[arg(long)]
+    pub resolve_statuspage: bool,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +215,53 @@ pub fn close(
     )?;
     for p in paths {
         writeln!(out, "  {}", p.display())?;
+    }
+    offer_statuspage_resolution(data, config, &id, a.resolve_statuspage, out)
+}
+
+/// A Statuspage incident our updates opened should not stay open: resolve it with
+/// `--resolve-statuspage`, or when the person at the terminal says yes; otherwise say so.
+fn offer_statuspage_resolution(
+    data: &DataDir,
+    config: &Config,
+    id: &str,
+    resolve: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let inc = data.load(id)?.incident;
+    let open = crate::updates::send::open_statuspage(&config.updates.channels, &inc);
+    if open.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = open
+        .iter()
+        .map(|(c, inc_id)| format!("{} ({inc_id})", c.name))
+        .collect();
+    let go = resolve || {
+        use std::io::IsTerminal;
+        std::io::stdin().is_terminal()
+            && ask(&format!(
+                "Resolve the Statuspage incident on {} too? [y/N]",
+                list.join(", ")
+            ))?
+            .trim()
+            .eq_ignore_ascii_case("y")
+    };
+    if !go {
+        eprintln!(
+            "warroom: the Statuspage incident on {} is still open; resolve it on the page (or reopen and close again with --resolve-statuspage)",
+            list.join(", ")
+        );
+        return Ok(());
+    }
+    let lines = crate::updates::headless::resolve_statuspage(data, config, id)?;
+    for l in &lines {
+        writeln!(out, "{l}")?;
+    }
+    if lines.iter().any(|l| l.contains("NOT resolved")) {
+        bail!(
+            "the incident is closed, but its Statuspage incident could not be resolved: resolve it on the page"
+        );
     }
     Ok(())
 }

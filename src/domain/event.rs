@@ -14,7 +14,7 @@ use super::closing::{FollowUp, KeyTime};
 use super::health::SeenSource;
 use super::incident::{EntryKind, Role, Severity, Status};
 use super::playbook::StepAction;
-use super::updates::ChannelFailure;
+use super::updates::{ChannelFailure, StatuspagePublished};
 
 /// The journal line format version written by this build.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -172,6 +172,10 @@ pub enum EventBody {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_of: Option<Uuid>,
+        /// Statuspage incidents this send created or updated (their ids, so that the next send
+        /// updates the same incident).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        statuspage: Vec<StatuspagePublished>,
     },
     /// The next stakeholder update was put off.
     UpdateSnoozed {

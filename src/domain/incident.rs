@@ -667,15 +667,31 @@ impl Incident {
                 channels_failed,
                 text,
                 retry_of,
+                statuspage,
             } => {
                 self.comms.record_sent(ev.at, !channels_ok.is_empty());
-                let text = super::updates::sent_entry_text(
+                self.comms.record_published(statuspage);
+                let mut text = super::updates::sent_entry_text(
                     template,
                     channels_ok,
                     channels_failed,
                     retry_of.is_some(),
                     text,
                 );
+                if !statuspage.is_empty() {
+                    // After the header line: which Statuspage incidents it went to.
+                    let pages: Vec<String> = statuspage
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{}: Statuspage incident {} ({})",
+                                p.channel, p.incident_id, p.status
+                            )
+                        })
+                        .collect();
+                    let at = text.find('\n').unwrap_or(text.len());
+                    text.insert_str(at, &format!(" [{}]", pages.join("; ")));
+                }
                 self.push_entry(ev, EntryKind::Comms, text);
                 true
             }

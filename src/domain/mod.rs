@@ -1,5 +1,6 @@
 //! Pure types and rules. Nothing here does I/O or imports from the rest of the crate.
 
+pub mod channels;
 pub mod closing;
 pub mod event;
 pub mod health;

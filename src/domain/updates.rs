@@ -19,6 +19,10 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use super::channels::{
+    Audience, ChannelConfig, ChannelKind, ComponentStatus, SecretRef, SmtpChannel, SmtpTls,
+    StatuspageChannel, TeamsChannel, TeamsFormat, UrlRef, statuspage_impact, statuspage_status,
+};
 use super::incident::{Incident, Severity};
 use super::time::{format_duration, parse_duration};
 
@@ -169,245 +173,24 @@ impl TryFrom<RawUpdatesConfig> for UpdatesConfig {
     }
 }
 
-/// Where a webhook URL comes from. Webhook URLs carry their credential in the path, so the
-/// environment or a file is the place for them; the URL itself is never shown or journaled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UrlRef {
-    Env(String),
-    File(PathBuf),
-    Literal(String),
-}
-
-/// One channel.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(try_from = "RawChannel")]
-pub struct ChannelConfig {
-    pub name: String,
-    /// Bound on one send (the whole SMTP conversation, or one HTTP request).
-    pub timeout: std::time::Duration,
-    pub kind: ChannelKind,
-}
-
-/// What a channel is.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChannelKind {
-    /// Microsoft Teams incoming webhook (a MessageCard).
-    Teams(UrlRef),
-    /// Slack incoming webhook (`{"text": ...}`).
-    Slack(UrlRef),
-    /// Any JSON webhook: `{"incident","severity","status","title","text","sent_at"}`.
-    Webhook(UrlRef),
-    /// A mail through an SMTP relay (plain SMTP, no STARTTLS).
-    Smtp(SmtpChannel),
-    /// Appends the text to a file.
-    File(PathBuf),
-    /// The terminal clipboard, through OSC 52.
-    Clipboard,
-}
-
-impl ChannelKind {
-    /// The `kind` word.
-    pub fn word(&self) -> &'static str {
-        match self {
-            ChannelKind::Teams(_) => "teams",
-            ChannelKind::Slack(_) => "slack",
-            ChannelKind::Webhook(_) => "webhook",
-            ChannelKind::Smtp(_) => "smtp",
-            ChannelKind::File(_) => "file",
-            ChannelKind::Clipboard => "clipboard",
-        }
-    }
-}
-
-/// An SMTP relay and the list the mail goes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmtpChannel {
-    pub host: String,
-    pub port: u16,
-    pub from: String,
-    pub to: Vec<String>,
-    /// Name sent with EHLO.
-    pub helo: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChannel {
-    name: String,
-    kind: String,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    url_env: Option<String>,
-    #[serde(default)]
-    url_file: Option<PathBuf>,
-    #[serde(default)]
-    host: Option<String>,
-    #[serde(default)]
-    port: Option<u16>,
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    to: Option<Vec<String>>,
-    #[serde(default)]
-    helo: Option<String>,
-    #[serde(default)]
-    path: Option<PathBuf>,
-    #[serde(default)]
-    timeout: Option<String>,
-}
-
-/// Whether an address is something we can put in `MAIL FROM:<…>` and a header unchanged.
-fn plausible_address(a: &str) -> bool {
-    let a = a.trim();
-    !a.is_empty()
-        && a.contains('@')
-        && !a
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | '"'))
-}
-
-impl TryFrom<RawChannel> for ChannelConfig {
-    type Error = String;
-    fn try_from(r: RawChannel) -> Result<Self, String> {
-        let name = r.name.trim().to_string();
-        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!(
-                "update channel name `{}` must be one word (it is typed after --send)",
-                r.name.escape_debug()
-            ));
-        }
-        let n = &name;
-        let timeout = match &r.timeout {
-            None => std::time::Duration::from_secs(20),
-            Some(t) => parse_duration(t)
-                .and_then(|d| d.to_std().ok())
-                .filter(|d| !d.is_zero() && d.as_secs() <= 600)
-                .ok_or_else(|| {
-                    format!("update channel `{n}`: timeout `{t}` is not a duration like \"20s\"")
-                })?,
-        };
-        let url_fields = [r.url.is_some(), r.url_env.is_some(), r.url_file.is_some()];
-        let smtp_fields = r.host.is_some()
-            || r.port.is_some()
-            || r.from.is_some()
-            || r.to.is_some()
-            || r.helo.is_some();
-        let refuse = |what: &str, kind: &str| {
-            format!("update channel `{n}`: `{what}` does not apply to kind = \"{kind}\"")
-        };
-        let url_ref = |kind: &str| -> Result<UrlRef, String> {
-            if smtp_fields {
-                return Err(refuse("host/port/from/to/helo", kind));
-            }
-            if r.path.is_some() {
-                return Err(refuse("path", kind));
-            }
-            match url_fields.iter().filter(|x| **x).count() {
-                0 => Err(format!(
-                    "update channel `{n}` (kind = \"{kind}\") needs its URL: url_env = \"VAR\" (preferred), url_file = \"/path\" or url = \"https://…\""
-                )),
-                1 => Ok(if let Some(v) = &r.url_env {
-                    UrlRef::Env(v.clone())
-                } else if let Some(p) = &r.url_file {
-                    UrlRef::File(p.clone())
-                } else {
-                    UrlRef::Literal(r.url.clone().unwrap_or_default())
-                }),
-                _ => Err(format!(
-                    "update channel `{n}`: give only one of url, url_env and url_file"
-                )),
-            }
-        };
-        let kind = match r.kind.trim() {
-            "teams" => ChannelKind::Teams(url_ref("teams")?),
-            "slack" => ChannelKind::Slack(url_ref("slack")?),
-            "webhook" => ChannelKind::Webhook(url_ref("webhook")?),
-            "smtp" => {
-                if url_fields.iter().any(|x| *x) {
-                    return Err(refuse("url", "smtp"));
-                }
-                if r.path.is_some() {
-                    return Err(refuse("path", "smtp"));
-                }
-                let host = r.host.clone().unwrap_or_default().trim().to_string();
-                if host.is_empty() {
-                    return Err(format!(
-                        "update channel `{n}` (kind = \"smtp\") needs host = \"relay.example.net\""
-                    ));
-                }
-                let from = r.from.clone().unwrap_or_default().trim().to_string();
-                if !plausible_address(&from) {
-                    return Err(format!(
-                        "update channel `{n}`: from = \"{}\" is not a mail address like warroom@example.com",
-                        from.escape_debug()
-                    ));
-                }
-                let to: Vec<String> =
-                    r.to.clone()
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|a| a.trim().to_string())
-                        .collect();
-                if to.is_empty() {
-                    return Err(format!(
-                        "update channel `{n}` (kind = \"smtp\") needs to = [\"list@example.com\", …]"
-                    ));
-                }
-                if let Some(bad) = to.iter().find(|a| !plausible_address(a)) {
-                    return Err(format!(
-                        "update channel `{n}`: \"{}\" in `to` is not a mail address",
-                        bad.escape_debug()
-                    ));
-                }
-                let helo = r.helo.clone().unwrap_or_else(|| "warroom.invalid".into());
-                ChannelKind::Smtp(SmtpChannel {
-                    host,
-                    port: r.port.unwrap_or(25),
-                    from,
-                    to,
-                    helo,
-                })
-            }
-            "file" => {
-                if smtp_fields || url_fields.iter().any(|x| *x) {
-                    return Err(refuse("url/host/port/from/to", "file"));
-                }
-                match &r.path {
-                    Some(p) if !p.as_os_str().is_empty() => ChannelKind::File(p.clone()),
-                    _ => {
-                        return Err(format!(
-                            "update channel `{n}` (kind = \"file\") needs path = \"/path/to/updates.txt\""
-                        ));
-                    }
-                }
-            }
-            "clipboard" => {
-                if smtp_fields || url_fields.iter().any(|x| *x) || r.path.is_some() {
-                    return Err(refuse("url/host/path", "clipboard"));
-                }
-                ChannelKind::Clipboard
-            }
-            other => {
-                return Err(format!(
-                    "update channel `{n}`: unknown kind \"{}\"; use teams, slack, webhook, smtp, file or clipboard",
-                    other.escape_debug()
-                ));
-            }
-        };
-        Ok(ChannelConfig {
-            name,
-            timeout,
-            kind,
-        })
-    }
-}
-
 /// A channel an update did not reach, and why (a message without secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelFailure {
     pub channel: String,
     pub error: String,
+}
+
+/// A Statuspage incident an update created or updated, recorded with the send so that every
+/// console (and a restart) updates the same incident instead of opening another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatuspagePublished {
+    /// The channel it went out on.
+    pub channel: String,
+    pub page_id: String,
+    /// Statuspage's id of the incident.
+    pub incident_id: String,
+    /// The Statuspage status it was given: investigating, identified, monitoring or resolved.
+    pub status: String,
 }
 
 /// What the journal says about updates so far: enough to run the clock.
@@ -419,6 +202,8 @@ pub struct CommsLog {
     pub sent: usize,
     /// Snoozes since the last update: (when, minutes), in journal order.
     pub snoozes: Vec<(DateTime<Utc>, u32)>,
+    /// The Statuspage incident of each page (by page id), as last published.
+    pub statuspage: std::collections::BTreeMap<String, StatuspagePublished>,
 }
 
 impl CommsLog {
@@ -431,6 +216,21 @@ impl CommsLog {
                 self.snoozes.retain(|(s, _)| *s > at);
             }
         }
+    }
+
+    /// Statuspage incidents a send created or updated.
+    pub fn record_published(&mut self, published: &[StatuspagePublished]) {
+        for p in published {
+            self.statuspage.insert(p.page_id.clone(), p.clone());
+        }
+    }
+
+    /// The Statuspage incidents not resolved yet, in page order.
+    pub fn open_statuspage(&self) -> Vec<&StatuspagePublished> {
+        self.statuspage
+            .values()
+            .filter(|p| p.status != "resolved")
+            .collect()
     }
 
     pub fn record_snooze(&mut self, at: DateTime<Utc>, minutes: u32) {
@@ -591,6 +391,7 @@ mod tests {
                 channels_failed: vec![],
                 text: "hello".into(),
                 retry_of: None,
+                statuspage: vec![],
             },
         ));
     }
@@ -714,10 +515,16 @@ mod tests {
         assert_eq!(ok.channels.len(), 3);
         assert_eq!(
             ok.channels[0].kind,
-            ChannelKind::Teams(UrlRef::Env("X".into()))
+            ChannelKind::Teams(TeamsChannel {
+                url: UrlRef::Env("X".into()),
+                format: TeamsFormat::AdaptiveCard
+            })
         );
         match &ok.channels[1].kind {
-            ChannelKind::Smtp(s) => assert_eq!((s.port, s.helo.as_str()), (25, "warroom.invalid")),
+            ChannelKind::Smtp(s) => assert_eq!(
+                (s.port, s.helo.as_str(), s.tls),
+                (587, "warroom.invalid", SmtpTls::StartTls)
+            ),
             k => panic!("{k:?}"),
         }
         for (bad, want) in [

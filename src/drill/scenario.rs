@@ -5,6 +5,7 @@
 //! name = "exo-mailflow"
 //! description = "Exchange Online mail flow outage"
 //! duration = "10m"
+//! update_every = "6m"                      # the drill's update cadence (drill time)
 //!
 //! [[steps]]
 //! at = "30s"
@@ -159,6 +160,9 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub duration: Duration,
+    /// The stakeholder-update cadence during the drill (drill time), so that an update falls
+    /// due while it runs; `None` keeps the configured cadence.
+    pub update_every: Option<Duration>,
     pub steps: Vec<Step>,
 }
 
@@ -169,6 +173,8 @@ struct RawScenario {
     #[serde(default)]
     description: String,
     duration: Spanned<HumaneDuration>,
+    #[serde(default)]
+    update_every: Option<Spanned<HumaneDuration>>,
     #[serde(default)]
     steps: Vec<RawStep>,
 }
@@ -426,10 +432,22 @@ impl Scenario {
             steps.push(Step { at, action });
         }
         steps.sort_by_key(|s| s.at);
+        let update_every = match &raw.update_every {
+            Some(u) if u.get_ref().0.is_zero() => {
+                return Err(err(
+                    lines.line(u.span().start),
+                    "update_every",
+                    "must be longer than zero, e.g. \"6m\"".into(),
+                ));
+            }
+            Some(u) => Some(u.get_ref().0),
+            None => None,
+        };
         Ok(Scenario {
             name: raw.name,
             description: raw.description,
             duration,
+            update_every,
             steps,
         })
     }

@@ -1,6 +1,7 @@
 //! The drill's HTTP server on 127.0.0.1: a Graph token endpoint and service-health
 //! `healthOverviews` / `issues`, a Statuspage `summary.json` and an RSS feed, each built from
-//! the scenario's state at the current drill time.
+//! the scenario's state at the current drill time; and, for the update channels, a Teams
+//! Workflows receiver ([`super::teams`]) and a Statuspage API ([`super::statuspage_api`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
@@ -30,6 +31,15 @@ pub async fn start(shared: Shared) -> std::io::Result<String> {
         .route("/v1.0/admin/serviceAnnouncement/issues", get(issues))
         .route("/api/v2/summary.json", get(summary))
         .route("/rss.xml", get(rss))
+        .route("/workflows/{flow}", post(super::teams::receive))
+        .route(
+            "/v1/pages/{page}/incidents",
+            post(super::statuspage_api::create).get(super::statuspage_api::list),
+        )
+        .route(
+            "/v1/pages/{page}/incidents/{id}",
+            patch(super::statuspage_api::update),
+        )
         .with_state(shared);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {

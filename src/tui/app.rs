@@ -221,6 +221,8 @@ pub enum Confirm {
     Quit,
     /// Throw away the open editor's text.
     Discard,
+    /// After the close: resolve the Statuspage incident(s) still open.
+    ResolveStatuspage,
 }
 
 /// What has the keyboard.
@@ -266,6 +268,8 @@ pub enum Mode {
     Close(Box<super::closing::CloseForm>),
     /// Writing a stakeholder update.
     Composer(Box<super::updates_pane::ComposerState>),
+    /// The exact text and the external channels it will reach, before sending.
+    ConfirmSend(Box<super::updates_pane::PendingSend>),
     /// Choosing how long to snooze the next update.
     Snooze {
         selected: usize,
@@ -411,6 +415,7 @@ impl AppState {
             Mode::Input(i) => i.purpose == InputPurpose::AddEntry && !is_blank(&i.field),
             Mode::Edit(_) | Mode::Close(_) => true,
             Mode::Composer(c) => c.edited,
+            Mode::ConfirmSend(p) => p.composer.edited,
             Mode::Confirm { back, .. } => matches!(
                 **back,
                 Mode::Edit(_) | Mode::Input(_) | Mode::Close(_) | Mode::Composer(_)
@@ -1046,6 +1051,10 @@ fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                     Mode::Normal
                 }
                 Confirm::Discard => Mode::Normal,
+                Confirm::ResolveStatuspage => {
+                    super::updates_pane::resolve_statuspage(app, fx);
+                    Mode::Normal
+                }
             },
             _ => *back,
         },
@@ -1053,6 +1062,7 @@ fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Edit(edit) => edit_key(app, edit, key, fx),
         Mode::Close(form) => super::closing::form_key(app, form, key, fx),
         Mode::Composer(c) => super::updates_pane::composer_key(app, c, key, fx),
+        Mode::ConfirmSend(p) => super::updates_pane::confirm_send_key(app, p, key, fx),
         Mode::Snooze { selected } => super::updates_pane::snooze_key(app, selected, key, fx),
     };
 }

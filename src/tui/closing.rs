@@ -280,6 +280,15 @@ pub fn export(app: &mut AppState, fx: &mut Vec<Effect>) {
 pub fn saved(app: &mut AppState, ev: &Event, fx: &mut Vec<Effect>) {
     if matches!(ev.body, EventBody::Closed { .. }) && app.incident.is_closed() {
         export(app, fx);
+        // A public Statuspage incident should not stay open after ours is closed: offer to
+        // resolve it.
+        if matches!(app.mode, Mode::Normal) && !super::updates_pane::open_statuspage(app).is_empty()
+        {
+            app.mode = Mode::Confirm {
+                what: Confirm::ResolveStatuspage,
+                back: Box::new(Mode::Normal),
+            };
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Stakeholder updates in the console: the composer (`U`), snoozing the clock (`S`), sending in
-//! the background and recording what went out, and resending to the channels that failed
-//! (`:resend`).
+//! the background and recording what went out, resending to the channels that failed
+//! (`:resend`), the confirmation before anything goes to an external channel, and resolving the
+//! Statuspage incident when the incident is closed.
 //!
 //! Sending is an [`Effect`]: the event loop runs it as a task and the results come back as
 //! [`Action::UpdateResults`](super::app::Action::UpdateResults). Clipboard channels are an effect
@@ -14,11 +15,17 @@ use uuid::Uuid;
 
 use super::app::{AppState, Confirm, Effect, Mode};
 use crate::domain::event::EventBody;
+use crate::domain::incident::Status;
 use crate::domain::text::{BODY_CAP, sanitize};
 use crate::domain::updates::{
-    ChannelConfig, ChannelKind, SNOOZE_CHOICES, UpdateClock, UpdatesConfig, clock,
+    Audience, ChannelConfig, ChannelKind, ComponentStatus, SNOOZE_CHOICES, UpdateClock,
+    UpdatesConfig, clock,
 };
+use crate::updates::context::audience_of;
 use crate::updates::{Outgoing, SendReport, TemplateCatalog, UpdateContext};
+
+/// Component statuses chosen for Statuspage channels: channel → component → status.
+pub type ComponentChoices = BTreeMap<String, BTreeMap<String, ComponentStatus>>;
 
 /// Updates' part of the console state.
 #[derive(Debug, Clone)]
@@ -55,6 +62,7 @@ impl UpdatesState {
 pub struct InFlight {
     pub template: String,
     pub text: String,
+    pub components: ComponentChoices,
     pub retry_of: Option<Uuid>,
     /// Channels already done in the console itself (the clipboard).
     pub done: SendReport,
@@ -65,6 +73,7 @@ pub struct InFlight {
 pub struct Retry {
     pub template: String,
     pub text: String,
+    pub components: ComponentChoices,
     pub channels: Vec<String>,
     /// The event of the first attempt.
     pub first: Uuid,
@@ -77,24 +86,88 @@ pub enum ComposerFocus {
     Channels,
 }
 
+/// A channel in the composer's list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComposerChannel {
+    pub name: String,
+    /// The kind word.
+    pub kind: &'static str,
+    pub audience: Audience,
+    pub checked: bool,
+    /// For a Statuspage channel: each listed component and the status it will get.
+    pub components: Vec<(String, ComponentStatus)>,
+}
+
+/// A row of the composer's channel list: a channel, or one of its Statuspage components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelRow {
+    Channel(usize),
+    Component(usize, usize),
+}
+
 /// The composer: the draft and the channels to send it on.
 #[derive(Debug, Clone)]
 pub struct ComposerState {
     pub template: String,
     pub text: TextArea<'static>,
     pub focus: ComposerFocus,
-    /// (channel name, kind word, checked).
-    pub channels: Vec<(String, &'static str, bool)>,
+    pub channels: Vec<ComposerChannel>,
+    /// Index into [`ComposerState::rows`].
     pub cursor: usize,
     pub error: Option<String>,
     /// Whether the draft was changed by hand.
     pub edited: bool,
+    /// The audience the draft was rendered for.
+    pub audience: Audience,
 }
 
 impl ComposerState {
     pub fn draft(&self) -> String {
         self.text.lines().join("\n")
     }
+
+    /// The channel list's rows: each channel followed by its components.
+    pub fn rows(&self) -> Vec<ChannelRow> {
+        let mut rows = Vec::new();
+        for (i, ch) in self.channels.iter().enumerate() {
+            rows.push(ChannelRow::Channel(i));
+            for j in 0..ch.components.len() {
+                rows.push(ChannelRow::Component(i, j));
+            }
+        }
+        rows
+    }
+
+    /// The audience of the ticked channels (internal when none is ticked).
+    pub fn ticked_audience(&self) -> Audience {
+        let ticked: Vec<Audience> = self
+            .channels
+            .iter()
+            .filter(|c| c.checked)
+            .map(|c| c.audience)
+            .collect();
+        audience_of(ticked)
+    }
+
+    /// The component statuses as chosen, for the Statuspage channels.
+    pub fn component_choices(&self) -> ComponentChoices {
+        self.channels
+            .iter()
+            .filter(|c| !c.components.is_empty())
+            .map(|c| (c.name.clone(), c.components.iter().cloned().collect()))
+            .collect()
+    }
+}
+
+/// A send waiting for the yes that external channels need.
+#[derive(Debug, Clone)]
+pub struct PendingSend {
+    pub composer: Box<ComposerState>,
+    pub text: String,
+    pub names: Vec<String>,
+    /// The external ones among `names`.
+    pub external: Vec<String>,
+    pub scroll: u16,
 }
 
 /// The clock at the console's `now`.
@@ -113,11 +186,26 @@ pub fn context(app: &AppState) -> UpdateContext {
     )
 }
 
-fn render(app: &AppState, template: &str) -> Result<String, String> {
+fn render(app: &AppState, template: &str, audience: Audience) -> Result<String, String> {
     app.updates
         .templates
-        .render(template, &context(app))
+        .render(template, &context(app).for_audience(audience))
         .map_err(|e| e.to_string())
+}
+
+/// Renders the composer's template again for its audience (the draft was not edited by hand).
+fn rerender(app: &AppState, c: &mut ComposerState) {
+    match render(app, &c.template, c.audience) {
+        Ok(text) => {
+            c.text = text_area(&text);
+            c.error = None;
+        }
+        Err(e) => {
+            c.text = text_area("");
+            c.error = Some(e);
+        }
+    }
+    c.edited = false;
 }
 
 fn text_area(text: &str) -> TextArea<'static> {
@@ -146,16 +234,28 @@ pub fn open_composer(app: &mut AppState) {
             .map(|s| s.to_string())
             .unwrap_or(wanted)
     };
-    let (text, error) = match render(app, &template) {
+    let (text, error) = match render(app, &template, Audience::Internal) {
         Ok(t) => (t, None),
         Err(e) => (String::new(), Some(e)),
     };
+    let default = ComponentStatus::default_for(app.incident.severity, app.incident.status);
     let channels = app
         .updates
         .config
         .channels
         .iter()
-        .map(|c| (c.name.clone(), c.kind.word(), false))
+        .map(|c| ComposerChannel {
+            name: c.name.clone(),
+            kind: c.kind.word(),
+            audience: c.audience,
+            checked: false,
+            components: match &c.kind {
+                ChannelKind::Statuspage(s) => {
+                    s.components.keys().map(|k| (k.clone(), default)).collect()
+                }
+                _ => Vec::new(),
+            },
+        })
         .collect();
     app.mode = Mode::Composer(Box::new(ComposerState {
         template,
@@ -165,6 +265,7 @@ pub fn open_composer(app: &mut AppState) {
         cursor: 0,
         error,
         edited: false,
+        audience: Audience::Internal,
     }));
 }
 
@@ -201,18 +302,8 @@ pub fn composer_key(
                 .next_name(&c.template)
                 .map(str::to_string);
             if let Some(next) = next {
-                match render(app, &next) {
-                    Ok(text) => {
-                        c.text = text_area(&text);
-                        c.error = None;
-                    }
-                    Err(e) => {
-                        c.text = text_area("");
-                        c.error = Some(e);
-                    }
-                }
                 c.template = next;
-                c.edited = false;
+                rerender(app, &mut c);
             }
             Mode::Composer(c)
         }
@@ -233,23 +324,42 @@ fn channel_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    let n = c.channels.len();
+    let rows = c.rows();
+    let n = rows.len();
+    let row = rows.get(c.cursor).copied();
     match key.code {
         KeyCode::Down | KeyCode::Char('j') if n > 0 => c.cursor = (c.cursor + 1).min(n - 1),
         KeyCode::Up | KeyCode::Char('k') => c.cursor = c.cursor.saturating_sub(1),
-        KeyCode::Char(' ') | KeyCode::Char('x') => {
-            if let Some(ch) = c.channels.get_mut(c.cursor) {
-                ch.2 = !ch.2;
+        // On a Statuspage component: cycle its status.
+        KeyCode::Char(' ') | KeyCode::Char('x') | KeyCode::Char('c') | KeyCode::Right
+            if matches!(row, Some(ChannelRow::Component(..))) =>
+        {
+            if let Some(ChannelRow::Component(i, j)) = row
+                && let Some(comp) = c
+                    .channels
+                    .get_mut(i)
+                    .and_then(|ch| ch.components.get_mut(j))
+            {
+                comp.1 = comp.1.next();
             }
+        }
+        KeyCode::Char(' ') | KeyCode::Char('x') => {
+            if let Some(ChannelRow::Channel(i)) = row
+                && let Some(ch) = c.channels.get_mut(i)
+            {
+                ch.checked = !ch.checked;
+            }
+            audience_changed(app, &mut c);
         }
         KeyCode::Char('a') => {
-            let all = c.channels.iter().all(|ch| ch.2);
+            let all = c.channels.iter().all(|ch| ch.checked);
             for ch in &mut c.channels {
-                ch.2 = !all;
+                ch.checked = !all;
             }
+            audience_changed(app, &mut c);
         }
         KeyCode::Enter => {
-            if n == 0 {
+            if c.channels.is_empty() {
                 c.error = Some(
                     "no channels are configured: add [[updates.channels]] to the config (see assets/config.toml)"
                         .into(),
@@ -265,20 +375,88 @@ fn channel_key(
             let mut names: Vec<String> = c
                 .channels
                 .iter()
-                .filter(|ch| ch.2)
-                .map(|ch| ch.0.clone())
+                .filter(|ch| ch.checked)
+                .map(|ch| ch.name.clone())
                 .collect();
-            if names.is_empty()
-                && let Some(ch) = c.channels.get(c.cursor)
-            {
-                names.push(ch.0.clone());
+            if names.is_empty() {
+                let under = match row {
+                    Some(ChannelRow::Channel(i)) | Some(ChannelRow::Component(i, _)) => {
+                        c.channels.get(i)
+                    }
+                    None => None,
+                };
+                if let Some(ch) = under {
+                    names.push(ch.name.clone());
+                }
             }
-            send(app, &c.template, &text, &names, None, fx);
+            let external: Vec<String> = c
+                .channels
+                .iter()
+                .filter(|ch| ch.audience == Audience::External && names.contains(&ch.name))
+                .map(|ch| ch.name.clone())
+                .collect();
+            if !external.is_empty() {
+                return Mode::ConfirmSend(Box::new(PendingSend {
+                    composer: c,
+                    text,
+                    names,
+                    external,
+                    scroll: 0,
+                }));
+            }
+            let components = c.component_choices();
+            send(app, &c.template, &text, &names, &components, None, fx);
             return Mode::Normal;
         }
         _ => {}
     }
     Mode::Composer(c)
+}
+
+/// The ticked channels changed: a draft not edited by hand is rendered again when its audience
+/// changes (so the `external` wording follows an all-external choice).
+fn audience_changed(app: &AppState, c: &mut ComposerState) {
+    let now = c.ticked_audience();
+    if now != c.audience {
+        c.audience = now;
+        if !c.edited {
+            rerender(app, c);
+        }
+    }
+}
+
+/// Keys of the confirmation before sending to external channels: `y` sends, `j`/`k` scroll,
+/// anything else goes back to the composer.
+pub fn confirm_send_key(
+    app: &mut AppState,
+    mut p: Box<PendingSend>,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Mode {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            let components = p.composer.component_choices();
+            send(
+                app,
+                &p.composer.template,
+                &p.text,
+                &p.names,
+                &components,
+                None,
+                fx,
+            );
+            Mode::Normal
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            p.scroll = p.scroll.saturating_add(1);
+            Mode::ConfirmSend(p)
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            p.scroll = p.scroll.saturating_sub(1);
+            Mode::ConfirmSend(p)
+        }
+        _ => Mode::Composer(p.composer),
+    }
 }
 
 /// Starts sending `text` on the named channels.
@@ -287,7 +465,24 @@ pub fn send(
     template: &str,
     text: &str,
     names: &[String],
+    components: &ComponentChoices,
     retry_of: Option<Uuid>,
+    fx: &mut Vec<Effect>,
+) {
+    send_as(app, template, text, names, components, retry_of, None, fx);
+}
+
+/// [`send`], optionally with another status than the incident's (resolving a Statuspage
+/// incident at the close).
+#[allow(clippy::too_many_arguments)]
+fn send_as(
+    app: &mut AppState,
+    template: &str,
+    text: &str,
+    names: &[String],
+    components: &ComponentChoices,
+    retry_of: Option<Uuid>,
+    status: Option<Status>,
     fx: &mut Vec<Effect>,
 ) {
     let mut done = SendReport::default();
@@ -312,6 +507,7 @@ pub fn send(
         InFlight {
             template: template.to_string(),
             text: text.to_string(),
+            components: components.clone(),
             retry_of,
             done,
         },
@@ -322,7 +518,12 @@ pub fn send(
     }
     let list: Vec<&str> = remote.iter().map(|c| c.name.as_str()).collect();
     app.flash(format!("sending the update to {}…", list.join(", ")), false);
-    let message = Outgoing::new(&app.incident, template, text, app.now);
+    let ctx = context(app);
+    let mut message = Outgoing::new(&app.incident, &ctx, template, text, app.now);
+    message.components = components.clone();
+    if let Some(st) = status {
+        message.status = st;
+    }
     fx.push(Effect::SendUpdate {
         request,
         message: Box::new(message),
@@ -342,10 +543,19 @@ pub fn results(app: &mut AppState, request: u64, report: SendReport, fx: &mut Ve
         channels_failed: report.failed.clone(),
         text: sent.text.clone(),
         retry_of: sent.retry_of,
+        statuspage: report.published.clone(),
     });
+    let pages: Vec<String> = report
+        .published
+        .iter()
+        .map(|p| format!(" (Statuspage incident {}, {})", p.incident_id, p.status))
+        .collect();
     if report.failed.is_empty() {
         app.updates.retry = None;
-        app.flash(format!("update sent to {}", report.ok.join(", ")), false);
+        app.flash(
+            format!("update sent to {}{}", report.ok.join(", "), pages.concat()),
+            false,
+        );
     } else {
         let failed: Vec<String> = report
             .failed
@@ -367,6 +577,7 @@ pub fn results(app: &mut AppState, request: u64, report: SendReport, fx: &mut Ve
         app.updates.retry = Some(Retry {
             template: sent.template,
             text: sent.text,
+            components: sent.components,
             channels: report.failed.iter().map(|f| f.channel.clone()).collect(),
             first: sent.retry_of.unwrap_or(ev.id),
         });
@@ -380,9 +591,48 @@ pub fn resend(app: &mut AppState, fx: &mut Vec<Effect>) -> Result<(), String> {
     let Some(r) = app.updates.retry.take() else {
         return Err("nothing to resend: the last update reached every channel".into());
     };
-    send(app, &r.template, &r.text, &r.channels, Some(r.first), fx);
+    send(
+        app,
+        &r.template,
+        &r.text,
+        &r.channels,
+        &r.components,
+        Some(r.first),
+        fx,
+    );
     Ok(())
 }
+
+/// The Statuspage channels whose page has an incident still open: (channel, incident id).
+pub fn open_statuspage(app: &AppState) -> Vec<(String, String)> {
+    crate::updates::send::open_statuspage(&app.updates.config.channels, &app.incident)
+        .into_iter()
+        .map(|(c, id)| (c.name.clone(), id))
+        .collect()
+}
+
+/// After the close: resolve the open Statuspage incidents, with the closing summary as the last
+/// update and every listed component back to operational.
+pub fn resolve_statuspage(app: &mut AppState, fx: &mut Vec<Effect>) {
+    let names: Vec<String> = open_statuspage(app).into_iter().map(|o| o.0).collect();
+    if names.is_empty() {
+        return;
+    }
+    let text = crate::updates::send::resolution_text(&app.incident);
+    send_as(
+        app,
+        RESOLVED_TEMPLATE,
+        &text,
+        &names,
+        &ComponentChoices::new(),
+        None,
+        Some(Status::Resolved),
+        fx,
+    );
+}
+
+/// The template name recorded for the update that resolves a Statuspage incident at the close.
+pub const RESOLVED_TEMPLATE: &str = "resolved";
 
 /// `S`: choose how long to snooze.
 pub fn open_snooze(app: &mut AppState) {

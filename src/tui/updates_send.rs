@@ -23,6 +23,7 @@ pub fn spawn(
             Some(http) => send_all(http, &channels, &message).await,
             None => SendReport {
                 ok: Vec::new(),
+                published: Vec::new(),
                 failed: channels
                     .iter()
                     .map(|c| ChannelFailure {

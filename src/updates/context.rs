@@ -8,16 +8,20 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::closing::{KeyTime, key_time};
 use crate::domain::health::{Level, SourceSnapshot};
 use crate::domain::incident::{EntryKind, Incident, Role};
 use crate::domain::time::{Zone, format_duration, format_elapsed};
-use crate::domain::updates::{Cadence, clock, show_cadence};
+use crate::domain::updates::{Audience, Cadence, clock, show_cadence};
 
 /// How many recent actions / decisions / notes a template gets.
 const RECENT: usize = 3;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct UpdateContext {
+    /// Who the update is for: `internal`, or `external` when every channel it goes to is
+    /// external (see [`UpdateContext::for_audience`]).
+    pub audience: String,
     pub incident: IncidentFacts,
     /// Role → person (`""` when nobody holds it): commander, deputy, scribe, comms.
     pub roles: BTreeMap<String, String>,
@@ -179,7 +183,12 @@ impl UpdateContext {
         zone: Zone,
     ) -> Self {
         let when = |at: DateTime<Utc>| reader_time(at, now, zone);
-        let elapsed = now - incident.started_at;
+        // The `started` key time, as the status bar counts T+ from (a backdated first entry
+        // moves it earlier).
+        let started = key_time(incident, KeyTime::Started)
+            .at
+            .unwrap_or(incident.started_at);
+        let elapsed = now - started;
         let mut roles = BTreeMap::new();
         for r in Role::ALL {
             roles.insert(
@@ -252,6 +261,7 @@ impl UpdateContext {
             v
         };
         UpdateContext {
+            audience: Audience::Internal.as_str().to_string(),
             incident: IncidentFacts {
                 id: incident.id.clone(),
                 title: incident.title.clone(),
@@ -259,7 +269,7 @@ impl UpdateContext {
                 status: incident.status.label().to_string(),
                 drill: incident.drill,
                 opened_at: when(incident.opened_at),
-                started_at: when(incident.started_at),
+                started_at: when(started),
                 t_plus: format!("T+{}", format_elapsed(elapsed)),
                 duration: format_duration(chrono::Duration::minutes(elapsed.num_minutes())),
             },
@@ -293,6 +303,30 @@ impl UpdateContext {
                 notes: recent_of(EntryKind::Note),
             },
         }
+    }
+}
+
+impl UpdateContext {
+    /// The same picture for another audience.
+    pub fn for_audience(mut self, audience: Audience) -> Self {
+        self.audience = audience.as_str().to_string();
+        self
+    }
+}
+
+/// The audience of an update going to `audiences`: external only when every one is external.
+pub fn audience_of(audiences: impl IntoIterator<Item = Audience>) -> Audience {
+    let mut any = false;
+    for a in audiences {
+        if a == Audience::Internal {
+            return Audience::Internal;
+        }
+        any = true;
+    }
+    if any {
+        Audience::External
+    } else {
+        Audience::Internal
     }
 }
 

@@ -1,18 +1,26 @@
-//! Sending an update: one function per channel kind, all channels at once and independently.
+//! Sending an update: all channels at once and independently, each kind in its own module
+//! (Teams in `teams`, SMTP in `smtp`, Statuspage in `statuspage`; Slack, the JSON webhook, the
+//! file and the clipboard here), and [`preview`], which shows exactly what a send would post.
 //!
 //! Webhook URLs carry their credential, so no error message, log line or journal entry ever
 //! contains one: errors name the channel and where its URL comes from (`$WARROOM_TEAMS_URL`).
+//! Passwords and API keys are read from the environment or a file at each send, the same way.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use super::context::UpdateContext;
 use crate::domain::incident::{Incident, Severity, Status};
 use crate::domain::text::sanitize_line;
-use crate::domain::updates::{ChannelConfig, ChannelFailure, ChannelKind, UrlRef};
-use crate::net::{HttpClient, NetError, RequestOptions};
+use crate::domain::updates::{
+    ChannelConfig, ChannelFailure, ChannelKind, ComponentStatus, SecretRef, StatuspagePublished,
+    TeamsFormat, UrlRef,
+};
+use crate::net::{HttpClient, NetError, RequestOptions, Secret};
 
 /// What goes out: the text and the incident fields the channels need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +32,26 @@ pub struct Outgoing {
     pub template: String,
     pub text: String,
     pub sent_at: DateTime<Utc>,
+    /// `T+00:42:10`, as in the status bar.
+    pub t_plus: String,
+    /// When the update after this one is due (`14:33 UTC`), or empty without a cadence.
+    pub next_update: String,
+    /// The Statuspage incident already opened on each page (page id → incident id).
+    pub statuspage: BTreeMap<String, String>,
+    /// Component statuses chosen for Statuspage channels: channel → component name → status.
+    /// A component not listed gets the default for the severity.
+    pub components: BTreeMap<String, BTreeMap<String, ComponentStatus>>,
 }
 
 impl Outgoing {
-    pub fn new(incident: &Incident, template: &str, text: &str, sent_at: DateTime<Utc>) -> Self {
+    /// The update `text` (rendered from `ctx`) about `incident`, sent at `sent_at`.
+    pub fn new(
+        incident: &Incident,
+        ctx: &UpdateContext,
+        template: &str,
+        text: &str,
+        sent_at: DateTime<Utc>,
+    ) -> Self {
         Outgoing {
             incident: incident.id.clone(),
             severity: incident.severity,
@@ -36,6 +60,36 @@ impl Outgoing {
             template: template.to_string(),
             text: text.to_string(),
             sent_at,
+            t_plus: ctx.incident.t_plus.clone(),
+            next_update: ctx.next_update.at.clone(),
+            statuspage: incident
+                .comms
+                .statuspage
+                .iter()
+                .map(|(page, p)| (page.clone(), p.incident_id.clone()))
+                .collect(),
+            components: BTreeMap::new(),
+        }
+    }
+
+    /// A fixed message for tests and examples.
+    pub fn example() -> Self {
+        use chrono::TimeZone;
+        Outgoing {
+            incident: "inc-1".into(),
+            severity: Severity::Sev2,
+            status: Status::Identified,
+            title: "EXO <mail> delayed".into(),
+            template: "internal".into(),
+            text: "line one\nA & B <c>".into(),
+            sent_at: Utc
+                .with_ymd_and_hms(2026, 11, 30, 14, 3, 0)
+                .single()
+                .unwrap_or_default(),
+            t_plus: "T+00:33:00".into(),
+            next_update: "14:33 UTC".into(),
+            statuspage: BTreeMap::new(),
+            components: BTreeMap::new(),
         }
     }
 
@@ -54,23 +108,36 @@ impl Outgoing {
     }
 }
 
-/// The Teams incoming-webhook body: a MessageCard. Teams shows a lone newline as a space, so
-/// each line of the text becomes its own paragraph.
-pub fn teams_payload(m: &Outgoing) -> Value {
-    let color = match m.severity {
-        Severity::Sev1 => "C50F1F",
-        Severity::Sev2 => "E8590C",
-        Severity::Sev3 => "F2C200",
-        Severity::Sev4 => "8A8886",
-    };
-    json!({
-        "@type": "MessageCard",
-        "@context": "https://schema.org/extensions",
-        "summary": m.subject(),
-        "themeColor": color,
-        "title": m.subject(),
-        "text": m.text.lines().collect::<Vec<_>>().join("\n\n"),
-    })
+/// The Statuspage channels whose page still has an open incident from this one, with that
+/// incident's id.
+pub fn open_statuspage<'a>(
+    channels: &'a [ChannelConfig],
+    incident: &Incident,
+) -> Vec<(&'a ChannelConfig, String)> {
+    let open = incident.comms.open_statuspage();
+    channels
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ChannelKind::Statuspage(s) => open
+                .iter()
+                .find(|p| p.page_id == s.page_id)
+                .map(|p| (c, p.incident_id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last update on a Statuspage incident when ours is closed: the closing summary.
+pub fn resolution_text(incident: &Incident) -> String {
+    match incident
+        .closing
+        .as_ref()
+        .map(|c| c.summary.trim())
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => format!("Resolved: {s}"),
+        None => "This incident has been resolved.".to_string(),
+    }
 }
 
 /// Slack's incoming-webhook body: `{"text": ...}` with `&`, `<` and `>` escaped as Slack asks.
@@ -132,6 +199,18 @@ pub enum ChannelError {
     Other(String),
     #[error("{0}")]
     Smtp(String),
+    #[error("{0}")]
+    Statuspage(String),
+    #[error("the environment variable {var} is not set: export it with the {what}")]
+    MissingSecretEnv { var: String, what: String },
+    #[error("cannot read the {what} from {path}: {detail}")]
+    SecretFile {
+        path: String,
+        what: String,
+        detail: String,
+    },
+    #[error("the {what} in {from} is empty: put the {what} there")]
+    EmptySecret { from: String, what: String },
     #[error("cannot append to {path}: {detail}")]
     File { path: String, detail: String },
     #[error("no terminal to put the clipboard on (OSC 52 needs one)")]
@@ -162,6 +241,30 @@ fn resolve_url(u: &UrlRef) -> Result<String, ChannelError> {
     let url = url.trim().to_string();
     crate::net::http::check_url(&url).map_err(|_| ChannelError::BadUrl(origin(u)))?;
     Ok(url)
+}
+
+/// Reads a password or API key (`what`) now, from the environment or a file.
+pub fn load_secret(r: &SecretRef, what: &str) -> Result<Secret, ChannelError> {
+    let raw = match r {
+        SecretRef::Env(v) => std::env::var(v).map_err(|_| ChannelError::MissingSecretEnv {
+            var: v.clone(),
+            what: what.to_string(),
+        })?,
+        SecretRef::File(p) => std::fs::read_to_string(p).map_err(|e| ChannelError::SecretFile {
+            path: p.display().to_string(),
+            what: what.to_string(),
+            detail: e.kind().to_string(),
+        })?,
+    };
+    // A trailing newline from `echo` or an editor is not part of the secret.
+    let value = raw.trim_end_matches(['\r', '\n']);
+    if value.is_empty() {
+        return Err(ChannelError::EmptySecret {
+            from: r.describe(),
+            what: what.to_string(),
+        });
+    }
+    Ok(Secret::new(value))
 }
 
 /// Turns a transport error into a message without the URL.
@@ -213,6 +316,19 @@ async fn post_json(
         .map_err(|e| describe(e, &url, &from))
 }
 
+/// What the file channel appends: a header line, the text, a blank line.
+fn file_block(m: &Outgoing) -> String {
+    format!(
+        "=== {} · {} · {} · {} · {}\n{}\n\n",
+        m.sent_at_text(),
+        m.incident,
+        m.severity.label(),
+        m.status.label(),
+        m.template,
+        m.text
+    )
+}
+
 fn append_file(path: &std::path::Path, m: &Outgoing) -> Result<(), ChannelError> {
     let err = |e: std::io::Error| ChannelError::File {
         path: path.display().to_string(),
@@ -223,16 +339,7 @@ fn append_file(path: &std::path::Path, m: &Outgoing) -> Result<(), ChannelError>
         .append(true)
         .open(path)
         .map_err(err)?;
-    let block = format!(
-        "=== {} · {} · {} · {} · {}\n{}\n\n",
-        m.sent_at_text(),
-        m.incident,
-        m.severity.label(),
-        m.status.label(),
-        m.template,
-        m.text
-    );
-    f.write_all(block.as_bytes()).map_err(err)?;
+    f.write_all(file_block(m).as_bytes()).map_err(err)?;
     f.sync_data().map_err(err)
 }
 
@@ -248,26 +355,72 @@ pub fn clipboard_to_tty(text: &str) -> Result<(), ChannelError> {
         .map_err(|_| ChannelError::NoTerminal)
 }
 
-/// Sends to one channel.
+/// The Teams body for the channel's format.
+pub fn teams_body(format: TeamsFormat, m: &Outgoing) -> Value {
+    match format {
+        TeamsFormat::AdaptiveCard => super::teams::adaptive_card_payload(m),
+        TeamsFormat::MessageCard => super::teams::message_card_payload(m),
+    }
+}
+
+/// Sends to one channel; a Statuspage channel says which incident it created or updated.
 pub async fn send_one(
     http: &HttpClient,
     ch: &ChannelConfig,
     m: &Outgoing,
-) -> Result<(), ChannelError> {
+) -> Result<Option<StatuspagePublished>, ChannelError> {
     match &ch.kind {
-        ChannelKind::Teams(u) => post_json(http, u, &teams_payload(m), ch.timeout).await,
-        ChannelKind::Slack(u) => post_json(http, u, &slack_payload(m), ch.timeout).await,
-        ChannelKind::Webhook(u) => post_json(http, u, &webhook_payload(m), ch.timeout).await,
-        ChannelKind::Smtp(s) => super::smtp::send_mail(s, m, ch.timeout).await,
+        ChannelKind::Teams(t) => {
+            post_json(http, &t.url, &teams_body(t.format, m), ch.timeout).await?;
+        }
+        ChannelKind::Slack(u) => post_json(http, u, &slack_payload(m), ch.timeout).await?,
+        ChannelKind::Webhook(u) => post_json(http, u, &webhook_payload(m), ch.timeout).await?,
+        ChannelKind::Smtp(s) => super::smtp::send_mail(s, m, ch.timeout).await?,
+        ChannelKind::Statuspage(s) => {
+            return super::statuspage::publish(http, &ch.name, s, m, ch.timeout)
+                .await
+                .map(Some);
+        }
         ChannelKind::File(p) => {
             let p = p.clone();
             let m = m.clone();
             tokio::task::spawn_blocking(move || append_file(&p, &m))
                 .await
-                .unwrap_or_else(|e| Err(ChannelError::Other(format!("the write crashed: {e}"))))
+                .unwrap_or_else(|e| Err(ChannelError::Other(format!("the write crashed: {e}"))))?;
         }
-        ChannelKind::Clipboard => clipboard_to_tty(&m.text),
+        ChannelKind::Clipboard => clipboard_to_tty(&m.text)?,
     }
+    Ok(None)
+}
+
+/// Exactly what a send on `ch` would post, with credentials masked: the method and where the
+/// URL comes from (never the URL of a webhook), then the body; for SMTP the relay, the login,
+/// the envelope and the whole message.
+pub fn preview(ch: &ChannelConfig, m: &Outgoing) -> Result<String, ChannelError> {
+    let json_post = |u: &UrlRef, body: Value| {
+        let status = match resolve_url(u) {
+            Ok(_) => String::new(),
+            Err(e) => format!(" (NOT USABLE: {e})"),
+        };
+        format!(
+            "POST to the URL in {}{status}\nContent-Type: application/json\n{}",
+            origin(u),
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        )
+    };
+    Ok(match &ch.kind {
+        ChannelKind::Teams(t) => json_post(&t.url, teams_body(t.format, m)),
+        ChannelKind::Slack(u) => json_post(u, slack_payload(m)),
+        ChannelKind::Webhook(u) => json_post(u, webhook_payload(m)),
+        ChannelKind::Smtp(s) => super::smtp::preview(s, m)?,
+        ChannelKind::Statuspage(s) => super::statuspage::preview(&ch.name, s, m),
+        ChannelKind::File(p) => format!("append to {}\n{}", p.display(), file_block(m)),
+        ChannelKind::Clipboard => format!(
+            "OSC 52 to the terminal ({} bytes of base64)\n{}",
+            osc52(&m.text).len().saturating_sub(9),
+            m.text
+        ),
+    })
 }
 
 /// What happened on each channel, in the order given.
@@ -275,6 +428,8 @@ pub async fn send_one(
 pub struct SendReport {
     pub ok: Vec<String>,
     pub failed: Vec<ChannelFailure>,
+    /// Statuspage incidents created or updated.
+    pub published: Vec<StatuspagePublished>,
 }
 
 impl SendReport {
@@ -282,6 +437,7 @@ impl SendReport {
     pub fn merge(mut self, other: SendReport) -> SendReport {
         self.ok.extend(other.ok);
         self.failed.extend(other.failed);
+        self.published.extend(other.published);
         self
     }
 }
@@ -292,7 +448,10 @@ pub async fn send_all(http: &HttpClient, channels: &[ChannelConfig], m: &Outgoin
     let mut report = SendReport::default();
     for (ch, r) in channels.iter().zip(results) {
         match r {
-            Ok(()) => report.ok.push(ch.name.clone()),
+            Ok(published) => {
+                report.ok.push(ch.name.clone());
+                report.published.extend(published);
+            }
             Err(e) => {
                 tracing::warn!(channel = %ch.name, "update not sent: {e}");
                 report.failed.push(ChannelFailure {
@@ -308,18 +467,9 @@ pub async fn send_all(http: &HttpClient, channels: &[ChannelConfig], m: &Outgoin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn msg() -> Outgoing {
-        Outgoing {
-            incident: "inc-1".into(),
-            severity: Severity::Sev2,
-            status: Status::Identified,
-            title: "EXO <mail> delayed".into(),
-            template: "internal".into(),
-            text: "line one\nA & B <c>".into(),
-            sent_at: Utc.with_ymd_and_hms(2026, 11, 30, 14, 3, 0).unwrap(),
-        }
+        Outgoing::example()
     }
 
     #[test]
@@ -334,7 +484,7 @@ mod tests {
             slack_payload(&msg())["text"],
             "line one\nA &amp; B &lt;c&gt;"
         );
-        let t = teams_payload(&msg());
+        let t = teams_body(TeamsFormat::MessageCard, &msg());
         assert_eq!(t["text"], "line one\n\nA & B <c>");
         assert_eq!(t["title"], "[SEV2] Identified: EXO <mail> delayed");
     }

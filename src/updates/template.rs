@@ -20,6 +20,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         "executive",
         include_str!("../../assets/templates/executive.txt"),
     ),
+    (
+        "external",
+        include_str!("../../assets/templates/external.txt"),
+    ),
 ];
 
 /// Why a template could not be used. Messages name the template (and file and line).
@@ -218,7 +222,10 @@ mod tests {
         std::fs::write(dir.path().join("broken.txt"), "{% if %}").unwrap();
         std::fs::write(dir.path().join("notes.md"), "ignored").unwrap();
         let cat = TemplateCatalog::load(Some(dir.path()));
-        assert_eq!(cat.names(), ["internal", "can", "executive", "bridge"]);
+        assert_eq!(
+            cat.names(),
+            ["internal", "can", "executive", "external", "bridge"]
+        );
         assert!(cat.get("internal").unwrap().text.starts_with("mine"));
         assert_eq!(cat.errors.len(), 1);
         let msg = cat.errors[0].to_string();
@@ -226,11 +233,12 @@ mod tests {
             msg.contains("broken.txt") && msg.contains("broken:1"),
             "{msg}"
         );
-        assert_eq!(cat.next_name("executive"), Some("bridge"));
+        assert_eq!(cat.next_name("external"), Some("bridge"));
         assert_eq!(cat.next_name("bridge"), Some("internal"));
         let e = cat.render("nope", &UpdateContext::default()).unwrap_err();
         assert!(
-            e.to_string().contains("internal, can, executive, bridge"),
+            e.to_string()
+                .contains("internal, can, executive, external, bridge"),
             "{e}"
         );
     }

@@ -8,6 +8,9 @@ pub use health::*;
 mod updates;
 #[allow(unused_imports)]
 pub use updates::*;
+mod statuspage;
+#[allow(unused_imports)]
+pub use statuspage::*;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use warroom::domain::event::{Event, EventBody};

@@ -9,6 +9,8 @@
 //! │ Channels · space tick · a all · Enter send                                        │
 //! │ [x] ops-teams   teams                                                             │
 //! │ [ ] ops-mail    smtp                                                              │
+//! │ [x] status      statuspage  EXTERNAL                                              │
+//! │       Email     partial_outage   (space cycles the component's status)            │
 //! │ hint or error                                                                     │
 //! └──────────────────────────────────────────────────────────────────────────────────┘
 //! ```
@@ -20,9 +22,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{layout, theme};
+use crate::domain::updates::Audience;
 use crate::domain::updates::{ClockState, SNOOZE_CHOICES, countdown};
 use crate::tui::app::AppState;
-use crate::tui::updates_pane::{ComposerFocus, ComposerState, current_clock};
+use crate::tui::updates_pane::{
+    ChannelRow, ComposerFocus, ComposerState, PendingSend, current_clock,
+};
 
 /// The clock for the status bar: `next update in 07:50` (amber in the last five minutes),
 /// `update OVERDUE 03:10` (red), or `no update cadence` when the severity has none.
@@ -72,7 +77,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    let list_h = (c.channels.len().clamp(1, 6) + 1) as u16;
+    let rows = c.rows();
+    let list_h = (rows.len().clamp(1, 8) + 1) as u16;
     let [text_row, list_row, msg_row] = Layout::vertical([
         Constraint::Min(3),
         Constraint::Length(list_h + 1),
@@ -95,17 +101,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
         let first = c
             .cursor
             .saturating_sub(list_inner.height.saturating_sub(1) as usize);
-        c.channels
-            .iter()
+        rows.iter()
             .enumerate()
             .skip(first)
-            .map(|(i, (name, kind, on))| {
-                let line = Line::from(format!(
-                    " [{}] {:<20} {}",
-                    if *on { "x" } else { " " },
-                    name,
-                    kind
-                ));
+            .map(|(i, row)| {
+                let line = match *row {
+                    ChannelRow::Channel(k) => {
+                        let ch = &c.channels[k];
+                        let mut spans = vec![Span::raw(format!(
+                            " [{}] {:<20} {:<11}",
+                            if ch.checked { "x" } else { " " },
+                            ch.name,
+                            ch.kind
+                        ))];
+                        if ch.audience == Audience::External {
+                            spans.push(Span::styled(" EXTERNAL", theme::error()));
+                        }
+                        Line::from(spans)
+                    }
+                    ChannelRow::Component(k, j) => {
+                        let (name, st) = &c.channels[k].components[j];
+                        Line::from(format!("       {:<20} {}", name, st.as_str()))
+                    }
+                };
                 if i == c.cursor && c.focus == ComposerFocus::Channels {
                     line.style(theme::selected())
                 } else {
@@ -128,13 +146,53 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
                 .unwrap_or_default();
             Line::styled(
                 format!(
-                    "{due}edit freely; Enter in the text is a new line; sending records it in the timeline"
+                    "{due}edit freely; Enter in the text is a new line; sending records it in the timeline{}",
+                    if c.audience == Audience::External {
+                        " · drafted for an external audience"
+                    } else {
+                        ""
+                    }
                 ),
                 theme::dim(),
             )
         }
     };
     frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), msg_row);
+}
+
+/// The confirmation before an update goes to external channels: the exact text, and which
+/// external channels it will reach.
+pub fn render_confirm_send(frame: &mut Frame, area: Rect, p: &PendingSend) {
+    let width = area.width.saturating_sub(10).min(100);
+    let height = area.height.saturating_sub(6).min(30);
+    let rect = layout::centered(area, width, height);
+    let title = format!(
+        " Send to EXTERNAL channel(s) {}? · y send · any other key back · j/k scroll ",
+        p.external.join(", ")
+    );
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "This exact text goes to {} (external: {}):",
+                p.names.join(", "),
+                p.external.join(", ")
+            ),
+            theme::error(),
+        ),
+        Line::raw(""),
+    ];
+    lines.extend(p.text.lines().map(|l| Line::raw(l.to_string())));
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(Style::new().fg(Color::Red));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((p.scroll, 0)),
+        rect,
+    );
 }
 
 pub fn render_snooze(frame: &mut Frame, area: Rect, selected: usize) {

@@ -78,6 +78,10 @@ pub fn render(frame: &mut Frame, app: &AppState) {
         Mode::Edit(edit) => popup::render_edit(frame, area, edit),
         Mode::Close(form) => close_form::render(frame, area, form),
         Mode::Composer(c) => composer::render(frame, area, app, c),
+        Mode::ConfirmSend(p) => {
+            composer::render(frame, area, app, &p.composer);
+            composer::render_confirm_send(frame, area, p);
+        }
         Mode::Snooze { selected } => composer::render_snooze(frame, area, *selected),
         Mode::Confirm { what, back } => {
             match back.as_ref() {

@@ -189,6 +189,16 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confi
             }
         }
         Confirm::Discard => "Discard what you typed? (y/n)".to_string(),
+        Confirm::ResolveStatuspage => {
+            let open: Vec<String> = crate::tui::updates_pane::open_statuspage(app)
+                .into_iter()
+                .map(|(ch, inc)| format!("{ch} ({inc})"))
+                .collect();
+            format!(
+                "Resolve the Statuspage incident on {} too? (y/n)",
+                open.join(", ")
+            )
+        }
     };
     let rect = layout::centered(area, (question.len() as u16 + 6).min(area.width), 3);
     frame.render_widget(Clear, rect);
