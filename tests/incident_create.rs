@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use warroom::domain::event::EventBody;
-use warroom::store::{DataDir, Listed};
+use warroom::domain::incident::Severity;
+use warroom::store::{DataDir, Listed, StoreError};
 
 fn bin(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_warroom"));
@@ -170,4 +171,29 @@ fn half_built_folders_are_ignored_and_stale_ones_cleaned() {
         "one that may still be in the making is left alone"
     );
     assert_eq!(assert_all_whole(&DataDir::new(dir.path())), 1);
+}
+
+#[test]
+fn a_drill_is_never_the_incident_a_verb_picks_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path());
+    let t = chrono::Utc::now();
+    let real = data
+        .create("Exchange Online down", Severity::Sev2, "alice", t, false)
+        .unwrap();
+    let drill = data
+        .create("Drill: exo-mailflow", Severity::Sev2, "alice", t, true)
+        .unwrap();
+    // Created later, but neither made current nor taken as the most recent open one.
+    assert_eq!(data.current().as_deref(), Some(real.as_str()));
+    assert_eq!(data.pick(None).unwrap(), real);
+    // Named, it is found.
+    assert_eq!(data.pick(Some(&drill)).unwrap(), drill);
+    // With only the drill open, a verb without --incident finds nothing to act on.
+    let only = tempfile::tempdir().unwrap();
+    let data = DataDir::new(only.path());
+    data.create("Drill: exo-mailflow", Severity::Sev2, "alice", t, true)
+        .unwrap();
+    assert_eq!(data.current(), None);
+    assert!(matches!(data.pick(None), Err(StoreError::NoneOpen)));
 }

@@ -310,7 +310,8 @@ impl DataDir {
     }
 
     /// Creates a new incident whose journal starts with the opening and then `extra` (e.g. the
-    /// playbooks to attach), and makes it current. The folder is built under a hidden name and
+    /// playbooks to attach), and makes it current unless it is a drill (so that a script's
+    /// `warroom log` never lands in a drill by mistake). The folder is built under a hidden name and
     /// renamed into place with its whole journal, so it appears complete or not at all; it is
     /// on disk (folder synced) before this returns.
     pub fn create_with(
@@ -333,7 +334,9 @@ impl DataDir {
             let _ = std::fs::remove_dir_all(&build);
         }
         let id = result?;
-        self.set_current(&id)?;
+        if !drill {
+            self.set_current(&id)?;
+        }
         Ok(id)
     }
 
@@ -496,7 +499,8 @@ impl DataDir {
         self.latest(Which::Open)?.ok_or(StoreError::NoneOpen)
     }
 
-    /// The most recently opened open incident, or the most recently closed closed one. An
+    /// The most recently opened open incident, or the most recently closed closed one (drills
+    /// left out: they are acted on only when named). An
     /// incident whose journal cannot be read and that was created after the one found (or when
     /// none is found) is an error naming it: it might be the one meant.
     pub fn latest(&self, which: Which) -> Result<Option<String>, StoreError> {
@@ -505,6 +509,8 @@ impl DataDir {
             .iter()
             .filter_map(Listed::summary)
             .filter(|s| s.closed.is_some() == (which == Which::Closed))
+            // A drill is acted on only when named.
+            .filter(|s| !s.drill)
             .max_by_key(|s| match which {
                 Which::Open => Some(s.opened),
                 Which::Closed => s.closed,
