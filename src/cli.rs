@@ -168,11 +168,8 @@ fn parse_kind(s: &str) -> Result<EntryKind, String> {
 /// Runs the command line. Errors are printed by `main` as one line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let (paths, config) = Paths::resolve(cli.config, cli.data_dir)?;
-    // Every journal that had lines skipped is reported once, on stderr (not eprintln!: it
-    // panics when standard error is a closed pipe).
-    let data = DataDir::new(&paths.data_dir).reporting(|n| {
-        let _ = writeln!(std::io::stderr(), "warroom: warning: {n}");
-    });
+    // Every journal that had lines skipped is reported once, on stderr.
+    let data = DataDir::new(&paths.data_dir).reporting(|n| crate::diagln!("warroom: warning: {n}"));
     let mode = if prints_json(cli.command.as_ref()) {
         output::Mode::Json
     } else {
@@ -445,7 +442,7 @@ fn open(
             if !stdin.is_terminal() {
                 bail!("there is no open incident: start one with `warroom new --title TEXT`");
             }
-            eprint!("No open incident. Title for a new one (empty to cancel): ");
+            crate::diag!("No open incident. Title for a new one (empty to cancel): ");
             std::io::stderr().flush()?;
             let mut line = String::new();
             stdin.read_line(&mut line)?;
@@ -463,7 +460,7 @@ fn open(
                 false,
                 extra,
             )?;
-            eprintln!("opened incident {id}");
+            crate::diagln!("opened incident {id}");
             id
         }
         Err(e) => return Err(e.into()),
@@ -484,7 +481,7 @@ pub(crate) fn checked_typed_time(
     zone: crate::domain::time::Zone,
 ) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     if let Some(w) = crate::domain::time::check_typed_time(at, now, Some(inc.opened_at), zone)? {
-        eprintln!("warroom: warning: {w}");
+        crate::diagln!("warroom: warning: {w}");
     }
     Ok(at)
 }
@@ -493,7 +490,7 @@ pub(crate) fn checked_typed_time(
 fn load_catalog(paths: &Paths) -> PlaybookCatalog {
     let catalog = PlaybookCatalog::load(&paths.config_dir.join("playbooks"));
     for e in &catalog.errors {
-        eprintln!("warroom: warning: playbook skipped: {e}");
+        crate::diagln!("warroom: warning: playbook skipped: {e}");
     }
     catalog
 }

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod diag;
 pub mod domain;
 pub mod drill;
 pub mod export;

@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,13 +7,8 @@ fn main() -> ExitCode {
     match warroom::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // One line, the outermost context first, each cause once. Not eprintln!: it
-            // panics when standard error is a closed pipe too.
-            let _ = writeln!(
-                std::io::stderr(),
-                "warroom: {}",
-                warroom::cli::error_line(&e)
-            );
+            // One line, the outermost context first, each cause once.
+            warroom::diagln!("warroom: {}", warroom::cli::error_line(&e));
             ExitCode::FAILURE
         }
     }

@@ -347,3 +347,40 @@ fn a_big_trace_piped_into_head_exits_quietly() {
     closes_quietly(&env, &["trace", "--postfix-log", log], 1);
     assert!(Path::new(log).exists());
 }
+
+/// `warroom … 2>&1 | head -1`: standard error closed too. An error or a warning written to it
+/// is dropped, never a panic (exit 101) in place of the verb's own exit code.
+#[test]
+fn a_closed_standard_error_is_not_a_panic() {
+    let env = Env::new();
+    let closed_stderr = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Stdio::from(writer)
+    };
+    // An error: there is no incident to log into.
+    let st = env
+        .cmd(&["log", "first NDRs"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(closed_stderr())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(1), "{st:?}");
+    // A warning on the way to success: a log with a line of NULs (skipped, and said so).
+    let log = env.root.join("mail.log");
+    std::fs::write(
+        &log,
+        "Nov 30 14:00:01 mx1 postfix/qmgr[11]: 4B1C2: from=<a@example.com>, size=10, nrcpt=1 (queue active)\n\0\0\0\0\n",
+    )
+    .unwrap();
+    let st = env
+        .cmd(&["trace", "--postfix-log"])
+        .arg(&log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(closed_stderr())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0), "{st:?}");
+}

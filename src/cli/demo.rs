@@ -96,7 +96,7 @@ pub fn demo(data: &DataDir, paths: &Paths, config: &Config, a: DemoArgs) -> anyh
         .with_context(|| format!("console on drill incident {id}"));
     runtime.shutdown_background();
     result?;
-    eprintln!(
+    crate::diagln!(
         "drill incident {id} is kept (marked as a drill); its logs, the cards, mails and Statuspage incidents its updates sent are in {}",
         drill_dir.display()
     );

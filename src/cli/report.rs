@@ -107,7 +107,7 @@ fn ask(question: &str) -> anyhow::Result<String> {
     if !stdin.is_terminal() {
         return Ok(String::new());
     }
-    eprint!("{question}: ");
+    crate::diag!("{question}: ");
     std::io::stderr().flush()?;
     let mut line = String::new();
     stdin.read_line(&mut line)?;
@@ -248,7 +248,7 @@ fn offer_statuspage_resolution(
             .eq_ignore_ascii_case("y")
     };
     if !go {
-        eprintln!(
+        crate::diagln!(
             "warroom: the Statuspage incident on {} is still open; resolve it on the page (or reopen and close again with --resolve-statuspage)",
             list.join(", ")
         );
@@ -323,7 +323,7 @@ pub fn export(
     match &a.output {
         Some(path) => {
             export::write_file(path, &text)?;
-            eprintln!("wrote {}", path.display());
+            crate::diagln!("wrote {}", path.display());
         }
         None => out.write_all(text.as_bytes())?,
     }

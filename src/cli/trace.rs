@@ -142,7 +142,7 @@ pub fn trace(config: &Config, a: TraceArgs, out: &mut impl Write) -> anyhow::Res
         &cancel,
     )?;
     for w in &result.warnings {
-        eprintln!("warroom: warning: {w}");
+        crate::diagln!("warroom: warning: {w}");
     }
     let (rows, summary) = (&result.rows, &result.summary);
     match (by, a.json) {

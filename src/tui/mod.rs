@@ -92,13 +92,15 @@ pub fn run_console(
         app.unsaved.retain(|(ev, _)| !written.contains(&ev.id));
     }
     if !app.unsaved.is_empty() {
-        eprintln!(
+        crate::diagln!(
             "warroom: these changes could not be saved; their text follows so it is not lost:"
         );
         for (ev, err) in &app.unsaved {
-            eprintln!(
+            crate::diagln!(
                 "  {} ({err})",
-                serde_json::to_string(ev).unwrap_or_default()
+                crate::domain::text::escape_json_controls(
+                    &serde_json::to_string(ev).unwrap_or_default()
+                )
             );
         }
         anyhow::bail!("{} change(s) not saved", app.unsaved.len());

@@ -110,7 +110,7 @@ fn components_chosen(
 
 /// Asks on the terminal whether to send to the external channels.
 fn confirm_on_terminal(external: &[&str]) -> anyhow::Result<bool> {
-    eprint!(
+    crate::diag!(
         "This update goes to EXTERNAL channel(s): {}. The text above is exactly what they get. Send it? [y/N] ",
         external.join(", ")
     );
@@ -137,7 +137,7 @@ pub fn run(
     let inc = data.load(&id)?.incident;
     let catalog = TemplateCatalog::load(updates.templates_dir.as_deref());
     for e in &catalog.errors {
-        eprintln!("warroom: warning: {e}");
+        crate::diagln!("warroom: warning: {e}");
     }
     let name = req
         .template
@@ -167,13 +167,13 @@ pub fn run(
         }
         out.flush()?;
         if !channels.is_empty() {
-            eprintln!("warroom: dry run: nothing was sent");
+            crate::diagln!("warroom: dry run: nothing was sent");
         }
         return Ok(());
     }
     out.flush()?;
     if channels.is_empty() {
-        eprintln!(
+        crate::diagln!(
             "warroom: not sent: name a channel with --send ({})",
             updates.channel_names()
         );
@@ -218,11 +218,13 @@ pub fn run(
     data.journal(&id)?.append(&ev)?;
     for ch in &report.ok {
         match report.published.iter().find(|p| &p.channel == ch) {
-            Some(p) => eprintln!(
+            Some(p) => crate::diagln!(
                 "warroom: sent to {ch} (Statuspage incident {} on page {}, {})",
-                p.incident_id, p.page_id, p.status
+                p.incident_id,
+                p.page_id,
+                p.status
             ),
-            None => eprintln!("warroom: sent to {ch}"),
+            None => crate::diagln!("warroom: sent to {ch}"),
         }
     }
     if !report.failed.is_empty() {
