@@ -619,7 +619,7 @@ fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow
                     let Some(r) = r else { break };
                     let snap = r.snapshot;
                     if let Some(e) = &snap.last_error {
-                        let _ = writeln!(std::io::stderr(), "warroom: {}: {e}", snap.name);
+                        crate::diagln!("warroom: {}: {e}", snap.name);
                     }
                     for c in diff(last.get(&snap.name), &snap) {
                         if json {
