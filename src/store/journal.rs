@@ -203,8 +203,6 @@ pub struct Reader {
     mid_line: bool,
     /// Every damaged line found so far, in file order.
     bad: Vec<BadLine>,
-    /// Fingerprint of `bad` that a copy of the journal was kept for.
-    copied: Option<u64>,
 }
 
 impl Reader {
@@ -216,7 +214,6 @@ impl Reader {
             line: 0,
             mid_line: false,
             bad: Vec::new(),
-            copied: None,
         }
     }
 
@@ -397,7 +394,7 @@ impl Reader {
     /// Keeps a copy of the journal as found, once per distinct damage: the copy's name ends with
     /// a fingerprint of the damaged lines' offsets and lengths, and a copy with the same
     /// fingerprint is not made again. Returns what to tell the person.
-    fn keep_copy(&mut self) -> String {
+    fn keep_copy(&self) -> String {
         let fp = fingerprint(&self.bad);
         let name = self
             .path
@@ -421,13 +418,10 @@ impl Reader {
             }
         };
         match result {
-            Ok(copy) => {
-                self.copied = Some(fp);
-                format!(
-                    "a copy of the journal as found is kept at {}",
-                    copy.display()
-                )
-            }
+            Ok(copy) => format!(
+                "a copy of the journal as found is kept at {}",
+                copy.display()
+            ),
             Err(e) => format!(
                 "no copy of the damaged journal could be kept ({})",
                 fsutil::short_reason(&e)
