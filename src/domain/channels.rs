@@ -384,8 +384,9 @@ fn plausible_address(a: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | '"'))
 }
 
-/// Whether `s` can go into a URL path unescaped (Statuspage ids are short alphanumerics).
-fn plain_id(s: &str) -> bool {
+/// Whether `s` can go into a URL path unescaped (Statuspage ids are short alphanumerics): a
+/// configured page or component id, and an incident id the API hands back.
+pub fn plain_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.chars()

@@ -20,6 +20,7 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::send::{ChannelError, Outgoing, load_secret};
+use crate::domain::channels::plain_id;
 use crate::domain::text::sanitize_line;
 use crate::domain::updates::{
     ComponentStatus, StatuspageChannel, StatuspagePublished, statuspage_impact, statuspage_status,
@@ -127,14 +128,6 @@ pub fn preview(channel: &str, ch: &StatuspageChannel, m: &Outgoing) -> String {
         ch.api_key.describe(),
         serde_json::to_string_pretty(&body).unwrap_or_default()
     )
-}
-
-/// Whether an id can go into the next request's path as it is.
-fn plain_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn refused(status: u16, excerpt: &str, ch: &StatuspageChannel) -> ChannelError {
