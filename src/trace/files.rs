@@ -190,31 +190,7 @@ impl<R: Read> Read for Counting<R> {
 /// Opens a log file, decompressing it when it starts with the gzip magic. Returns the reader
 /// and a counter of raw bytes read (for progress).
 pub fn open_log(path: &Path) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>)> {
-    let mut file = File::open(path)?;
-    let mut magic = [0u8; 2];
-    let mut got = 0;
-    while got < 2 {
-        let n = file.read(&mut magic[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    let count = Arc::new(AtomicU64::new(got as u64));
-    let head = io::Cursor::new(magic[..got].to_vec());
-    let raw = Counting {
-        inner: head.chain(file),
-        count: Arc::clone(&count),
-    };
-    if got == 2 && magic == [0x1f, 0x8b] {
-        // The counter already holds the two magic bytes; the chain re-reads them.
-        count.store(0, Ordering::Relaxed);
-        let dec = MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, raw));
-        Ok((Box::new(dec), count))
-    } else {
-        count.store(0, Ordering::Relaxed);
-        Ok((Box::new(raw), count))
-    }
+    open_log_from(path, 0).map(|(r, count, _)| (r, count))
 }
 
 /// Opens a log file to read from byte `offset` on (whole lines, as a [`Chunker`] consumed
@@ -224,6 +200,7 @@ pub fn open_log_from(
     path: &Path,
     offset: u64,
 ) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>, bool)> {
+    use std::io::{Seek, SeekFrom};
     let mut file = File::open(path)?;
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(
@@ -231,29 +208,24 @@ pub fn open_log_from(
             "not a regular file",
         ));
     }
-    let mut magic = [0u8; 2];
-    let mut got = 0;
-    while got < 2 {
-        let n = file.read(&mut magic[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    let gz = got == 2 && magic == [0x1f, 0x8b];
-    if gz || offset == 0 {
-        drop(file);
-        let (r, c) = open_log(path)?;
-        return Ok((r, c, gz));
-    }
-    use std::io::{Seek, SeekFrom};
-    file.seek(SeekFrom::Start(offset))?;
+    let mut magic = Vec::with_capacity(2);
+    (&mut file).take(2).read_to_end(&mut magic)?;
+    let gz = magic == [0x1f, 0x8b];
+    file.seek(SeekFrom::Start(if gz { 0 } else { offset }))?;
     let count = Arc::new(AtomicU64::new(0));
     let raw = Counting {
         inner: file,
         count: Arc::clone(&count),
     };
-    Ok((Box::new(raw), count, false))
+    let reader: Box<dyn Read + Send> = if gz {
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            256 * 1024,
+            raw,
+        )))
+    } else {
+        Box::new(raw)
+    };
+    Ok((reader, count, gz))
 }
 
 /// Chunk size for reads: large, so system-call and per-chunk costs vanish.
