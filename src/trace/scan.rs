@@ -569,25 +569,17 @@ impl TraceScan {
             // A refresh reads little: on this thread, with no hand-offs to wait for.
             let mut buf = Vec::new();
             for job in jobs {
-                let slot = job.slot;
-                let src = &sources[job.source];
-                let res = catch_unwind(AssertUnwindSafe(|| {
-                    read_file(
-                        job,
-                        src,
-                        needles,
-                        cancel,
-                        &mut |m| {
-                            self.take(m, query, &mut sink, &mut tally);
-                            true
-                        },
-                        &mut buf,
-                    )
-                }));
-                let msg = match res {
-                    Ok(done) => WorkerMsg::Done(Box::new(done)),
-                    Err(_) => WorkerMsg::Failed(slot, INTERNAL.into()),
-                };
+                let msg = run_job(
+                    job,
+                    sources,
+                    needles,
+                    cancel,
+                    &mut |m| {
+                        self.take(m, query, &mut sink, &mut tally);
+                        true
+                    },
+                    &mut buf,
+                );
                 self.take(msg, query, &mut sink, &mut tally);
             }
         } else {
@@ -611,22 +603,14 @@ impl TraceScan {
                             let Some(job) = cell.lock().ok().and_then(|mut c| c.take()) else {
                                 continue;
                             };
-                            let slot = job.slot;
-                            let src = &sources[job.source];
-                            let res = catch_unwind(AssertUnwindSafe(|| {
-                                read_file(
-                                    job,
-                                    src,
-                                    needles,
-                                    cancel,
-                                    &mut |m| tx.send(m).is_ok(),
-                                    &mut buf,
-                                )
-                            }));
-                            let msg = match res {
-                                Ok(done) => WorkerMsg::Done(Box::new(done)),
-                                Err(_) => WorkerMsg::Failed(slot, INTERNAL.into()),
-                            };
+                            let msg = run_job(
+                                job,
+                                sources,
+                                needles,
+                                cancel,
+                                &mut |m| tx.send(m).is_ok(),
+                                &mut buf,
+                            );
                             if tx.send(msg).is_err() {
                                 break;
                             }
@@ -1262,6 +1246,26 @@ fn signatures(path: &Path, offset: u64, gz: bool) -> (Vec<u8>, Vec<u8>) {
     let tail_len = SIG.min(offset);
     let tail = read(offset - tail_len, tail_len);
     (head, tail)
+}
+
+/// Reads one job's file ([`read_file`]) on this thread; a panic inside is the file's failure,
+/// not the scan's.
+fn run_job(
+    job: Job,
+    sources: &[ScanSource],
+    needles: &Needles,
+    cancel: &AtomicBool,
+    out: &mut dyn FnMut(WorkerMsg) -> bool,
+    buf: &mut Vec<u8>,
+) -> WorkerMsg {
+    let slot = job.slot;
+    let src = &sources[job.source];
+    match catch_unwind(AssertUnwindSafe(|| {
+        read_file(job, src, needles, cancel, out, buf)
+    })) {
+        Ok(done) => WorkerMsg::Done(Box::new(done)),
+        Err(_) => WorkerMsg::Failed(slot, INTERNAL.into()),
+    }
 }
 
 /// Reads one file from the job's offset to its current end.
