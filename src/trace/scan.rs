@@ -1226,7 +1226,8 @@ fn still_valid(e: &FileEntry, path: &Path, len: u64, modified: Option<SystemTime
         // Not written since it was last seen.
         return true;
     }
-    signatures(path, e.offset, false) == (e.head_sig.clone(), e.tail_sig.clone())
+    let (head, tail) = signatures(path, e.offset, false);
+    head == e.head_sig && tail == e.tail_sig
 }
 
 /// The first bytes of a file and the bytes just before `offset` (empty for gzip files).
@@ -1234,17 +1235,19 @@ fn signatures(path: &Path, offset: u64, gz: bool) -> (Vec<u8>, Vec<u8>) {
     if gz {
         return (Vec::new(), Vec::new());
     }
-    let read = |at: u64, n: u64| -> Vec<u8> {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return (Vec::new(), Vec::new());
+    };
+    let n = SIG.min(offset);
+    let mut read = |at: u64| -> Vec<u8> {
         let mut buf = vec![0u8; n as usize];
-        let ok = std::fs::File::open(path).and_then(|mut f| {
-            f.seek(SeekFrom::Start(at))?;
-            f.read_exact(&mut buf)
-        });
+        let ok = file
+            .seek(SeekFrom::Start(at))
+            .and_then(|_| file.read_exact(&mut buf));
         if ok.is_ok() { buf } else { Vec::new() }
     };
-    let head = read(0, SIG.min(offset));
-    let tail_len = SIG.min(offset);
-    let tail = read(offset - tail_len, tail_len);
+    let head = read(0);
+    let tail = read(offset - n);
     (head, tail)
 }
 
