@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use super::app::{AppState, Effect, InputPurpose, Mode, open_input};
 use super::keymap::Command;
 use crate::domain::event::EventBody;
-use crate::domain::trace::{TraceEvent, TraceQuery, TraceRow, TraceSourceKind, TraceSummary};
+use crate::domain::trace::{
+    TraceEvent, TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
+};
 use crate::domain::trace_breakdown::{Breakdown, GroupBy, breakdown};
 use crate::domain::trace_query::{describe, parse_query_line};
 
@@ -263,12 +265,7 @@ pub fn finished(app: &mut AppState, request: u64, error: Option<String>, cancell
         let before = tv.rows_by_key.len();
         if tv.delta {
             // The log files sent their changes only; Exchange Online sent its rows again.
-            let online: std::collections::HashSet<&str> = app
-                .trace_sources
-                .iter()
-                .filter(|s| matches!(s.kind, TraceSourceKind::ExchangeOnline { .. }))
-                .map(|s| s.name.as_str())
-                .collect();
+            let online = online_sources(&app.trace_sources);
             tv.rows_by_key
                 .retain(|k, r| seen.contains(k) || !online.contains(r.source.as_str()));
         } else {
@@ -345,15 +342,19 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     }
 }
 
-/// The reason of an Exchange Online row is in its detail, one request each: fetched when the
-/// breakdown by reason is asked for, for the rows not delivered.
-fn enrich_online_rows(app: &mut AppState, fx: &mut Vec<Effect>) {
-    let online: std::collections::HashSet<&str> = app
-        .trace_sources
+/// The names of the Exchange Online sources (their rows' `source`).
+fn online_sources(sources: &[TraceSourceConfig]) -> std::collections::HashSet<&str> {
+    sources
         .iter()
         .filter(|s| matches!(s.kind, TraceSourceKind::ExchangeOnline { .. }))
         .map(|s| s.name.as_str())
-        .collect();
+        .collect()
+}
+
+/// The reason of an Exchange Online row is in its detail, one request each: fetched when the
+/// breakdown by reason is asked for, for the rows not delivered.
+fn enrich_online_rows(app: &mut AppState, fx: &mut Vec<Effect>) {
+    let online = online_sources(&app.trace_sources);
     let rows: Vec<TraceRow> = app
         .trace
         .rows
