@@ -20,6 +20,12 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 use crate::tui::app::{AppState, Mode, Pane};
 
+/// The first line of a list shown in `room` lines so that line `selected` is in view (the
+/// list scrolls only once the selection goes past the bottom).
+pub fn first_shown(selected: usize, room: usize) -> usize {
+    (selected + 1).saturating_sub(room)
+}
+
 /// Draws the whole console.
 pub fn render(frame: &mut Frame, app: &AppState) {
     let area = frame.area();

@@ -246,11 +246,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         }
     }
     let height = inner.height as usize;
-    let offset = if selected_line < height {
-        0
-    } else {
-        selected_line + 1 - height
-    };
+    let offset = super::first_shown(selected_line, height);
     frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
 }
 

@@ -162,6 +162,18 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     }
 }
 
+/// What an empty result list says: still searching, or nothing found.
+fn nothing_yet(running: bool) -> Line<'static> {
+    Line::styled(
+        if running {
+            "searching…"
+        } else {
+            "no message matches"
+        },
+        theme::dim(),
+    )
+}
+
 /// The breakdown: one line a group, largest first, with counts per status and delays.
 fn render_breakdown(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     let tv = &app.trace;
@@ -191,21 +203,10 @@ fn render_breakdown(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool
     let mut lines = vec![header];
     let groups = tv.breakdown.as_ref().map_or(&[][..], |b| &b.groups[..]);
     if groups.is_empty() {
-        lines.push(Line::styled(
-            if tv.running {
-                "searching…"
-            } else {
-                "no message matches"
-            },
-            theme::dim(),
-        ));
+        lines.push(nothing_yet(tv.running));
     }
     let room = rect.height.saturating_sub(1) as usize;
-    let offset = if tv.group_selected < room {
-        0
-    } else {
-        tv.group_selected + 1 - room
-    };
+    let offset = super::first_shown(tv.group_selected, room);
     let secs = |d: Option<f64>| d.map_or("-".to_string(), |d| format!("{d:.1}"));
     for (i, g) in groups.iter().enumerate().skip(offset).take(room) {
         let n = |s: TraceStatus| g.by_status.get(&s).copied().unwrap_or(0);
@@ -275,21 +276,10 @@ fn render_rows(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     );
     let mut lines = vec![header];
     if tv.rows.is_empty() {
-        lines.push(Line::styled(
-            if tv.running {
-                "searching…"
-            } else {
-                "no message matches"
-            },
-            theme::dim(),
-        ));
+        lines.push(nothing_yet(tv.running));
     }
     let room = rect.height.saturating_sub(1) as usize;
-    let offset = if tv.selected < room {
-        0
-    } else {
-        tv.selected + 1 - room
-    };
+    let offset = super::first_shown(tv.selected, room);
     for (i, r) in tv.rows.iter().enumerate().skip(offset).take(room) {
         let cut = |s: &str, n: usize| -> String {
             let mut out: String = s.chars().take(n).collect();
