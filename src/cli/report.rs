@@ -9,6 +9,7 @@ use clap::Args;
 use crate::config::Config;
 use crate::domain::closing::{FollowUp, KeyTime, required_open, required_open_text};
 use crate::domain::event::{Event, EventBody};
+use crate::domain::incident::Incident;
 use crate::domain::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
 use crate::domain::time::{Zone, parse_when};
 use crate::export::{self, ExportOptions, Format};
@@ -216,20 +217,21 @@ pub fn close(
     for p in paths {
         writeln!(out, "  {}", p.display())?;
     }
-    offer_statuspage_resolution(data, config, &id, a.resolve_statuspage, out)
+    offer_statuspage_resolution(data, config, &id, &inc, a.resolve_statuspage, out)
 }
 
 /// A Statuspage incident our updates opened should not stay open: resolve it with
 /// `--resolve-statuspage`, or when the person at the terminal says yes; otherwise say so.
+/// `inc` is incident `id` as the close left it.
 fn offer_statuspage_resolution(
     data: &DataDir,
     config: &Config,
     id: &str,
+    inc: &Incident,
     resolve: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let inc = data.load(id)?.incident;
-    let open = crate::updates::send::open_statuspage(&config.updates.channels, &inc);
+    let open = crate::updates::send::open_statuspage(&config.updates.channels, inc);
     if open.is_empty() {
         return Ok(());
     }
@@ -254,7 +256,7 @@ fn offer_statuspage_resolution(
         );
         return Ok(());
     }
-    let lines = crate::updates::headless::resolve_statuspage(data, config, id)?;
+    let lines = crate::updates::headless::resolve_statuspage(data, config, id, inc)?;
     for l in &lines {
         writeln!(out, "{l}")?;
     }

@@ -10,6 +10,7 @@ use super::send::{Outgoing, preview, send_all};
 use super::template::TemplateCatalog;
 use crate::config::Config;
 use crate::domain::event::{Event, EventBody};
+use crate::domain::incident::Incident;
 use crate::domain::text::{BODY_CAP, sanitize};
 use crate::domain::updates::{Audience, ChannelConfig, ChannelKind, ComponentStatus};
 use crate::store::DataDir;
@@ -244,16 +245,16 @@ pub fn run(
     Ok(())
 }
 
-/// After `warroom close`: resolves the Statuspage incidents still open (the closing summary as
-/// the last update, every listed component operational) and records the send. Returns what
-/// happened, one line each.
+/// After `warroom close`: resolves the Statuspage incidents of `inc` (incident `id`, as loaded
+/// after the close) still open (the closing summary as the last update, every listed component
+/// operational) and records the send. Returns what happened, one line each.
 pub fn resolve_statuspage(
     data: &DataDir,
     config: &Config,
     id: &str,
+    inc: &Incident,
 ) -> anyhow::Result<Vec<String>> {
-    let inc = data.load(id)?.incident;
-    let channels: Vec<ChannelConfig> = super::send::open_statuspage(&config.updates.channels, &inc)
+    let channels: Vec<ChannelConfig> = super::send::open_statuspage(&config.updates.channels, inc)
         .into_iter()
         .map(|(c, _)| c.clone())
         .collect();
@@ -261,10 +262,10 @@ pub fn resolve_statuspage(
         return Ok(Vec::new());
     }
     let now = chrono::Utc::now();
-    let ctx = UpdateContext::build(&inc, None, &config.updates.cadence, now, config.zone());
-    let text = super::send::resolution_text(&inc);
+    let ctx = UpdateContext::build(inc, None, &config.updates.cadence, now, config.zone());
+    let text = super::send::resolution_text(inc);
     let template = "resolved";
-    let mut msg = Outgoing::new(&inc, &ctx, template, &text, now);
+    let mut msg = Outgoing::new(inc, &ctx, template, &text, now);
     msg.status = crate::domain::incident::Status::Resolved;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
