@@ -283,17 +283,21 @@ where
                         rows,
                         summary,
                     } => {
-                        let saved = super::trace_runner::save_evidence(
-                            &incident_dir,
-                            &query,
-                            &rows,
-                            &summary,
-                            Utc::now(),
-                        );
-                        let _ = actions_tx.send(Action::TraceEvidenceSaved {
-                            query,
-                            summary: Box::new(summary),
-                            saved,
+                        // Writing a big result (synced to disk) must not hold up the loop.
+                        let (dir, tx) = (incident_dir.clone(), actions_tx.clone());
+                        std::thread::spawn(move || {
+                            let saved = super::trace_runner::save_evidence(
+                                &dir,
+                                &query,
+                                &rows,
+                                &summary,
+                                Utc::now(),
+                            );
+                            let _ = tx.send(Action::TraceEvidenceSaved {
+                                query,
+                                summary: Box::new(summary),
+                                saved,
+                            });
                         });
                     }
                     Effect::Quit => {}
