@@ -6,7 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::bail;
 
 use super::context::{UpdateContext, audience_of};
-use super::send::{Outgoing, preview, send_all};
+use super::outgoing::Outgoing;
+use super::send::{preview, send_all};
 use super::template::TemplateCatalog;
 use crate::config::Config;
 use crate::domain::event::{Event, EventBody};

@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod headless;
+pub mod outgoing;
 pub mod send;
 pub mod smtp;
 pub mod statuspage;
@@ -12,5 +13,6 @@ pub mod teams;
 pub mod template;
 
 pub use context::UpdateContext;
-pub use send::{ChannelError, Outgoing, SendReport, preview, send_all};
+pub use outgoing::{ChannelError, Outgoing};
+pub use send::{SendReport, preview, send_all};
 pub use template::{TemplateCatalog, TemplateError};

@@ -17,7 +17,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParam
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
-use super::send::{ChannelError, Outgoing, load_secret};
+use super::outgoing::{ChannelError, Outgoing, load_secret};
 use crate::domain::text::sanitize_line;
 use crate::domain::updates::{SmtpChannel, SmtpTls};
 use crate::net::Secret;

@@ -19,7 +19,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::send::{ChannelError, Outgoing, load_secret};
+use super::outgoing::{ChannelError, Outgoing, load_secret};
 use crate::domain::channels::plain_id;
 use crate::domain::text::sanitize_line;
 use crate::domain::updates::{

@@ -18,7 +18,7 @@
 
 use serde_json::{Value, json};
 
-use super::send::Outgoing;
+use super::outgoing::Outgoing;
 use crate::domain::incident::Severity;
 
 /// The Adaptive Card schema version posted (Workflows render up to 1.4 in every Teams client).
