@@ -332,5 +332,13 @@ where
     forward.abort();
     // Everything handed to the journal is written before we go.
     worker.finish();
+    // What the writer reported meanwhile still counts: a change written now (a `:retry` while
+    // the console closed) is saved, one that failed now is not (its text is printed). Their
+    // effects are dropped: the console is leaving.
+    while let Ok(action) = actions_rx.try_recv() {
+        if matches!(action, Action::Journal { .. } | Action::SaveFailed { .. }) {
+            update(&mut app, action);
+        }
+    }
     Ok(app)
 }

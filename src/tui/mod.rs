@@ -83,14 +83,7 @@ pub fn run_console(
         data.incident_dir(id),
     ));
     drop(guard);
-    let mut app = result?;
-    if !app.unsaved.is_empty()
-        && let Ok(batch) = crate::store::journal::read_all(&data.journal_path(id))
-    {
-        // A `:retry` may have been written while the console was closing.
-        let written: std::collections::HashSet<_> = batch.events.iter().map(|e| e.id).collect();
-        app.unsaved.retain(|(ev, _)| !written.contains(&ev.id));
-    }
+    let app = result?;
     if !app.unsaved.is_empty() {
         crate::diagln!(
             "warroom: these changes could not be saved; their text follows so it is not lost:"
