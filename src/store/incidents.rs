@@ -297,7 +297,8 @@ impl DataDir {
         }
     }
 
-    /// Creates a new incident and makes it current. Returns its id.
+    /// Creates a new incident and makes it current (unless it is a drill; see
+    /// [`DataDir::create_with`]). Returns its id.
     pub fn create(
         &self,
         title: &str,
