@@ -358,7 +358,11 @@ impl DataDir {
         std::fs::create_dir(build.join("exports")).map_err(derr)?;
         std::fs::create_dir(build.join("evidence")).map_err(derr)?;
         let journal = build.join("journal.jsonl");
-        let extra: Vec<Event> = extra.into_iter().map(|b| Event::new(now, by, b)).collect();
+        // The playbooks' lines, the same whatever id the opening gets.
+        let mut rest = Vec::new();
+        for body in extra {
+            rest.extend(journal::encode_line(&Event::new(now, by, body))?);
+        }
         let stem = format!("{}-{}", now.format("%Y%m%d-%H%M"), slug(title));
         for n in 1..1000 {
             let id = if n == 1 {
@@ -379,11 +383,8 @@ impl DataDir {
                 },
             );
             // The opening and the playbooks in one write.
-            let mut bytes = Vec::new();
-            for ev in std::iter::once(&opening).chain(&extra) {
-                serde_json::to_writer(&mut bytes, ev).map_err(JournalError::Encode)?;
-                bytes.push(b'\n');
-            }
+            let mut bytes = journal::encode_line(&opening)?;
+            bytes.extend_from_slice(&rest);
             let jerr = |source| JournalError::Write {
                 path: journal.clone(),
                 source,

@@ -136,8 +136,7 @@ impl Journal {
 
     /// Appends one event and returns once it is on disk.
     pub fn append(&mut self, event: &Event) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(event)?;
-        line.push(b'\n');
+        let mut line = encode_line(event)?;
         let path = self.path.clone();
         let werr = |source| JournalError::Write {
             path: path.clone(),
@@ -165,6 +164,13 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// One journal line: the event as one JSON object, then a newline. Every line is written so.
+pub fn encode_line(event: &Event) -> Result<Vec<u8>, JournalError> {
+    let mut line = serde_json::to_vec(event)?;
+    line.push(b'\n');
+    Ok(line)
 }
 
 /// A damaged line: where it is, so that the same damage seen again is known as such.
