@@ -14,6 +14,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+/// Where a password or API key comes from (the one secret reference of every config).
+pub use super::health::SecretRef;
 use super::incident::{Severity, Status};
 use super::time::parse_duration;
 
@@ -43,23 +45,6 @@ pub enum UrlRef {
     Env(String),
     File(PathBuf),
     Literal(String),
-}
-
-/// Where a password or API key comes from: never the config text itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretRef {
-    Env(String),
-    File(PathBuf),
-}
-
-impl SecretRef {
-    /// `$VAR` or the file's path, for messages.
-    pub fn describe(&self) -> String {
-        match self {
-            SecretRef::Env(v) => format!("${v}"),
-            SecretRef::File(p) => p.display().to_string(),
-        }
-    }
 }
 
 /// The body a Teams channel posts.

@@ -632,13 +632,25 @@ pub struct GraphSource {
     pub token_url: String,
 }
 
-/// Where the client secret of a Graph source lives.
+/// Where a secret lives, never the config text itself: a Graph source's client secret, an
+/// Exchange Online trace source's (as `trace::SecretSource`), an update channel's password or
+/// API key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretRef {
     /// An environment variable.
     Env(String),
     /// A file.
     File(PathBuf),
+}
+
+impl SecretRef {
+    /// `$VAR` or the file's path, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            SecretRef::Env(v) => format!("${v}"),
+            SecretRef::File(p) => p.display().to_string(),
+        }
+    }
 }
 
 impl GraphSource {

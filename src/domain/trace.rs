@@ -361,12 +361,9 @@ impl TraceSummary {
     }
 }
 
-/// Where an OAuth client secret comes from; never the config text itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretSource {
-    Env(String),
-    File(PathBuf),
-}
+/// Where an OAuth client secret comes from; never the config text itself (the one secret
+/// reference of every config).
+pub use super::health::SecretRef as SecretSource;
 
 /// Backend of a trace source.
 #[derive(Debug, Clone, PartialEq, Eq)]
