@@ -19,11 +19,9 @@
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use serde::Deserialize;
 
-use crate::domain::health::{
-    GraphSource, HealthItem, HealthSourceConfig, ItemUpdate, Level, SecretRef,
-};
+use crate::domain::health::{GraphSource, HealthItem, HealthSourceConfig, ItemUpdate, Level};
 use crate::net::http::origin_of;
-use crate::net::oauth::{ClientCredentials, GRAPH_SCOPE, SecretSource, TokenCache};
+use crate::net::oauth::{ClientCredentials, GRAPH_SCOPE, TokenCache};
 use crate::net::{NetError, RequestOptions};
 
 use super::{
@@ -285,10 +283,7 @@ fn credentials(g: &GraphSource) -> ClientCredentials {
         authority: g.token_url.clone(),
         tenant: g.tenant.clone(),
         client_id: g.client_id.clone(),
-        secret: match g.secret_ref() {
-            SecretRef::Env(v) => SecretSource::Env(v),
-            SecretRef::File(p) => SecretSource::File(p),
-        },
+        secret: g.secret_ref().into(),
         scope: GRAPH_SCOPE.to_string(),
     }
 }

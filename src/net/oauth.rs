@@ -74,6 +74,16 @@ pub enum SecretSource {
     File(PathBuf),
 }
 
+impl From<crate::domain::health::SecretRef> for SecretSource {
+    fn from(r: crate::domain::health::SecretRef) -> Self {
+        use crate::domain::health::SecretRef;
+        match r {
+            SecretRef::Env(var) => SecretSource::Env(var),
+            SecretRef::File(path) => SecretSource::File(path),
+        }
+    }
+}
+
 impl SecretSource {
     /// Reads the secret now.
     pub fn load(&self) -> Result<Secret, AuthError> {

@@ -34,11 +34,11 @@ use serde_json::Value;
 
 use crate::domain::text::{FIELD_CAP, sanitize_line};
 use crate::domain::trace::{
-    SecretSource as ConfigSecret, TraceEvent, TraceQuery, TraceRow, TraceSourceConfig,
-    TraceSourceKind, TraceStatus, normalize_term,
+    TraceEvent, TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceStatus,
+    normalize_term,
 };
 use crate::net::http::{fmt_duration, origin_of};
-use crate::net::oauth::{ClientCredentials, DEFAULT_AUTHORITY, GRAPH_SCOPE, SecretSource};
+use crate::net::oauth::{ClientCredentials, DEFAULT_AUTHORITY, GRAPH_SCOPE};
 use crate::net::{AuthError, HttpClient, NetError, RequestOptions, Secret, TokenCache};
 
 use super::scan::{ScanMsg, ScanWarning};
@@ -620,10 +620,7 @@ impl ExoTracer {
             authority,
             tenant: tenant.clone(),
             client_id: client_id.clone(),
-            secret: match secret {
-                ConfigSecret::Env(v) => SecretSource::Env(v.clone()),
-                ConfigSecret::File(p) => SecretSource::File(p.clone()),
-            },
+            secret: secret.clone().into(),
             scope: GRAPH_SCOPE.to_string(),
         };
         let tokens = TokenCache::new(http.clone(), creds, options.request.clone());
