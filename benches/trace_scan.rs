@@ -15,7 +15,12 @@ fn bench_sender_query(c: &mut Criterion) {
     let bytes: u64 = std::env::var("WARROOM_BENCH_BYTES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(64 << 20);
+        // `cargo test --all-targets` runs the benchmark once as a smoke test: less data.
+        .unwrap_or(if std::env::args().any(|a| a == "--bench") {
+            64 << 20
+        } else {
+            4 << 20
+        });
     let dir = tempfile::tempdir().expect("temp dir");
     let generated = write_msgtrk(dir.path(), bytes, 1).expect("generate logs");
     let sources = [ScanSource::exchange_logs("bench", dir.path())];
