@@ -3,6 +3,9 @@
 //! broken incident say which file and why (never "there is no open incident"); lines from a
 //! newer version; the 64 KiB entry limit and the typed-time rule on the command line.
 
+// The crate denies unsafe code; this test needs `geteuid` and `mkfifo` through libc.
+#![allow(unsafe_code)]
+
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

@@ -7,6 +7,9 @@
 //! where a full disk fails them. The limit is set in a child process (the test binary run again,
 //! or the real `warroom` under `ulimit -f`), never in the test process itself.
 
+// The crate denies unsafe code; this test needs libc calls (`geteuid`, and the setup of a full disk).
+#![allow(unsafe_code)]
+
 use std::path::Path;
 use std::process::Command;
 

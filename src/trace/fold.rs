@@ -8,6 +8,11 @@
 //! On x86_64 the same test runs on 32 bytes at a time with AVX2 (detected at run time) or
 //! 16 with SSE2.
 
+// The crate denies unsafe code; this module is the one exception: the AVX2 and SSE2 paths call
+// `std::arch` intrinsics (unsafe by nature) and a `#[target_feature]` function, each used only
+// after the CPU feature has been detected, and each load stays inside the haystack.
+#![allow(unsafe_code)]
+
 use memchr::arch::all::packedpair::Pair;
 
 const LO: u64 = 0x0101_0101_0101_0101;
