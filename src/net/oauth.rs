@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use crate::domain::text::sanitize_line;
 
 use super::http::{HttpClient, NetError, RequestOptions};
+pub use super::secret::Secret;
 
 /// The scope that asks for every application permission granted on Microsoft Graph.
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
@@ -25,45 +26,6 @@ pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 pub const DEFAULT_SKEW: Duration = Duration::from_secs(60);
 /// Tokens are never cached longer than this, whatever `expires_in` says.
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// A credential (client secret or access token). `Debug` and `Display` print `***`; the value is
-/// only reachable through [`Secret::expose`]. Not serialisable on purpose.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a credential.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The credential itself. Call only where it goes on the wire.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Replaces every occurrence of the credential in `text` with `***`.
-    pub fn scrub(&self, text: &str) -> String {
-        if self.0.len() < 4 {
-            // Too short to search for without mangling ordinary text; such a secret is rejected
-            // when loaded anyway.
-            return text.to_string();
-        }
-        text.replace(&self.0, "***")
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// Where the client secret lives. Never the configuration text itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
