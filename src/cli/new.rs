@@ -1,0 +1,56 @@
+//! `warroom new`: open an incident, print its id and make it current.
+
+use std::io::Write;
+
+use anyhow::bail;
+use clap::Args;
+
+use super::{attach_events, load_catalog};
+use crate::config::{Config, Paths};
+use crate::domain::incident::Severity;
+use crate::domain::text::{FIELD_CAP, sanitize_line};
+use crate::store::DataDir;
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What is happening, in a few words.
+    #[arg(long)]
+    pub title: String,
+    /// sev1 (worst) to sev4.
+    #[arg(long, default_value = "sev2", value_parser = parse_severity)]
+    pub severity: Severity,
+    /// Playbook to attach (`none` for none); more can be attached in the console.
+    #[arg(long, default_value = crate::domain::playbook::DEFAULT_PLAYBOOK)]
+    pub playbook: String,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse_loose(s)
+}
+
+pub fn new(
+    data: &DataDir,
+    paths: &Paths,
+    config: &Config,
+    a: NewArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let title = sanitize_line(&a.title, FIELD_CAP);
+    if title.is_empty() {
+        bail!(
+            "the title is empty: say what is happening, e.g. --title \"Exchange Online mail delayed\""
+        );
+    }
+    let catalog = load_catalog(paths);
+    let extra = attach_events(&catalog, &a.playbook)?;
+    let id = data.create_with(
+        &title,
+        a.severity,
+        &config.author(),
+        chrono::Utc::now(),
+        false,
+        extra,
+    )?;
+    writeln!(out, "{id}")?;
+    Ok(())
+}
