@@ -148,6 +148,7 @@ fn journal() -> Vec<Event> {
                 item: Some("EX123".into()),
                 key: "m365/EX123/level/major".into(),
                 text: "m365 EX123: level degraded → major_outage".into(),
+                changes: vec![],
             },
         ),
         ev(

@@ -159,6 +159,7 @@ fn a_change_recorded_twice_folds_once() {
                 item: Some("EX1".into()),
                 key: "m365/EX1/status/x".into(),
                 text: "m365 EX1: status a → b".into(),
+                changes: vec![],
             },
         )
     };
@@ -310,4 +311,57 @@ fn pane_snapshot_with_levels_a_stale_source_and_an_error() {
     update(&mut a, Action::Command(Command::FocusHealth));
     update(&mut a, Action::Command(Command::Zoom));
     insta::assert_snapshot!(frame(&mut a));
+}
+
+#[test]
+fn a_poll_revealing_a_new_item_with_its_posts_is_one_entry() {
+    let mut a = app(empty_incident());
+    let fx = update(
+        &mut a,
+        Action::HealthPolled(Box::new(m365("investigating", 2))),
+    );
+    ack(&mut a, fx);
+    let health: Vec<&str> = a
+        .incident
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Health)
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(health.len(), 2, "{health:#?}");
+    assert_eq!(health[0], "m365: overall degraded");
+    assert!(
+        health[1].starts_with(
+            "m365 EX1234567 new: degraded, investigating: EX1234567: users can't send or receive email\n"
+        ),
+        "{health:#?}"
+    );
+    assert!(health[1].ends_with("Update 1: we're investigating delays."));
+
+    // Level, status and a post at once: one entry (and one for the source), each change kept.
+    let mut worse = m365("serviceDegradation", 3);
+    worse.level = Level::MajorOutage;
+    worse.items[0].level = Level::MajorOutage;
+    let fx = update(&mut a, Action::HealthPolled(Box::new(worse.clone())));
+    let evs = appends(&fx);
+    let changed: Vec<&EventBody> = evs
+        .iter()
+        .map(|e| &e.body)
+        .filter(|b| matches!(b, EventBody::HealthChanged { .. }))
+        .collect();
+    assert_eq!(changed.len(), 2, "{changed:#?}");
+    let EventBody::HealthChanged { text, changes, .. } = changed[1] else {
+        unreachable!()
+    };
+    assert_eq!(changes.len(), 3, "{changes:#?}");
+    assert!(
+        text.starts_with(
+            "m365 EX1234567: level degraded → major_outage; status investigating → serviceDegradation; update "
+        ),
+        "{text}"
+    );
+    ack(&mut a, fx);
+    // Recorded once: the same poll again adds nothing.
+    let fx = update(&mut a, Action::HealthPolled(Box::new(worse)));
+    assert!(appends(&fx).is_empty(), "{fx:?}");
 }

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 /// Where a password or API key comes from (the one secret reference of every config).
 pub use super::health::SecretRef;
-use super::incident::{Severity, Status};
 use super::time::parse_duration;
+use super::vocab::{Severity, Status};
 
 /// Who reads a channel. Sending to an `external` one needs an explicit confirmation that shows
 /// the exact text; templates see it as the `audience` placeholder.

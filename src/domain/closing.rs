@@ -15,121 +15,13 @@
 //! Durations: to detect = detected − started; to acknowledge = acknowledged − detected;
 //! to mitigate = mitigated − started; to resolve = resolved − started.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::incident::{EntryKind, Incident, Status};
-use super::text::sanitize_line;
-
-/// `about` of the timeline entries that key time changes make (`key-time/mitigated`).
-pub const ABOUT_KEY_TIME: &str = "key-time";
-/// `about` of the timeline entries that closing and reopening make.
-pub const ABOUT_CLOSE: &str = "close";
-
-/// The moments of a response that the review asks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyTime {
-    Started,
-    Detected,
-    Acknowledged,
-    Mitigated,
-    Resolved,
-}
-
-impl KeyTime {
-    pub const ALL: [KeyTime; 5] = [
-        KeyTime::Started,
-        KeyTime::Detected,
-        KeyTime::Acknowledged,
-        KeyTime::Mitigated,
-        KeyTime::Resolved,
-    ];
-
-    /// The word used in the journal, the CLI and the console.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyTime::Started => "started",
-            KeyTime::Detected => "detected",
-            KeyTime::Acknowledged => "acknowledged",
-            KeyTime::Mitigated => "mitigated",
-            KeyTime::Resolved => "resolved",
-        }
-    }
-}
-
-impl fmt::Display for KeyTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for KeyTime {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let s = s.trim().to_ascii_lowercase();
-        KeyTime::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s || (s.len() >= 3 && k.as_str().starts_with(&s)))
-            .ok_or_else(|| {
-                format!(
-                    "unknown key time {s:?}: use started, detected, acknowledged, mitigated or resolved"
-                )
-            })
-    }
-}
-
-/// A follow-up action decided at close.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FollowUp {
-    pub action: String,
-    pub owner: String,
-    /// Free text: a date or "next sprint".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due: Option<String>,
-}
-
-impl FollowUp {
-    /// Reads `action | owner | due` (due optional). Every part is cleaned to one line.
-    pub fn parse(text: &str) -> Result<FollowUp, String> {
-        let parts: Vec<String> = text.split('|').map(|p| sanitize_line(p, 1024)).collect();
-        let hint = "write a follow-up as \"action | owner | due\", e.g. \"Add a second MX | bob | 2026-12-15\" (due may be left out)";
-        match parts.as_slice() {
-            [action, owner] | [action, owner, _] if action.is_empty() || owner.is_empty() => {
-                Err(format!("a follow-up needs an action and an owner: {hint}"))
-            }
-            [action, owner] => Ok(FollowUp {
-                action: action.clone(),
-                owner: owner.clone(),
-                due: None,
-            }),
-            [action, owner, due] => Ok(FollowUp {
-                action: action.clone(),
-                owner: owner.clone(),
-                due: (!due.is_empty()).then(|| due.clone()),
-            }),
-            _ => Err(format!("cannot read the follow-up {text:?}: {hint}")),
-        }
-    }
-}
-
-/// What was said when the incident was closed (the last close, if it was reopened since).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Closing {
-    pub at: DateTime<Utc>,
-    pub by: String,
-    pub summary: String,
-    pub impact: String,
-    pub root_cause: String,
-    pub follow_ups: Vec<FollowUp>,
-    /// Why the incident was closed with required playbook steps open.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub override_reason: Option<String>,
-}
+pub use super::close_record::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing, FollowUp};
+use super::incident::Incident;
+pub use super::vocab::KeyTime;
+use super::vocab::{EntryKind, Status};
 
 /// The required playbook steps still open (neither done nor skipped): (playbook name, step
 /// title). Closing is refused while there are any, unless an override reason is given.

@@ -10,11 +10,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::closing::{FollowUp, KeyTime};
-use super::health::SeenSource;
-use super::incident::{EntryKind, Role, Severity, Status};
+use super::close_record::FollowUp;
+use super::comms::{ChannelFailure, StatuspagePublished};
+use super::health::{HealthChange, SeenSource};
 use super::playbook::StepAction;
-use super::updates::{ChannelFailure, StatuspagePublished};
+use super::vocab::{EntryKind, KeyTime, Role, Severity, Status};
 
 /// The journal line format version written by this build.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -115,13 +115,17 @@ pub enum EventBody {
         #[serde(flatten)]
         action: StepAction,
     },
-    /// A change seen on a health source (one timeline entry; `key` deduplicates).
+    /// What one poll revealed about a health source or one of its items: one timeline entry.
+    /// `key` (the first change's) deduplicates; when the entry tells more than one change,
+    /// `changes` keeps each of them (with its own key, so none is recorded again).
     HealthChanged {
         source: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         item: Option<String>,
         key: String,
         text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<HealthChange>,
     },
     /// What a health source looked like when its changes were recorded, so that a restart
     /// compares against it and adds no duplicates.

@@ -1,7 +1,10 @@
 //! Pure types and rules. Nothing here does I/O or imports from the rest of the crate.
 
 pub mod channels;
+pub mod close_record;
 pub mod closing;
+pub mod comms;
+pub mod entry_text;
 pub mod event;
 pub mod health;
 pub mod incident;
@@ -13,3 +16,4 @@ pub mod trace;
 pub mod trace_breakdown;
 pub mod trace_query;
 pub mod updates;
+pub mod vocab;

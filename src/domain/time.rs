@@ -124,6 +124,46 @@ pub fn parse_duration(input: &str) -> Option<Duration> {
     Duration::try_seconds(total)
 }
 
+/// A humane duration (what [`parse_duration`] reads) that is not negative and at most `max`:
+/// playbook due times and the like.
+pub fn parse_duration_within(input: &str, max: Duration) -> Option<Duration> {
+    parse_duration(input).filter(|d| *d >= Duration::zero() && *d <= max)
+}
+
+/// A configured interval, timeout or delay: what [`parse_duration`] reads (`"60s"`, `"5m"`,
+/// `"1h30m"`), or milliseconds (`"250ms"`), or a bare number of seconds; at most a year. The
+/// error says how to write one.
+pub fn parse_config_duration(input: &str) -> Result<std::time::Duration, String> {
+    let s = input.trim();
+    let bad = || {
+        format!(
+            "`{}` is not a duration; write it like \"60s\", \"5m\", \"1h30m\" or \"250ms\"",
+            input.escape_debug()
+        )
+    };
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    if let Some(ms) = s.strip_suffix("ms")
+        && let Ok(ms) = ms.parse::<u64>()
+    {
+        return Ok(std::time::Duration::from_millis(ms));
+    }
+    parse_duration(s)
+        .and_then(|d| d.to_std().ok())
+        .filter(|d| d.as_secs() <= 365 * 86_400)
+        .ok_or_else(bad)
+}
+
+/// Formats a configured duration the way [`parse_config_duration`] reads it (`"60s"`,
+/// `"250ms"`, `"5m"`).
+pub fn format_config_duration(d: std::time::Duration) -> String {
+    if d.subsec_millis() != 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    format_duration(Duration::seconds(d.as_secs() as i64))
+}
+
 /// Formats a duration the way [`parse_duration`] reads it (`1h30m`, `45s`, `0m`); negative
 /// values get a leading `-`.
 pub fn format_duration(d: Duration) -> String {
@@ -300,6 +340,27 @@ impl fmt::Display for WithOffset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_durations() {
+        use std::time::Duration;
+        let parse_duration = parse_config_duration;
+        let format_duration = format_config_duration;
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1500ms"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration(" 2m "), Ok(Duration::from_secs(120)));
+        for bad in ["", "s", "5x", "-5s", "1..2s", "5m3", "abc"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        for d in [60_000, 250, 300_000, 3_600_000, 1500] {
+            let d = Duration::from_millis(d);
+            assert_eq!(parse_duration(&format_duration(d)), Ok(d));
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap()

@@ -17,14 +17,17 @@ use std::fmt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 pub use super::channels::{
     Audience, ChannelConfig, ChannelKind, ComponentStatus, SecretRef, SmtpChannel, SmtpTls,
     StatuspageChannel, TeamsChannel, TeamsFormat, UrlRef, statuspage_impact, statuspage_status,
 };
-use super::incident::{Incident, Severity};
+pub use super::comms::{ChannelFailure, CommsLog, StatuspagePublished};
+pub use super::entry_text::{sent_entry_text, snooze_entry_text};
+use super::incident::Incident;
 use super::time::{format_duration, parse_duration};
+use super::vocab::Severity;
 
 /// How long before the due time the clock turns amber.
 pub const AMBER_WINDOW_MINUTES: i64 = 5;
@@ -173,73 +176,6 @@ impl TryFrom<RawUpdatesConfig> for UpdatesConfig {
     }
 }
 
-/// A channel an update did not reach, and why (a message without secrets).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelFailure {
-    pub channel: String,
-    pub error: String,
-}
-
-/// A Statuspage incident an update created or updated, recorded with the send so that every
-/// console (and a restart) updates the same incident instead of opening another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatuspagePublished {
-    /// The channel it went out on.
-    pub channel: String,
-    pub page_id: String,
-    /// Statuspage's id of the incident.
-    pub incident_id: String,
-    /// The Statuspage status it was given: investigating, identified, monitoring or resolved.
-    pub status: String,
-}
-
-/// What the journal says about updates so far: enough to run the clock.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CommsLog {
-    /// When an update last reached at least one channel.
-    pub last_sent: Option<DateTime<Utc>>,
-    /// How many updates reached at least one channel.
-    pub sent: usize,
-    /// Snoozes since the last update: (when, minutes), in journal order.
-    pub snoozes: Vec<(DateTime<Utc>, u32)>,
-    /// The Statuspage incident of each page (by page id), as last published.
-    pub statuspage: std::collections::BTreeMap<String, StatuspagePublished>,
-}
-
-impl CommsLog {
-    /// An update went out at `at`; only one that reached somebody restarts the clock.
-    pub fn record_sent(&mut self, at: DateTime<Utc>, reached_any: bool) {
-        if reached_any {
-            self.sent += 1;
-            if self.last_sent.is_none_or(|l| at >= l) {
-                self.last_sent = Some(at);
-                self.snoozes.retain(|(s, _)| *s > at);
-            }
-        }
-    }
-
-    /// Statuspage incidents a send created or updated.
-    pub fn record_published(&mut self, published: &[StatuspagePublished]) {
-        for p in published {
-            self.statuspage.insert(p.page_id.clone(), p.clone());
-        }
-    }
-
-    /// The Statuspage incidents not resolved yet, in page order.
-    pub fn open_statuspage(&self) -> Vec<&StatuspagePublished> {
-        self.statuspage
-            .values()
-            .filter(|p| p.status != "resolved")
-            .collect()
-    }
-
-    pub fn record_snooze(&mut self, at: DateTime<Utc>, minutes: u32) {
-        if self.last_sent.is_none_or(|l| at >= l) {
-            self.snoozes.push((at, minutes));
-        }
-    }
-}
-
 /// Where the clock stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockState {
@@ -305,38 +241,6 @@ pub fn countdown(d: Duration) -> String {
     } else {
         format!("{:02}:{:02}", s / 60, s % 60)
     }
-}
-
-/// The timeline text of a sent update: a header line, then the text as it went out.
-pub fn sent_entry_text(
-    template: &str,
-    ok: &[String],
-    failed: &[ChannelFailure],
-    retry: bool,
-    text: &str,
-) -> String {
-    let verb = if retry { "resent" } else { "sent" };
-    let mut head = if ok.is_empty() {
-        format!("stakeholder update ({template}) NOT sent")
-    } else {
-        format!(
-            "stakeholder update ({template}) {verb} to {}",
-            ok.join(", ")
-        )
-    };
-    if !failed.is_empty() {
-        let f: Vec<String> = failed
-            .iter()
-            .map(|f| format!("{} ({})", f.channel, f.error))
-            .collect();
-        head.push_str(&format!("; FAILED: {}", f.join(", ")));
-    }
-    format!("{head}\n{text}")
-}
-
-/// The timeline text of a snooze.
-pub fn snooze_entry_text(minutes: u32) -> String {
-    format!("next stakeholder update snoozed by {minutes} min")
 }
 
 impl fmt::Display for ClockState {

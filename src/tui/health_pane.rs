@@ -1,13 +1,14 @@
 //! The health pane's part of `update`: recording what the pollers report, and moving among the
-//! items. Every change a poll reveals becomes one `health` timeline entry; the source's state is
-//! recorded with it, so a restart compares against it and adds nothing twice.
+//! items. What a poll reveals about each item (and the source's overall level) becomes one
+//! `health` timeline entry; the source's state is recorded with it, so a restart compares
+//! against it and adds nothing twice.
 
 use chrono::Duration;
 
 use super::app::{AppState, Effect, Mode};
 use super::keymap::Command;
 use crate::domain::event::EventBody;
-use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen};
+use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen, entries};
 
 /// The author of what the pollers record: the console saw it, nobody typed it.
 pub const HEALTH_AUTHOR: &str = "health";
@@ -15,24 +16,30 @@ pub const HEALTH_AUTHOR: &str = "health";
 /// A poll came back.
 pub fn polled(app: &mut AppState, snap: SourceSnapshot, fx: &mut Vec<Effect>) {
     if snap.last_error.is_none() && !app.incident.is_closed() {
-        let changes = diff_seen(&app.health_seen, &snap);
+        let mut changes = diff_seen(&app.health_seen, &snap);
         let first_time = !app.health_seen.sources.contains_key(&snap.name);
-        for c in &changes {
-            if app.incident.health_keys.contains(&c.key) {
-                continue;
-            }
+        changes.retain(|c| !app.incident.health_keys.contains(&c.key));
+        let any_change = !changes.is_empty();
+        for entry in entries(changes, &snap) {
+            let key = entry.key().to_string();
+            let changes = if entry.changes.len() > 1 {
+                entry.changes
+            } else {
+                Vec::new()
+            };
             fx.push(app.append_as(
                 HEALTH_AUTHOR,
                 EventBody::HealthChanged {
-                    source: c.source.clone(),
-                    item: c.item_id.clone(),
-                    key: c.key.clone(),
-                    text: c.text.clone(),
+                    source: entry.source,
+                    item: entry.item_id,
+                    key,
+                    text: entry.text,
+                    changes,
                 },
             ));
         }
         app.health_seen.apply(&snap);
-        if (!changes.is_empty() || first_time)
+        if (any_change || first_time)
             && let Some(seen) = app.health_seen.sources.get(&snap.name)
         {
             fx.push(app.append_as(

@@ -1,155 +1,17 @@
 //! The incident: its fields, its timeline, and the fold of journal events into them.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 use uuid::Uuid;
 
-use super::closing::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing, KeyTime};
-use super::event::{Event, EventBody};
-use super::health::SeenState;
-use super::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook, timeline_text};
-use super::updates::CommsLog;
-
-macro_rules! word_enum {
-    ($(#[$m:meta])* $name:ident { $($var:ident => $word:literal),+ $(,)? } else $what:literal) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($var),+ }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &'static [$name] = &[$($name::$var),+];
-            /// The word used in the journal, the CLI and the config.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$var => $word),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                let s = s.trim();
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str().eq_ignore_ascii_case(s))
-                    .ok_or_else(|| {
-                        let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                        format!("unknown {} {s:?}: use one of {}", $what, words.join(", "))
-                    })
-            }
-        }
-    };
-}
-
-word_enum!(
-    /// SEV1 is the worst.
-    Severity { Sev1 => "sev1", Sev2 => "sev2", Sev3 => "sev3", Sev4 => "sev4" } else "severity"
-);
-
-impl Severity {
-    /// `SEV1`…`SEV4`, as shown on screen.
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Sev1 => "SEV1",
-            Severity::Sev2 => "SEV2",
-            Severity::Sev3 => "SEV3",
-            Severity::Sev4 => "SEV4",
-        }
-    }
-
-    /// Parses `sev2`, `SEV2` or just `2`.
-    pub fn parse_loose(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        match s {
-            "1" => Ok(Severity::Sev1),
-            "2" => Ok(Severity::Sev2),
-            "3" => Ok(Severity::Sev3),
-            "4" => Ok(Severity::Sev4),
-            _ => s.parse(),
-        }
-    }
-}
-
-word_enum!(
-    /// Where the response stands.
-    Status {
-        Investigating => "investigating",
-        Identified => "identified",
-        Mitigated => "mitigated",
-        Monitoring => "monitoring",
-        Resolved => "resolved",
-    } else "status"
-);
-
-impl Status {
-    /// The status of a new incident.
-    pub fn initial() -> Self {
-        Status::Investigating
-    }
-
-    /// Capitalised for the status bar.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Investigating => "Investigating",
-            Status::Identified => "Identified",
-            Status::Mitigated => "Mitigated",
-            Status::Monitoring => "Monitoring",
-            Status::Resolved => "Resolved",
-        }
-    }
-}
-
-word_enum!(
-    /// Response roles.
-    Role { Commander => "commander", Deputy => "deputy", Scribe => "scribe", Comms => "comms" } else "role"
-);
-
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Commander => "commander",
-            Role::Deputy => "deputy",
-            Role::Scribe => "scribe",
-            Role::Comms => "comms lead",
-        }
-    }
-}
-
-word_enum!(
-    /// What a timeline entry records. The first four are typed by people; `incident` entries come
-    /// from changes of the incident's own fields; `health`, `trace` and `step` from the other panes.
-    EntryKind {
-        Note => "note",
-        Action => "action",
-        Decision => "decision",
-        Comms => "comms",
-        Incident => "incident",
-        Health => "health",
-        Trace => "trace",
-        Step => "step",
-    } else "entry kind"
-);
-
-impl EntryKind {
-    /// The kinds a person picks when adding an entry by hand.
-    pub const TYPED: &'static [EntryKind] = &[
-        EntryKind::Note,
-        EntryKind::Action,
-        EntryKind::Decision,
-        EntryKind::Comms,
-    ];
-}
+use crate::domain::close_record::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing};
+use crate::domain::comms::CommsLog;
+use crate::domain::entry_text::{self, Before};
+use crate::domain::event::{Event, EventBody};
+use crate::domain::health::SeenState;
+use crate::domain::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook};
+pub use crate::domain::vocab::{EntryKind, KeyTime, Role, Severity, Status};
 
 /// The most text a timeline entry holds: 64 KiB of UTF-8. Longer text is refused, never cut.
 pub const ENTRY_MAX: usize = 65_536;
@@ -407,6 +269,15 @@ impl Incident {
             return false;
         }
         self.events += 1;
+        let text = entry_text::text(
+            &ev.body,
+            Before {
+                title: &self.title,
+                severity: self.severity,
+                status: self.status,
+            },
+        )
+        .unwrap_or_default();
         let changed = match &ev.body {
             EventBody::IncidentOpened { .. } => false,
             EventBody::Unknown => {
@@ -414,32 +285,27 @@ impl Incident {
                 return false;
             }
             EventBody::TitleSet { title } => {
-                let text = format!("title: {} → {}", self.title, title);
                 self.title = title.clone();
                 self.push_entry(ev, EntryKind::Incident, text);
                 true
             }
             EventBody::SeveritySet { severity } => {
-                let text = format!("severity: {} → {}", self.severity.label(), severity.label());
                 self.severity = *severity;
                 self.push_entry(ev, EntryKind::Incident, text);
                 true
             }
             EventBody::StatusSet { status } => {
-                let text = format!("status: {} → {}", self.status, status);
                 self.status = *status;
                 self.status_first.entry(*status).or_insert(ev.at);
                 self.push_entry(ev, EntryKind::Incident, text);
                 true
             }
             EventBody::RoleSet { role, person } => {
-                let text = if person.is_empty() {
+                if person.is_empty() {
                     self.roles.remove(role);
-                    format!("{}: cleared", role.label())
                 } else {
                     self.roles.insert(*role, person.clone());
-                    format!("{}: {}", role.label(), person)
-                };
+                }
                 self.push_entry(ev, EntryKind::Incident, text);
                 true
             }
@@ -510,11 +376,7 @@ impl Incident {
                 } else {
                     match parse_playbook(playbook, &format!("journal:{playbook}"), source) {
                         Ok(pb) => {
-                            let text = format!(
-                                "playbook attached: {} ({} steps)",
-                                pb.name,
-                                pb.step_count()
-                            );
+                            let text = entry_text::playbook_attached(&pb);
                             self.playbooks.push(pb);
                             self.push_entry(ev, EntryKind::Incident, text);
                             true
@@ -542,7 +404,7 @@ impl Incident {
                             Ok(()) => {
                                 let text = pb
                                     .step(step)
-                                    .map(|s| timeline_text(s, &before, &change))
+                                    .map(|s| entry_text::step_changed(s, &before, &change))
                                     .unwrap_or_default();
                                 self.push_entry_about(
                                     ev,
@@ -562,14 +424,17 @@ impl Incident {
                 source,
                 item,
                 key,
-                text,
+                text: _,
+                changes,
             } => {
                 if self.health_keys.insert(key.clone()) {
+                    self.health_keys
+                        .extend(changes.iter().map(|c| c.key.clone()));
                     let about = Some(match item {
                         Some(i) => format!("{source}/{i}"),
                         None => source.clone(),
                     });
-                    self.push_entry_about(ev, EntryKind::Health, text.clone(), about);
+                    self.push_entry_about(ev, EntryKind::Health, text, about);
                     true
                 } else {
                     false
@@ -581,18 +446,6 @@ impl Incident {
                 by_status,
                 evidence,
             } => {
-                let counts: Vec<String> = by_status
-                    .iter()
-                    .filter(|(_, n)| **n > 0)
-                    .map(|(s, n)| format!("{s} {n}"))
-                    .collect();
-                let mut text = format!("trace {query}: {rows} rows");
-                if !counts.is_empty() {
-                    text.push_str(&format!(" ({})", counts.join(", ")));
-                }
-                if let Some(e) = evidence {
-                    text.push_str(&format!("; rows kept in {e}"));
-                }
                 self.push_entry_about(ev, EntryKind::Trace, text, evidence.clone());
                 self.last_trace = Some(TraceRecord {
                     at: ev.at,
@@ -628,23 +481,13 @@ impl Incident {
                         follow_ups: follow_ups.clone(),
                         override_reason: override_reason.clone(),
                     });
-                    let mut text = format!("closed: {summary}");
-                    if let Some(r) = override_reason {
-                        text.push_str(&format!(
-                            " · closed with required playbook steps open, override: {r}"
-                        ));
-                    }
                     self.push_entry_about(ev, EntryKind::Incident, text, Some(ABOUT_CLOSE.into()));
                     true
                 }
             }
-            EventBody::Reopened { reason } => {
+            EventBody::Reopened { .. } => {
                 if self.is_closed() {
                     self.closed_at = None;
-                    let text = match reason {
-                        Some(r) => format!("reopened: {r}"),
-                        None => "reopened".to_string(),
-                    };
                     self.push_entry_about(ev, EntryKind::Incident, text, Some(ABOUT_CLOSE.into()));
                     true
                 } else {
@@ -656,48 +499,22 @@ impl Incident {
                 if *which == KeyTime::Started {
                     self.started_at = *at;
                 }
-                let text = format!("key time {which}: {}", at.format("%Y-%m-%d %H:%M:%S UTC"));
                 let about = Some(format!("{ABOUT_KEY_TIME}/{which}"));
                 self.push_entry_about(ev, EntryKind::Incident, text, about);
                 true
             }
             EventBody::UpdateSent {
-                template,
                 channels_ok,
-                channels_failed,
-                text,
-                retry_of,
                 statuspage,
+                ..
             } => {
                 self.comms.record_sent(ev.at, !channels_ok.is_empty());
                 self.comms.record_published(statuspage);
-                let mut text = super::updates::sent_entry_text(
-                    template,
-                    channels_ok,
-                    channels_failed,
-                    retry_of.is_some(),
-                    text,
-                );
-                if !statuspage.is_empty() {
-                    // After the header line: which Statuspage incidents it went to.
-                    let pages: Vec<String> = statuspage
-                        .iter()
-                        .map(|p| {
-                            format!(
-                                "{}: Statuspage incident {} ({})",
-                                p.channel, p.incident_id, p.status
-                            )
-                        })
-                        .collect();
-                    let at = text.find('\n').unwrap_or(text.len());
-                    text.insert_str(at, &format!(" [{}]", pages.join("; ")));
-                }
                 self.push_entry(ev, EntryKind::Comms, text);
                 true
             }
             EventBody::UpdateSnoozed { minutes } => {
                 self.comms.record_snooze(ev.at, *minutes);
-                let text = super::updates::snooze_entry_text(*minutes);
                 self.push_entry(ev, EntryKind::Comms, text);
                 true
             }
@@ -798,295 +615,4 @@ impl Incident {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::event::Event;
-    use chrono::{Duration, TimeZone};
-
-    fn t(min: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap() + Duration::minutes(min)
-    }
-
-    fn opened() -> Event {
-        Event::new(
-            t(0),
-            "alice",
-            EventBody::IncidentOpened {
-                incident: "inc-1".into(),
-                title: "Mail delayed".into(),
-                severity: Severity::Sev2,
-                status: Status::Investigating,
-                started_at: None,
-                drill: false,
-            },
-        )
-    }
-
-    fn add(min: i64, occurred: i64, text: &str) -> Event {
-        Event::new(
-            t(min),
-            "bob",
-            EventBody::EntryAdded {
-                occurred_at: t(occurred),
-                kind: EntryKind::Note,
-                text: text.into(),
-                step: None,
-            },
-        )
-    }
-
-    #[test]
-    fn entries_are_ordered_by_occurred_time_even_when_backdated() {
-        let evs = vec![
-            opened(),
-            add(1, 1, "one"),
-            add(2, 2, "two"),
-            add(3, -5, "earlier"),
-        ];
-        let inc = Incident::from_events(&evs).unwrap();
-        let texts: Vec<_> = inc.entries.iter().map(|e| e.text.as_str()).collect();
-        assert_eq!(texts, ["earlier", "one", "two"]);
-        assert_eq!(inc.entries[0].logged_at, t(3));
-    }
-
-    #[test]
-    fn edits_keep_history_and_reorder() {
-        let a = add(1, 1, "one");
-        let id = a.id;
-        let b = add(2, 2, "two");
-        let edit = Event::new(
-            t(3),
-            "carol",
-            EventBody::EntryEdited {
-                entry: id,
-                text: Some("one, fixed".into()),
-                occurred_at: Some(t(5)),
-                kind: Some(EntryKind::Decision),
-            },
-        );
-        let inc = Incident::from_events(&[opened(), a, b, edit]).unwrap();
-        let last = inc.entries.last().unwrap();
-        assert_eq!(last.id, id);
-        assert_eq!(last.text, "one, fixed");
-        assert_eq!(last.kind, EntryKind::Decision);
-        assert_eq!(last.history.len(), 1);
-        assert_eq!(last.history[0].text, "one");
-        assert_eq!(last.history[0].by, "carol");
-    }
-
-    #[test]
-    fn delete_restore_pin() {
-        let a = add(1, 1, "one");
-        let id = a.id;
-        let mut inc = Incident::from_events(&[opened(), a]).unwrap();
-        assert!(inc.apply(&Event::new(
-            t(2),
-            "x",
-            EventBody::EntryDeleted { entry: id }
-        )));
-        assert_eq!(inc.visible_entries().count(), 0);
-        assert!(inc.apply(&Event::new(
-            t(3),
-            "x",
-            EventBody::EntryRestored { entry: id }
-        )));
-        assert!(inc.apply(&Event::new(
-            t(4),
-            "x",
-            EventBody::EntryPinned {
-                entry: id,
-                pinned: true
-            }
-        )));
-        assert!(inc.entry(id).unwrap().pinned);
-        assert_eq!(inc.visible_entries().count(), 1);
-        // An edit of an entry that does not exist changes nothing.
-        assert!(!inc.apply(&Event::new(
-            t(5),
-            "x",
-            EventBody::EntryDeleted { entry: Uuid::nil() }
-        )));
-        assert_eq!(inc.ignored_events, 1);
-    }
-
-    #[test]
-    fn field_changes_become_entries() {
-        let mut inc = Incident::from_events(&[opened()]).unwrap();
-        inc.apply(&Event::new(
-            t(1),
-            "a",
-            EventBody::SeveritySet {
-                severity: Severity::Sev1,
-            },
-        ));
-        inc.apply(&Event::new(
-            t(2),
-            "a",
-            EventBody::StatusSet {
-                status: Status::Mitigated,
-            },
-        ));
-        inc.apply(&Event::new(
-            t(3),
-            "a",
-            EventBody::RoleSet {
-                role: Role::Comms,
-                person: "dana".into(),
-            },
-        ));
-        inc.apply(&Event::new(
-            t(4),
-            "a",
-            EventBody::TitleSet {
-                title: "EXO down".into(),
-            },
-        ));
-        assert_eq!(inc.severity, Severity::Sev1);
-        assert_eq!(inc.status, Status::Mitigated);
-        assert_eq!(
-            inc.roles.get(&Role::Comms).map(String::as_str),
-            Some("dana")
-        );
-        assert_eq!(inc.title, "EXO down");
-        let texts: Vec<_> = inc.entries.iter().map(|e| e.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            [
-                "severity: SEV2 → SEV1",
-                "status: investigating → mitigated",
-                "comms lead: dana",
-                "title: Mail delayed → EXO down"
-            ]
-        );
-        assert!(inc.entries.iter().all(|e| e.kind == EntryKind::Incident));
-    }
-
-    #[test]
-    fn unknown_event_types_are_kept_and_skipped() {
-        let line = r#"{"v":1,"id":"0190b0c0-0000-7000-8000-000000000001","at":"2026-11-30T14:00:00Z","by":"x","type":"from_the_future","stuff":[1,2]}"#;
-        let ev: Event = serde_json::from_str(line).unwrap();
-        assert_eq!(ev.body, EventBody::Unknown);
-        let mut inc = Incident::from_events(&[opened()]).unwrap();
-        assert!(!inc.apply(&ev));
-        assert_eq!(inc.unknown_events, 1);
-    }
-
-    #[test]
-    fn entries_over_the_limit_are_refused_not_cut() {
-        let at_limit = "é".repeat(ENTRY_MAX / 2);
-        assert_eq!(entry_text(&at_limit).unwrap().len(), ENTRY_MAX);
-        let e = entry_text(&format!("{at_limit}x")).unwrap_err();
-        assert!(
-            e.contains("65,537 bytes") && e.contains("65,536 bytes (64 KiB)"),
-            "{e}"
-        );
-        // What counts is the text that would be stored: escapes do not.
-        let padded = format!("  {}\u{1b}[31m  ", "a".repeat(ENTRY_MAX));
-        assert_eq!(entry_text(&padded).unwrap().len(), ENTRY_MAX);
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(12), "12");
-    }
-
-    #[test]
-    fn entries_are_found_by_id_after_any_moves() {
-        let mut evs = vec![opened()];
-        let mut ids = Vec::new();
-        for i in 0..60 {
-            // Backdated ones, later ones, and ties on the time.
-            let e = add(i, (i * 7919) % 50 - 25, &format!("e{i}"));
-            ids.push(e.id);
-            evs.push(e);
-        }
-        for (n, id) in ids.iter().enumerate().step_by(3) {
-            evs.push(Event::new(
-                t(100 + n as i64),
-                "x",
-                EventBody::EntryEdited {
-                    entry: *id,
-                    text: Some(format!("edited {n}")),
-                    occurred_at: (n % 2 == 0).then(|| t((n as i64 * 31) % 40 - 20)),
-                    kind: None,
-                },
-            ));
-        }
-        let inc = Incident::from_events(&evs).unwrap();
-        for id in &ids {
-            let linear = inc.entries.iter().position(|e| e.id == *id);
-            assert_eq!(inc.position(*id), linear);
-            assert!(linear.is_some());
-        }
-        assert_eq!(inc.position(Uuid::nil()), None);
-        let sorted = inc
-            .entries
-            .windows(2)
-            .all(|w| (w[0].occurred_at, w[0].seq) <= (w[1].occurred_at, w[1].seq));
-        assert!(sorted);
-    }
-
-    #[test]
-    fn the_same_event_twice_folds_once() {
-        let a = add(1, 1, "once");
-        let edit = Event::new(
-            t(2),
-            "x",
-            EventBody::EntryEdited {
-                entry: a.id,
-                text: Some("edited".into()),
-                occurred_at: None,
-                kind: None,
-            },
-        );
-        let sev = Event::new(
-            t(3),
-            "x",
-            EventBody::SeveritySet {
-                severity: Severity::Sev1,
-            },
-        );
-        let o = opened();
-        let evs = [
-            o.clone(),
-            a.clone(),
-            edit.clone(),
-            a.clone(),
-            edit.clone(),
-            sev.clone(),
-            sev,
-            o,
-        ];
-        let inc = Incident::from_events(&evs).unwrap();
-        // The entry and the severity change, each once; the edit applied once.
-        assert_eq!(inc.entries.len(), 2, "{:?}", inc.entries);
-        assert_eq!(inc.entries[0].text, "edited");
-        assert_eq!(inc.entries[0].history.len(), 1);
-        assert_eq!(inc.severity, Severity::Sev1);
-        assert_eq!(inc.repeated_events, 4);
-        assert_eq!(inc.events, 4);
-    }
-
-    #[test]
-    fn event_json_shape() {
-        let ev = add(1, 1, "hello");
-        let json = serde_json::to_value(&ev).unwrap();
-        assert_eq!(json["v"], 1);
-        assert_eq!(json["type"], "entry_added");
-        assert_eq!(json["kind"], "note");
-        assert_eq!(json["by"], "bob");
-        assert_eq!(json["at"], "2026-11-30T14:01:00Z");
-        let back: Event = serde_json::from_value(json).unwrap();
-        assert_eq!(back, ev);
-    }
-
-    #[test]
-    fn words_parse_case_insensitively() {
-        assert_eq!("SEV1".parse::<Severity>().unwrap(), Severity::Sev1);
-        assert_eq!(Severity::parse_loose("3").unwrap(), Severity::Sev3);
-        assert!(
-            "sev9"
-                .parse::<Severity>()
-                .unwrap_err()
-                .contains("sev1, sev2")
-        );
-        assert_eq!("Mitigated".parse::<Status>().unwrap(), Status::Mitigated);
-    }
-}
+mod tests;
