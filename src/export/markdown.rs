@@ -6,12 +6,9 @@
 
 use std::fmt::Write as _;
 
-use super::{
-    ExportOptions, Stamp, health_seen, playbook_outcome, state_line, timeline, traces, when,
-};
-use crate::domain::closing::{durations, key_times};
-use crate::domain::incident::{Incident, Role};
-use crate::domain::time::format_duration;
+use super::ExportOptions;
+use super::model::{self, Block, ParaKind, Span};
+use crate::domain::incident::Incident;
 
 /// Escapes text for one line of Markdown (a table cell, a heading, a list item).
 pub fn inline(s: &str) -> String {
@@ -71,219 +68,80 @@ pub fn block(s: &str) -> String {
     out
 }
 
-fn or_none(s: &str, none: &str) -> String {
-    if s.trim().is_empty() {
-        format!("_{none}_")
-    } else {
-        block(s)
+fn spans(spans: &[Span]) -> String {
+    let mut out = String::new();
+    for s in spans {
+        match s {
+            Span::Word(w) => out.push_str(w),
+            Span::Line(t) | Span::Lines(t) => out.push_str(&inline(t)),
+            Span::Strong(t) => {
+                let _ = write!(out, "**{}**", inline(t));
+            }
+            Span::Pin => out.push('★'),
+        }
+    }
+    out
+}
+
+fn block_text(o: &mut String, b: &Block) {
+    match b {
+        Block::Heading(level, s) => {
+            let _ = writeln!(o, "{} {}", "#".repeat(usize::from(*level)), spans(s));
+        }
+        Block::Facts(facts) => {
+            let _ = writeln!(o, "| | |\n|---|---|");
+            for (k, v) in facts {
+                let _ = writeln!(o, "| {k} | {} |", spans(v));
+            }
+        }
+        Block::Table { columns, rows } => {
+            o.push('|');
+            for c in columns {
+                o.push_str(&if c.title.is_empty() {
+                    " |".to_string()
+                } else {
+                    format!(" {} |", c.title)
+                });
+            }
+            let _ = writeln!(o, "\n|{}", "---|".repeat(columns.len()));
+            for r in rows {
+                let cells: Vec<String> = r.iter().map(|c| spans(c)).collect();
+                let _ = writeln!(o, "| {} |", cells.join(" | "));
+            }
+        }
+        Block::Para(ParaKind::Quiet, s) => {
+            let _ = writeln!(o, "_{}_", spans(s));
+        }
+        Block::Para(_, s) => {
+            let _ = writeln!(o, "{}", spans(s));
+        }
+        Block::Text(t) => {
+            let _ = writeln!(o, "{}", block(t));
+        }
+        Block::List(items) => {
+            for i in items {
+                let _ = writeln!(o, "- {}", spans(&i.spans));
+                for sub in &i.sub {
+                    let _ = writeln!(o, "  - {}", spans(sub));
+                }
+            }
+        }
     }
 }
 
-/// The whole report.
+/// The whole report: the title, then every block of the [`Report`] with a blank line between.
 pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
-    let z = opts.zone;
+    let report = model::build(inc, opts);
     let mut o = String::new();
-    let _ = writeln!(o, "# Incident report: {}\n", inline(&inc.title));
-    if inc.drill {
+    let _ = writeln!(o, "# Incident report: {}\n", inline(&report.title));
+    if report.drill {
         let _ = writeln!(o, "> **DRILL**: this incident was an exercise.\n");
     }
-    let _ = writeln!(o, "| | |\n|---|---|");
-    let _ = writeln!(o, "| Incident | {} |", inline(&inc.id));
-    let _ = writeln!(o, "| Severity | {} |", inc.severity.label());
-    let _ = writeln!(o, "| Status | {} |", inline(&state_line(inc, z)));
-    let _ = writeln!(
-        o,
-        "| Opened | {} by {} |",
-        when(inc.opened_at, z),
-        inline(&inc.opened_by)
-    );
-    for role in Role::ALL {
-        if let Some(p) = inc.roles.get(role) {
-            let mut label = role.label().to_string();
-            label[..1].make_ascii_uppercase();
-            let _ = writeln!(o, "| {label} | {} |", inline(p));
+    for (i, b) in report.blocks.iter().enumerate() {
+        if i > 0 {
+            o.push('\n');
         }
-    }
-    let _ = writeln!(o, "| Times in | {} |", z.name());
-    let _ = writeln!(o, "| Report made | {} |", when(opts.generated_at, z));
-
-    let _ = writeln!(
-        o,
-        "\n## Key times\n\n| Key time | When | Source |\n|---|---|---|"
-    );
-    for k in key_times(inc) {
-        let at = k.at.map(|a| when(a, z)).unwrap_or_else(|| "not yet".into());
-        let src = match (k.at, k.set) {
-            (None, _) => "",
-            (Some(_), true) => "set by hand",
-            (Some(_), false) => "proposed from the timeline",
-        };
-        let _ = writeln!(o, "| {} | {at} | {src} |", k.which);
-    }
-    let _ = writeln!(o, "\n| Duration | |\n|---|---|");
-    for (m, d) in durations(inc) {
-        let d = d.map(format_duration).unwrap_or_else(|| "not yet".into());
-        let _ = writeln!(o, "| {} | {d} |", m.label());
-    }
-
-    let closing = inc.closing.as_ref();
-    let not_closed = "Not written yet: the incident has not been closed.";
-    let _ = writeln!(
-        o,
-        "\n## Summary\n\n{}",
-        closing.map_or(format!("_{not_closed}_"), |c| or_none(
-            &c.summary,
-            "None given."
-        ))
-    );
-    if let Some(c) = closing
-        && inc.closed_at.is_none()
-    {
-        let _ = writeln!(
-            o,
-            "\n_Written at the close of {}; the incident was reopened since._",
-            when(c.at, z)
-        );
-    }
-    let _ = writeln!(
-        o,
-        "\n## Impact\n\n{}",
-        closing.map_or(format!("_{not_closed}_"), |c| or_none(
-            &c.impact,
-            "None given."
-        ))
-    );
-    let _ = writeln!(
-        o,
-        "\n## Root cause\n\n{}",
-        closing.map_or(format!("_{not_closed}_"), |c| or_none(
-            &c.root_cause,
-            "Not known yet."
-        ))
-    );
-    if let Some(r) = closing.and_then(|c| c.override_reason.as_deref()) {
-        let _ = writeln!(
-            o,
-            "\n**Closed with required playbook steps open.** Reason: {}",
-            inline(r)
-        );
-    }
-
-    let rows: Vec<_> = timeline(inc, opts).collect();
-    let _ = writeln!(
-        o,
-        "\n## Timeline\n\n{} entries{}; times in {}; ★ marks a pinned entry.\n",
-        rows.len(),
-        if opts.pinned_only {
-            " (pinned only)"
-        } else {
-            ""
-        },
-        z.name()
-    );
-    if rows.is_empty() {
-        let _ = writeln!(o, "_No entries._");
-    } else {
-        let _ = writeln!(
-            o,
-            "| Date | Time | Kind | Author | Entry |\n|---|---|---|---|---|"
-        );
-        for e in rows {
-            let s = Stamp::of(e.occurred_at, z);
-            let _ = writeln!(
-                o,
-                "| {} | {} {} | {} | {} | {}{} |",
-                s.date,
-                s.time,
-                s.offset,
-                e.kind,
-                inline(&e.author),
-                if e.pinned { "★ " } else { "" },
-                inline(&e.text)
-            );
-        }
-    }
-
-    let _ = writeln!(o, "\n## Playbook outcome\n");
-    let outcome = playbook_outcome(inc);
-    if outcome.is_empty() {
-        let _ = writeln!(o, "_No playbook was attached._");
-    }
-    for (name, steps) in outcome {
-        let _ = writeln!(
-            o,
-            "### {}\n\n| Step | State | Owner | Last change | Reason for skip |\n|---|---|---|---|---|",
-            inline(&name)
-        );
-        for s in steps {
-            let change = match (&s.changed_by, s.changed_at) {
-                (Some(by), Some(at)) => format!("{} at {}", inline(by), when(at, z)),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                o,
-                "| {}: {}{} | {} | {} | {change} | {} |",
-                inline(&s.section),
-                inline(&s.title),
-                if s.required { " (required)" } else { "" },
-                s.status,
-                inline(s.owner.as_deref().unwrap_or("")),
-                inline(s.reason.as_deref().unwrap_or(""))
-            );
-        }
-        let _ = writeln!(o);
-    }
-
-    let _ = writeln!(o, "## Health items seen\n");
-    let health = health_seen(inc);
-    if health.is_empty() {
-        let _ = writeln!(o, "_None recorded._");
-    }
-    for h in health {
-        let level = h.level.map(|l| l.as_str()).unwrap_or("unknown");
-        let _ = writeln!(
-            o,
-            "- **{}** {}: last level {level}",
-            inline(&h.source),
-            inline(h.item.as_deref().unwrap_or("(whole source)"))
-        );
-        for (at, text) in &h.changes {
-            let _ = writeln!(o, "  - {}: {}", when(*at, z), inline(text));
-        }
-    }
-
-    let _ = writeln!(o, "\n## Trace snapshots\n");
-    let tr = traces(inc);
-    if tr.is_empty() {
-        let _ = writeln!(o, "_None recorded._");
-    }
-    for e in tr {
-        let _ = writeln!(
-            o,
-            "- {} ({}): {}",
-            when(e.occurred_at, z),
-            inline(&e.author),
-            inline(&e.text)
-        );
-    }
-
-    let _ = writeln!(o, "\n## Follow-ups\n");
-    match closing.map(|c| &c.follow_ups) {
-        Some(f) if !f.is_empty() => {
-            let _ = writeln!(o, "| Action | Owner | Due |\n|---|---|---|");
-            for f in f {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} |",
-                    inline(&f.action),
-                    inline(&f.owner),
-                    inline(f.due.as_deref().unwrap_or(""))
-                );
-            }
-        }
-        _ => {
-            let _ = writeln!(o, "_None recorded._");
-        }
+        block_text(&mut o, b);
     }
     o
 }

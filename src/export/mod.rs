@@ -1,6 +1,7 @@
 //! The post-incident report: one pure function `&Incident -> String` per format (Markdown,
 //! HTML, JSON, CSV), the parts they share, and [`write_all`], which puts every format in an
-//! incident's `exports/` folder.
+//! incident's `exports/` folder. Markdown and HTML render the same format-neutral
+//! [`model::Report`]; JSON and CSV are data, not documents.
 //!
 //! Every string that came from outside (entry texts, authors, titles, health and trace texts)
 //! is escaped again here for the format it goes into, although it was already cleaned of
@@ -10,6 +11,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod model;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
