@@ -1,7 +1,6 @@
 //! Reading playbook files: the TOML text to a [`Playbook`], with errors that name the file, the
 //! line and the field; the built-in and the user's playbooks.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Parses a playbook duration (`15m`, `1h30m`, `90s`, `1d`; see

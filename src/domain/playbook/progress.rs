@@ -1,7 +1,6 @@
 //! The state of each step (the transitions a change may make), the progress of a playbook, and
 //! the timing questions (due, overdue, check back) against a clock the caller passes in.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Where a step stands.

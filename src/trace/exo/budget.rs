@@ -1,6 +1,5 @@
 //! The message-trace request budget: 100 requests per 5 minutes, counted in a sliding window.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// The request budget as the pane shows it: `EXO budget 7/100 per 5 min`.

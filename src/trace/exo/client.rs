@@ -1,6 +1,5 @@
 //! The tracer: token, requests within the budget, paging, decoding and the rows it sends.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// One page of a Graph collection; entries are decoded one by one so a bad one is skipped.

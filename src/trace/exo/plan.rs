@@ -1,6 +1,5 @@
 //! What a query asks of Graph: the clamped window and the `$filter`.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// What a query asks of Graph: the window and the `$filter`.

@@ -1,7 +1,6 @@
 //! What a Postfix record means for its message: the aggregator's event, with the content filter
 //! hops, rejects and bounces counted as the module docs say.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// What a `status=sent` to a loopback relay means.

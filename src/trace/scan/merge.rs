@@ -3,7 +3,6 @@
 //! rows that changed.
 
 use super::read::signatures;
-#[allow(unused_imports)]
 use super::*;
 
 impl TraceScan {

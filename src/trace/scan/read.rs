@@ -1,7 +1,6 @@
 //! The scanning half of a run: which files to read and from where (the plan), and reading one
 //! file from its offset to its end in blocks, parsing only the lines the prefilter selects.
 
-#[allow(unused_imports)]
 use super::*;
 
 impl TraceScan {
