@@ -125,39 +125,20 @@ pub struct StatuspageChannel {
     pub components: BTreeMap<String, String>,
 }
 
-/// A Statuspage component status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ComponentStatus {
-    Operational,
-    DegradedPerformance,
-    PartialOutage,
-    MajorOutage,
-    UnderMaintenance,
+crate::domain::vocab::words! {
+    /// A Statuspage component status (the API's words: `partial_outage`).
+    pub enum ComponentStatus ("component status") {
+        Operational => "operational",
+        DegradedPerformance => "degraded_performance",
+        PartialOutage => "partial_outage",
+        MajorOutage => "major_outage",
+        UnderMaintenance => "under_maintenance",
+    }
 }
 
 impl ComponentStatus {
-    pub const ALL: [ComponentStatus; 5] = [
-        ComponentStatus::Operational,
-        ComponentStatus::DegradedPerformance,
-        ComponentStatus::PartialOutage,
-        ComponentStatus::MajorOutage,
-        ComponentStatus::UnderMaintenance,
-    ];
-
-    /// The API's word: `partial_outage`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComponentStatus::Operational => "operational",
-            ComponentStatus::DegradedPerformance => "degraded_performance",
-            ComponentStatus::PartialOutage => "partial_outage",
-            ComponentStatus::MajorOutage => "major_outage",
-            ComponentStatus::UnderMaintenance => "under_maintenance",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<ComponentStatus> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+        s.parse().ok()
     }
 
     /// The next one in [`ComponentStatus::ALL`], wrapping (for cycling in the composer).

@@ -1,13 +1,12 @@
 //! The shared vocabulary: the closed sets of words the journal, the config, the CLI and the
-//! console all use (severity, status, roles, entry kinds, key times, health levels).
+//! console all use (severity, status, roles, entry kinds, key times, step statuses, health
+//! levels). Word families kept elsewhere (the Statuspage component statuses of
+//! `domain::channels`) are declared with the same macro, `crate::domain::vocab::words!`.
 //!
 //! A leaf: it imports nothing from the rest of the crate. Every word family is declared with
 //! [`words!`], which writes the word ↔ enum boilerplate once: `ALL`, `as_str`, `Display`,
 //! `FromStr` (case-insensitive, with an error that lists the accepted words) and serde through
 //! the same words.
-
-use std::fmt;
-use std::str::FromStr;
 
 /// Declares a word family: an enum whose every value is written as one word.
 ///
@@ -39,19 +38,19 @@ macro_rules! words {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
+        impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
                 let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                find_word(&words, s, 0 $(+ $min)?)
+                $crate::domain::vocab::find_word(&words, s, 0 $(+ $min)?)
                     .map(|i| $name::ALL[i])
-                    .ok_or_else(|| unknown_word($what, s, &words))
+                    .ok_or_else(|| $crate::domain::vocab::unknown_word($what, s, &words))
             }
         }
 
@@ -70,9 +69,11 @@ macro_rules! words {
     };
 }
 
+pub(crate) use words;
+
 /// The index of `input` among `words` (case-insensitive, trimmed); with `abbrev` > 0, a prefix
 /// of at least that many letters that only one word starts with also counts.
-fn find_word(words: &[&str], input: &str, abbrev: usize) -> Option<usize> {
+pub(crate) fn find_word(words: &[&str], input: &str, abbrev: usize) -> Option<usize> {
     let s = input.trim();
     if let Some(i) = words.iter().position(|w| w.eq_ignore_ascii_case(s)) {
         return Some(i);
@@ -89,7 +90,7 @@ fn find_word(words: &[&str], input: &str, abbrev: usize) -> Option<usize> {
 }
 
 /// `unknown severity "sev9": use one of sev1, sev2, sev3, sev4`.
-fn unknown_word(what: &str, input: &str, words: &[&str]) -> String {
+pub(crate) fn unknown_word(what: &str, input: &str, words: &[&str]) -> String {
     format!(
         "unknown {what} {:?}: use one of {}",
         input.trim(),
@@ -209,6 +210,22 @@ words! {
         Acknowledged => "acknowledged",
         Mitigated => "mitigated",
         Resolved => "resolved",
+    }
+}
+
+words! {
+    /// Where a playbook step stands (the word used in the journal and the timeline).
+    #[derive(Default)]
+    pub enum StepStatus ("step status") {
+        /// Not started.
+        #[default]
+        Todo => "todo",
+        /// Someone is on it; a check-back timer runs if the step has one.
+        Doing => "doing",
+        /// Finished.
+        Done => "done",
+        /// Deliberately not done, with a reason.
+        Skipped => "skipped",
     }
 }
 

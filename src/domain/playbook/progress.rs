@@ -2,36 +2,12 @@
 //! the timing questions (due, overdue, check back) against a clock the caller passes in.
 
 use super::*;
-
-/// Where a step stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    /// Not started.
-    #[default]
-    Todo,
-    /// Someone is on it; a check-back timer runs if the step has one.
-    Doing,
-    /// Finished.
-    Done,
-    /// Deliberately not done, with a reason.
-    Skipped,
-}
+pub use crate::domain::vocab::StepStatus;
 
 impl StepStatus {
     /// Done and skipped steps count as complete.
     pub fn is_complete(self) -> bool {
         matches!(self, StepStatus::Done | StepStatus::Skipped)
-    }
-
-    /// Lower-case name, as used in the journal and the timeline.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepStatus::Todo => "todo",
-            StepStatus::Doing => "doing",
-            StepStatus::Done => "done",
-            StepStatus::Skipped => "skipped",
-        }
     }
 
     /// Whether the rules allow going from `self` to `to` directly. Completed steps must be
@@ -44,12 +20,6 @@ impl StepStatus {
                 | (Doing, Todo | Done | Skipped)
                 | (Done | Skipped, Todo)
         )
-    }
-}
-
-impl fmt::Display for StepStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
