@@ -159,3 +159,78 @@ pub fn sent_entry_text(
 pub fn snooze_entry_text(minutes: u32) -> String {
     format!("next stakeholder update snoozed by {minutes} min")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::vocab::Role;
+
+    fn before() -> Before<'static> {
+        Before {
+            title: "Mail delayed",
+            severity: Severity::Sev3,
+            status: Status::Investigating,
+        }
+    }
+
+    #[test]
+    fn field_changes_say_from_and_to() {
+        let t = |b: EventBody| text(&b, before()).unwrap();
+        assert_eq!(
+            t(EventBody::TitleSet {
+                title: "Mail down".into()
+            }),
+            "title: Mail delayed → Mail down"
+        );
+        assert_eq!(
+            t(EventBody::SeveritySet {
+                severity: Severity::Sev1
+            }),
+            "severity: SEV3 → SEV1"
+        );
+        assert_eq!(
+            t(EventBody::StatusSet {
+                status: Status::Mitigated
+            }),
+            "status: investigating → mitigated"
+        );
+        assert_eq!(
+            t(EventBody::RoleSet {
+                role: Role::Comms,
+                person: String::new()
+            }),
+            "comms lead: cleared"
+        );
+        assert_eq!(t(EventBody::Reopened { reason: None }), "reopened");
+    }
+
+    #[test]
+    fn events_without_an_entry_of_their_own_have_no_text() {
+        for b in [
+            EventBody::EntryDeleted {
+                entry: uuid::Uuid::nil(),
+            },
+            EventBody::PlaybookAttached {
+                playbook: "x".into(),
+                source: String::new(),
+            },
+            EventBody::Unknown,
+        ] {
+            assert_eq!(text(&b, before()), None, "{b:?}");
+        }
+    }
+
+    #[test]
+    fn a_trace_snapshot_lists_the_counts_that_are_not_zero() {
+        let b = EventBody::TraceSnapshot {
+            query: "since:1h".into(),
+            rows: 3,
+            by_status: [("delivered".to_string(), 2), ("failed".to_string(), 0)].into(),
+            evidence: Some("trace/1.json".into()),
+        };
+        assert_eq!(
+            text(&b, before()).unwrap(),
+            "trace since:1h: 3 rows (delivered 2); rows kept in trace/1.json"
+        );
+    }
+}
