@@ -40,6 +40,19 @@ pub enum ConfigError {
     NoHome,
 }
 
+/// The console's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    /// The sixteen basic ANSI colours (fits a Linux console and `screen`).
+    #[default]
+    Default,
+    /// Brighter text, for washed-out screens and projectors.
+    HighContrast,
+    /// No colour at all: bold, reverse, dim and underline only.
+    Mono,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -52,6 +65,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Key overrides: action name → keys.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Colours of the console; `NO_COLOR` (set and not empty) forces `mono`.
+    pub theme: Theme,
     /// Service-health sources to poll.
     pub health: HealthConfig,
     /// Message-trace sources to query.
@@ -67,6 +82,7 @@ impl Default for Config {
             timezone: "local".into(),
             data_dir: None,
             keys: BTreeMap::new(),
+            theme: Theme::default(),
             health: HealthConfig::default(),
             trace: TraceConfig::default(),
             updates: UpdatesConfig::default(),
