@@ -675,3 +675,21 @@ fn with_basic_colours_only_the_sixteen_ansi_colours_are_used() {
         );
     }
 }
+
+#[test]
+fn the_update_composer_and_the_close_form_at_80x24() {
+    for (w, h) in SIZES {
+        let mut a = full_app();
+        update(&mut a, Action::Command(Command::ComposeUpdate));
+        let screen = frame(&mut a, w, h);
+        assert!(screen.contains("Stakeholder update"), "{screen}");
+        insta::assert_snapshot!(format!("{w}x{h}_composer"), screen);
+        let mut a = full_app();
+        key(&mut a, KeyCode::Char(':'));
+        typed(&mut a, "close");
+        key(&mut a, KeyCode::Enter);
+        let screen = frame(&mut a, w, h);
+        assert!(screen.contains("Close the incident"), "{screen}");
+        insta::assert_snapshot!(format!("{w}x{h}_close_form"), screen);
+    }
+}
