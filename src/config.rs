@@ -344,6 +344,24 @@ mod tests {
     }
 
     #[test]
+    fn theme_is_one_of_three_words() {
+        let parse = |t: &str| Config::parse(t, Path::new("c.toml"));
+        assert_eq!(parse("").unwrap().theme, Theme::Default);
+        for (word, theme) in [
+            ("default", Theme::Default),
+            ("high-contrast", Theme::HighContrast),
+            ("mono", Theme::Mono),
+        ] {
+            let cfg = parse(&format!("theme = \"{word}\"\n")).unwrap();
+            assert_eq!(cfg.theme, theme);
+        }
+        let msg = parse("author = \"a\"\ntheme = \"dark\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("c.toml:2: key `theme`"), "{msg}");
+    }
+
+    #[test]
     fn unknown_key_names_file_line_and_key() {
         let text = "timezone = \"UTC\"\n\n[keys]\nquit = [\"q\"]\n\nbogus = 3\n";
         let e = Config::parse(text, Path::new("/x/config.toml")).unwrap_err();

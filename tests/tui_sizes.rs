@@ -693,3 +693,16 @@ fn the_update_composer_and_the_close_form_at_80x24() {
         insta::assert_snapshot!(format!("{w}x{h}_close_form"), screen);
     }
 }
+
+#[test]
+fn a_long_question_wraps_rather_than_being_cut_at_80x24() {
+    let mut a = alarmed();
+    key(&mut a, KeyCode::Char('q'));
+    let screen = frame(&mut a, 80, 24);
+    let joined = rows(&screen).join(" ");
+    assert!(joined.contains("could NOT be saved"), "{screen}");
+    assert!(
+        joined.contains("Quit and lose them?") && joined.contains("(y/n)"),
+        "{screen}"
+    );
+}

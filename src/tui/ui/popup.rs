@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
@@ -200,10 +200,18 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confi
             )
         }
     };
-    let rect = layout::centered(area, (question.len() as u16 + 6).min(area.width), 3);
+    // As wide as the question, at most the screen less a margin; a longer one wraps.
+    let width = (Line::from(question.as_str()).width() as u16 + 2)
+        .min(area.width.saturating_sub(6))
+        .max(10);
+    let rows = super::wrap::wrap_line(&Line::from(question), width as usize - 2, 0);
+    let rect = layout::centered(area, width, rows.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(question).block(Block::bordered().border_style(Style::new().fg(Color::Red))),
+        Paragraph::new(rows).block(
+            Block::bordered()
+                .border_style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+        ),
         rect,
     );
 }
