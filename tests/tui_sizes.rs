@@ -706,3 +706,33 @@ fn a_long_question_wraps_rather_than_being_cut_at_80x24() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_timeline_fills_its_pane_when_it_comes_up_from_a_strip() {
+    let mut a = full_app();
+    focus(&mut a, Pane::Health);
+    frame(&mut a, 80, 24);
+    // Entries arrive while the timeline is a one-line strip.
+    for n in 0..3u128 {
+        update(
+            &mut a,
+            Action::Journal {
+                events: vec![note(
+                    500 + n,
+                    now(),
+                    now(),
+                    EntryKind::Note,
+                    "written by a second console while the timeline was a strip",
+                )],
+                warnings: vec![],
+            },
+        );
+    }
+    focus(&mut a, Pane::Timeline);
+    let screen = frame(&mut a, 80, 24);
+    let body = rows(&screen)
+        .iter()
+        .filter(|r| r.starts_with('┃') && r.contains(':'))
+        .count();
+    assert!(body >= 14, "{body} rows\n{screen}");
+}
