@@ -735,4 +735,15 @@ fn the_timeline_fills_its_pane_when_it_comes_up_from_a_strip() {
         .filter(|r| r.starts_with('┃') && r.contains(':'))
         .count();
     assert!(body >= 14, "{body} rows\n{screen}");
+    // Zoomed, with entries taking two rows, too.
+    focus(&mut a, Pane::Health);
+    frame(&mut a, 80, 24);
+    focus(&mut a, Pane::Timeline);
+    update(&mut a, Action::Command(Command::Zoom));
+    let screen = frame(&mut a, 80, 24);
+    let blank = rows(&screen)
+        .iter()
+        .filter(|r| r.starts_with('┃') && r.trim_matches(|c| c == '┃' || c == ' ').is_empty())
+        .count();
+    assert!(blank <= 1, "{blank} blank rows\n{screen}");
 }
