@@ -369,3 +369,70 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), rect);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(sep: bool, give: u8, forms: &[&str]) -> Part {
+        Part::new(
+            sep,
+            give,
+            forms
+                .iter()
+                .map(|f| vec![Span::raw(f.to_string())])
+                .collect(),
+        )
+    }
+
+    fn bar(width: usize) -> String {
+        let parts = vec![
+            part(false, KEEP, &["SEV1 "]),
+            part(false, KEEP, &["Investigating"]),
+            part(true, 4, &["a long incident title", "a long…"]),
+            part(true, KEEP, &["T+01:00:00"]),
+            part(true, KEEP, &["update OVERDUE 05:00", "OVERDUE 05:00"]),
+            part(true, 2, &["14:03:00 UTC"]),
+            part(true, KEEP, &["2 NOT SAVED (:retry)", "2 NOT SAVED"]),
+            part(true, 0, &["?=help"]),
+        ];
+        fit(parts, width, Style::new()).to_string()
+    }
+
+    #[test]
+    fn kept_parts_stay_at_every_width_and_the_rest_goes_in_order() {
+        assert_eq!(
+            bar(200).trim_end(),
+            "SEV1 Investigating · a long incident title · T+01:00:00 · update OVERDUE 05:00 · 14:03:00 UTC · 2 NOT SAVED (:retry) · ?=help"
+        );
+        for width in (40..200).rev() {
+            let b = bar(width);
+            assert!(b.chars().count() <= width.max(55), "{width}: {b}");
+            for kept in [
+                "SEV1",
+                "Investigating",
+                "T+01:00:00",
+                "OVERDUE 05:00",
+                "2 NOT SAVED",
+            ] {
+                assert!(b.contains(kept), "{width}: {kept} in {b}");
+            }
+        }
+        // The help goes first, then the clock, then the title shortens and goes; the alarms
+        // shorten last.
+        assert!(!bar(120).contains("?=help") && bar(120).contains("UTC"));
+        assert!(!bar(110).contains("UTC") && bar(110).contains("a long incident title"));
+        assert!(bar(100).contains("a long…"));
+        assert!(bar(90).contains("a long…"));
+        assert!(!bar(80).contains("a long") && bar(80).contains("(:retry)"));
+        assert_eq!(
+            bar(70).trim_end(),
+            "SEV1 Investigating · T+01:00:00 · OVERDUE 05:00 · 2 NOT SAVED (:retry)"
+        );
+        // Tighter separators before anything kept is cut.
+        assert_eq!(
+            bar(60),
+            "SEV1 Investigating·T+01:00:00·OVERDUE 05:00·2 NOT SAVED     "
+        );
+    }
+}
