@@ -40,6 +40,19 @@ pub enum ConfigError {
     NoHome,
 }
 
+/// The console's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    /// The sixteen basic ANSI colours (fits a Linux console and `screen`).
+    #[default]
+    Default,
+    /// Brighter text, for washed-out screens and projectors.
+    HighContrast,
+    /// No colour at all: bold, reverse, dim and underline only.
+    Mono,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -52,6 +65,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Key overrides: action name → keys.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Colours of the console; `NO_COLOR` (set and not empty) forces `mono`.
+    pub theme: Theme,
     /// Service-health sources to poll.
     pub health: HealthConfig,
     /// Message-trace sources to query.
@@ -67,6 +82,7 @@ impl Default for Config {
             timezone: "local".into(),
             data_dir: None,
             keys: BTreeMap::new(),
+            theme: Theme::default(),
             health: HealthConfig::default(),
             trace: TraceConfig::default(),
             updates: UpdatesConfig::default(),
@@ -325,6 +341,24 @@ mod tests {
         assert_eq!(cfg.timezone, "local");
         assert!(cfg.author.is_none());
         assert!(cfg.keys.is_empty());
+    }
+
+    #[test]
+    fn theme_is_one_of_three_words() {
+        let parse = |t: &str| Config::parse(t, Path::new("c.toml"));
+        assert_eq!(parse("").unwrap().theme, Theme::Default);
+        for (word, theme) in [
+            ("default", Theme::Default),
+            ("high-contrast", Theme::HighContrast),
+            ("mono", Theme::Mono),
+        ] {
+            let cfg = parse(&format!("theme = \"{word}\"\n")).unwrap();
+            assert_eq!(cfg.theme, theme);
+        }
+        let msg = parse("author = \"a\"\ntheme = \"dark\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("c.toml:2: key `theme`"), "{msg}");
     }
 
     #[test]

@@ -300,6 +300,8 @@ pub struct AppState {
     pub zone: Zone,
     pub now: DateTime<Utc>,
     pub keymap: Keymap,
+    /// Colours the frame is drawn in (`theme`, mono under `NO_COLOR`, and the terminal's).
+    pub look: super::ui::theme::Look,
     pub focus: Pane,
     pub zoomed: bool,
     pub mode: Mode,
@@ -360,6 +362,7 @@ impl AppState {
             zone,
             now,
             keymap: Keymap::default(),
+            look: super::ui::theme::Look::default(),
             focus: Pane::Timeline,
             zoomed: false,
             mode: Mode::Normal,
@@ -452,8 +455,14 @@ impl AppState {
     /// Rows of the timeline list that fit in its pane (without borders and header).
     pub fn timeline_page(&self) -> usize {
         let area = Rect::new(0, 0, self.width, self.height);
-        let rect = layout::pane_rect(area, Pane::Timeline, self.zoom(), self.banner.is_some())
-            .unwrap_or(area);
+        let rect = layout::pane_rect(
+            area,
+            Pane::Timeline,
+            self.focus,
+            self.zoom(),
+            self.banner.is_some(),
+        )
+        .unwrap_or(area);
         (rect.height.saturating_sub(2) as usize).max(1)
     }
 
@@ -739,9 +748,14 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Click { column, row } => {
             if matches!(app.mode, Mode::Normal) {
                 let area = Rect::new(0, 0, app.width, app.height);
-                if let Some(p) =
-                    layout::pane_at(area, column, row, app.zoom(), app.banner.is_some())
-                {
+                if let Some(p) = layout::pane_at(
+                    area,
+                    column,
+                    row,
+                    app.focus,
+                    app.zoom(),
+                    app.banner.is_some(),
+                ) {
                     app.focus = p;
                 }
             }

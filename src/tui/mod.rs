@@ -31,6 +31,7 @@ pub fn run_console(
     let now = chrono::Utc::now();
     let mut app = app::AppState::new(loaded.incident, config.author(), config.zone(), now);
     app.keymap = keymap;
+    app.look = ui::theme::Look::from_env(config.theme);
     app.catalog = catalog.playbooks;
     app.health_sources = config.health.sources.clone();
     app.trace_sources = config.trace.sources.clone();

@@ -42,10 +42,7 @@ pub fn clock_span(app: &AppState, bar: Style) -> Option<Span<'static>> {
         ClockState::Plenty => (format!("next update in {}", countdown(c.remaining)), bar),
         ClockState::Soon => (
             format!("next update in {}", countdown(c.remaining)),
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Indexed(214))
-                .add_modifier(Modifier::BOLD),
+            theme::soon(),
         ),
         ClockState::Overdue => (
             format!("update OVERDUE {}", countdown(c.remaining)),

@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         Some(l) => format!("worst: {}", l.as_str()),
         None => String::new(),
     };
-    let block = pane_block(Pane::Health, focused, &extra);
+    let block = pane_block(Pane::Health, focused, &extra, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if app.health_sources.is_empty() {

@@ -4,13 +4,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::{layout, theme};
+use super::theme;
 use crate::tui::app::{AppState, COMMAND_HINT};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
-    let rect = layout::centered(area, 100, area.height.saturating_sub(4));
     let head = Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
     let mut lines: Vec<Line> = Vec::new();
     let mut last = None;
@@ -48,9 +46,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
     for part in COMMAND_HINT.split(" · ") {
         lines.push(Line::from(format!("  {part}")));
     }
-    let block = Block::bordered()
-        .title(Line::from(" Help · j/k scroll · any other key closes "))
-        .border_style(theme::border(true));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
+    super::popup::render_scrolled(
+        frame,
+        area,
+        "Help · j/k scroll · any other key closes",
+        lines,
+        100,
+        scroll,
+    );
 }

@@ -11,6 +11,7 @@ pub mod statusbar;
 pub mod theme;
 pub mod timeline;
 pub mod trace;
+pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -26,8 +27,13 @@ pub fn first_shown(selected: usize, room: usize) -> usize {
     (selected + 1).saturating_sub(room)
 }
 
-/// Draws the whole console.
+/// Draws the whole console, in the app's theme.
 pub fn render(frame: &mut Frame, app: &AppState) {
+    render_default(frame, app);
+    theme::apply(frame.buffer_mut(), app.look);
+}
+
+fn render_default(frame: &mut Frame, app: &AppState) {
     let area = frame.area();
     if area.width < layout::MIN_WIDTH || area.height < layout::MIN_HEIGHT {
         render_too_small(frame, area);
@@ -47,7 +53,7 @@ pub fn render(frame: &mut Frame, app: &AppState) {
             rect,
         );
     }
-    for (pane, rect) in layout::panes(area, app.zoom(), app.banner.is_some()) {
+    for (pane, rect) in layout::panes(area, app.focus, app.zoom(), app.banner.is_some()) {
         let focused = pane == app.focus;
         match pane {
             Pane::Health => health::render(frame, rect, app, focused),
@@ -102,15 +108,21 @@ pub fn render(frame: &mut Frame, app: &AppState) {
     }
 }
 
-/// A bordered pane block with its number and title.
-pub fn pane_block(pane: Pane, focused: bool, extra: &str) -> Block<'static> {
+/// A bordered pane block with its number and title; in a strip (see [`layout::is_strip`]) only
+/// the top line, so the strip keeps one line of content under its title.
+pub fn pane_block(pane: Pane, focused: bool, extra: &str, rect: Rect) -> Block<'static> {
     let title = if extra.is_empty() {
         format!(" {} {} ", pane.number(), pane.title())
     } else {
         format!(" {} {} · {} ", pane.number(), pane.title(), extra)
     };
+    let borders = if layout::is_strip(rect) {
+        Borders::TOP
+    } else {
+        Borders::ALL
+    };
     Block::new()
-        .borders(Borders::ALL)
+        .borders(borders)
         .border_type(if focused {
             BorderType::Thick
         } else {

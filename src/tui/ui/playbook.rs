@@ -71,6 +71,8 @@ enum Row<'a> {
         right_style: Style,
         ringing: bool,
         selected: bool,
+        /// The step under the cursor (kept in view even when the pane is not focused).
+        current: bool,
     },
 }
 
@@ -94,7 +96,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
             overall.required_open
         )
     };
-    let block = pane_block(Pane::Playbook, focused, &extra);
+    let block = pane_block(Pane::Playbook, focused, &extra, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if inc.playbooks.is_empty() {
@@ -184,6 +186,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
                     },
                     ringing: ringing && flash_on,
                     selected: n == app.step_selected && focused,
+                    current: n == app.step_selected,
                 });
                 n += 1;
             }
@@ -215,6 +218,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
                 right_style,
                 ringing,
                 selected,
+                current,
             } => {
                 let mut shown: String = title.chars().take(title_w).collect();
                 if title.chars().count() > title_w {
@@ -239,6 +243,8 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
                 }
                 if selected {
                     line = line.style(theme::selected());
+                }
+                if current {
                     selected_line = lines.len();
                 }
                 lines.push(line);

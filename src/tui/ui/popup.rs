@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
@@ -200,16 +200,26 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confi
             )
         }
     };
-    let rect = layout::centered(area, (question.len() as u16 + 6).min(area.width), 3);
+    // As wide as the question, at most the screen less a margin; a longer one wraps.
+    let width = (Line::from(question.as_str()).width() as u16 + 2)
+        .min(area.width.saturating_sub(6))
+        .max(10);
+    let rows = super::wrap::wrap_line(&Line::from(question), width as usize - 2, 0);
+    let rect = layout::centered(area, width, rows.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(question).block(Block::bordered().border_style(Style::new().fg(Color::Red))),
+        Paragraph::new(rows).block(
+            Block::bordered()
+                .border_style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+        ),
         rect,
     );
 }
 
 /// A centred, bordered, scrollable text popup (entry detail, step detail, health item, message
-/// chain): at most `max_width` wide, leaving a margin around it.
+/// chain, help): at most `max_width` wide, leaving a margin around it. Long lines wrap (under
+/// their own leading spaces); when the text is taller than the popup, the bottom border says
+/// how much more there is and the scroll stops at the last line.
 pub fn render_scrolled(
     frame: &mut Frame,
     area: Rect,
@@ -223,15 +233,46 @@ pub fn render_scrolled(
         area.width.saturating_sub(6).min(max_width),
         area.height.saturating_sub(4),
     );
-    let block = Block::bordered()
+    let inner_w = rect.width.saturating_sub(2) as usize;
+    let inner_h = rect.height.saturating_sub(2) as usize;
+    let rows = wrap_for_popup(&lines, inner_w);
+    let (scroll, below) = scroll_window(rows.len(), inner_h, scroll as usize);
+    let mut block = Block::bordered()
         .title(Line::from(format!(" {title} ")))
         .border_style(theme::border(true));
+    if below > 0 || scroll > 0 {
+        let mut s = String::from(" ");
+        if scroll > 0 {
+            s.push_str("↑ k  ");
+        }
+        if below > 0 {
+            s.push_str(&format!("↓ j: {below} more line(s) "));
+        }
+        block = block.title_bottom(Line::from(s).right_aligned());
+    }
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
+        Paragraph::new(rows).block(block).scroll((scroll as u16, 0)),
         rect,
     );
+}
+
+/// Wraps popup text to `width`, each line under its own leading spaces.
+pub fn wrap_for_popup(lines: &[Line<'_>], width: usize) -> Vec<Line<'static>> {
+    lines
+        .iter()
+        .flat_map(|l| {
+            let lead = l.spans.first().map_or(0, |s| {
+                s.content.len() - s.content.trim_start_matches(' ').len()
+            });
+            super::wrap::wrap_line(l, width, lead)
+        })
+        .collect()
+}
+
+/// The first row shown of `total` rows in `room` rows when asked to scroll by `scroll` (it
+/// stops at the last page), and how many rows are left below.
+pub fn scroll_window(total: usize, room: usize, scroll: usize) -> (usize, usize) {
+    let scroll = scroll.min(total.saturating_sub(room));
+    (scroll, total.saturating_sub(scroll + room))
 }

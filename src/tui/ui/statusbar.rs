@@ -11,34 +11,99 @@ use crate::domain::time::{Zone, format_elapsed};
 use crate::tui::app::{AppState, Mode, Pane};
 use crate::tui::keymap::Command;
 
-/// `SEV2 · Investigating · title · T+00:42:10 · 14:03:05 UTC · 15:03 local · ?=help`
-pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
-    let inc = &app.incident;
-    let bar = Style::new().bg(Color::Indexed(236)).fg(Color::White);
-    let sep = Span::styled(" · ", bar.fg(Color::Gray));
-    let elapsed = app.now - app.started;
-    let mut spans = vec![
-        Span::styled(
-            format!(" {} ", inc.severity.label()),
-            theme::severity(inc.severity),
-        ),
-        Span::styled(" ", bar),
-        Span::styled(inc.status.label(), bar.add_modifier(Modifier::BOLD)),
-        sep.clone(),
-    ];
-    if inc.is_closed() {
-        spans.insert(
-            3,
-            Span::styled(
-                " CLOSED",
-                bar.fg(Color::LightRed).add_modifier(Modifier::BOLD),
-            ),
-        );
+/// A part of the status bar and what gives way when the bar is too narrow.
+struct Part {
+    /// The separator goes before this part (not before the severity badge or its space).
+    sep: bool,
+    /// When the part takes its next shorter form: lower gives way first.
+    shorten: u8,
+    /// When the part, in its last form, goes: lower goes first; [`KEEP`] never does.
+    give: u8,
+    /// The spans, longest form first.
+    forms: Vec<Vec<Span<'static>>>,
+}
+
+/// Parts that are never dropped: severity, status, `T+`, the update clock and every alarm
+/// (NOT SAVED, a check-back ringing, an overdue update). They may still take a shorter form,
+/// which they do once the help, the clocks, the durations and the title are gone.
+const KEEP: u8 = u8::MAX;
+const SHORTEN_KEPT: u8 = 6;
+
+impl Part {
+    fn new(sep: bool, give: u8, forms: Vec<Vec<Span<'static>>>) -> Part {
+        let shorten = if give == KEEP { SHORTEN_KEPT } else { give };
+        Part {
+            sep,
+            shorten,
+            give,
+            forms,
+        }
     }
+
+    /// What gives way next in this part, and when.
+    fn next_give(&self) -> u8 {
+        if self.forms.len() > 1 {
+            self.shorten
+        } else {
+            self.give
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.forms
+            .first()
+            .map_or(0, |f| f.iter().map(|s| s.width()).sum())
+    }
+}
+
+/// `SEV2 · Investigating · title · T+00:42:10 · 14:03:05 UTC · 15:03 local · ?=help`, with
+/// the parts that matter least giving way first when the terminal is narrow (help hint, zone
+/// clocks, title, durations), so the severity, status, `T+`, the update clock and any alarm
+/// are always shown.
+pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
+    frame.render_widget(Paragraph::new(bar_line(app, rect.width as usize)), rect);
+}
+
+/// The status bar as it is drawn `width` columns wide.
+pub fn bar_line(app: &AppState, width: usize) -> Line<'static> {
+    let bar = theme::status_bar();
+    let parts = parts(app, bar);
+    fit(parts, width, bar)
+}
+
+fn parts(app: &AppState, bar: Style) -> Vec<Part> {
+    let inc = &app.incident;
+    let elapsed = app.now - app.started;
+    let mut parts = vec![Part::new(
+        false,
+        KEEP,
+        vec![vec![
+            Span::styled(
+                format!(" {} ", inc.severity.label()),
+                theme::severity(inc.severity),
+            ),
+            Span::styled(" ", bar),
+        ]],
+    )];
+    let mut status = vec![Span::styled(
+        inc.status.label(),
+        bar.add_modifier(Modifier::BOLD),
+    )];
+    if inc.is_closed() {
+        status.push(Span::styled(
+            " CLOSED",
+            bar.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+        ));
+    }
+    parts.push(Part::new(false, KEEP, vec![status]));
     if inc.drill {
-        spans.push(Span::styled(
-            "DRILL ",
-            bar.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        parts.push(Part::new(
+            true,
+            6,
+            vec![vec![Span::styled(
+                "DRILL",
+                bar.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            )]],
         ));
     }
     let ringing = crate::tui::playbook_pane::expired_check_backs(app);
@@ -59,72 +124,182 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
         if title.len() < step.title.len() {
             title.push('…');
         }
-        spans.push(Span::styled(
-            format!("⏰ check back: {title}{more} (c / :ack)"),
-            style,
+        parts.push(Part::new(
+            true,
+            KEEP,
+            vec![
+                vec![Span::styled(
+                    format!("⏰ check back: {title}{more} (c / :ack)"),
+                    style,
+                )],
+                vec![Span::styled(format!("⏰ check back{more} (c)"), style)],
+                vec![Span::styled(format!("⏰ check back{more}"), style)],
+            ],
         ));
-        spans.push(sep.clone());
     }
-    spans.push(Span::styled(inc.title.clone(), bar));
-    spans.push(sep.clone());
-    spans.push(Span::styled(
-        format!("T+{}", format_elapsed(elapsed)),
-        bar.add_modifier(Modifier::BOLD),
+    // The title shortens before it goes.
+    let title = inc.title.clone();
+    let mut title_forms = vec![vec![Span::styled(title.clone(), bar)]];
+    for keep in [32usize, 16] {
+        if title.chars().count() > keep + 1 {
+            let short: String = title.chars().take(keep).collect();
+            title_forms.push(vec![Span::styled(format!("{short}…"), bar)]);
+        }
+    }
+    // Shortened, then gone before an alarm loses any of its words.
+    parts.push(Part::new(true, 4, title_forms));
+    parts.push(Part::new(
+        true,
+        KEEP,
+        vec![vec![Span::styled(
+            format!("T+{}", format_elapsed(elapsed)),
+            bar.add_modifier(Modifier::BOLD),
+        )]],
     ));
     if let Some(d) = &app.durations {
-        spans.push(Span::styled(format!(" ({d})"), bar.fg(Color::Gray)));
+        parts.push(Part::new(
+            false,
+            3,
+            vec![vec![Span::styled(format!(" ({d})"), bar.fg(Color::Gray))]],
+        ));
     }
     if let Some(clock) = super::composer::clock_span(app, bar) {
-        spans.push(sep.clone());
-        spans.push(clock);
+        // `next in 03:00`, `OVERDUE 03:10` when room is short.
+        let short = clock
+            .content
+            .replace("next update in", "next in")
+            .replace("update OVERDUE", "OVERDUE");
+        let mut forms = vec![vec![clock.clone()]];
+        if short != clock.content {
+            forms.push(vec![Span::styled(short, clock.style)]);
+        }
+        parts.push(Part::new(true, KEEP, forms));
     }
-    spans.push(sep.clone());
-    spans.push(Span::styled(
-        format!("{} UTC", app.now.format("%H:%M:%S")),
-        bar,
+    parts.push(Part::new(
+        true,
+        2,
+        vec![vec![Span::styled(
+            format!("{} UTC", app.now.format("%H:%M:%S")),
+            bar,
+        )]],
     ));
     let local = match app.zone {
         Zone::Named(tz) if tz == chrono_tz::UTC => None,
         z => Some((z.to_wall(app.now).format("%H:%M").to_string(), z)),
     };
     if let Some((t, z)) = local {
-        spans.push(sep.clone());
         let name = match z {
             Zone::Local => "local".to_string(),
             Zone::Named(tz) => tz.name().to_string(),
         };
-        spans.push(Span::styled(format!("{t} {name}"), bar));
-    }
-    if !app.pending.is_empty() {
-        spans.push(sep.clone());
-        spans.push(Span::styled("saving…", bar.fg(Color::Yellow)));
-    }
-    if !app.unsaved.is_empty() {
-        spans.push(sep.clone());
-        spans.push(Span::styled(
-            format!("{} NOT SAVED (:retry)", app.unsaved.len()),
-            bar.fg(Color::White)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD),
+        parts.push(Part::new(
+            true,
+            1,
+            vec![vec![Span::styled(format!("{t} {name}"), bar)]],
         ));
     }
-    spans.push(sep);
-    spans.push(Span::styled(
-        format!(
-            "{}=help",
-            app.keymap
-                .keys_of(Command::Help)
-                .split('/')
-                .next()
-                .unwrap_or("?")
-        ),
-        bar,
-    ));
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    if used < rect.width as usize {
-        spans.push(Span::styled(" ".repeat(rect.width as usize - used), bar));
+    if !app.pending.is_empty() {
+        parts.push(Part::new(
+            true,
+            5,
+            vec![vec![Span::styled("saving…", bar.fg(Color::Yellow))]],
+        ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), rect);
+    if !app.unsaved.is_empty() {
+        let alarm = bar
+            .fg(Color::White)
+            .bg(Color::Red)
+            .add_modifier(Modifier::BOLD);
+        let n = app.unsaved.len();
+        parts.push(Part::new(
+            true,
+            KEEP,
+            vec![
+                vec![Span::styled(format!("{n} NOT SAVED (:retry)"), alarm)],
+                vec![Span::styled(format!("{n} NOT SAVED"), alarm)],
+            ],
+        ));
+    }
+    parts.push(Part::new(
+        true,
+        0,
+        vec![vec![Span::styled(
+            format!(
+                "{}=help",
+                app.keymap
+                    .keys_of(Command::Help)
+                    .split('/')
+                    .next()
+                    .unwrap_or("?")
+            ),
+            bar,
+        )]],
+    ));
+    parts
+}
+
+/// Lays the parts out in `width` columns: while they do not fit, the part that gives way first
+/// takes its next shorter form or goes; kept parts only shorten. The separators tighten last.
+fn fit(parts: Vec<Part>, width: usize, bar: Style) -> Line<'static> {
+    let total = |parts: &[Part], sep_w: usize| -> usize {
+        parts
+            .iter()
+            .map(|p| p.width() + if p.sep { sep_w } else { 0 })
+            .sum()
+    };
+    let mut parts: Vec<(usize, Part)> = parts.into_iter().enumerate().collect();
+    let mut dropped = Vec::new();
+    let fits = |parts: &[(usize, Part)]| -> bool {
+        let sum: usize = parts
+            .iter()
+            .map(|(_, p)| p.width() + if p.sep { 3 } else { 0 })
+            .sum();
+        sum <= width
+    };
+    while !fits(&parts) {
+        let pick = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, p))| p.next_give() != KEEP)
+            .min_by_key(|(i, (_, p))| (p.next_give(), *i))
+            .map(|(i, _)| i);
+        let Some(i) = pick else { break };
+        if parts[i].1.forms.len() > 1 {
+            parts[i].1.forms.remove(0);
+        } else {
+            dropped.push(parts.remove(i));
+        }
+    }
+    // A part dropped before a later one shortened may fit again: put back what fits, the most
+    // important (dropped last) first, stopping at the first that does not (so a less important
+    // part never shows where a more important one could not).
+    while let Some((order, part)) = dropped.pop() {
+        let at = parts.partition_point(|(o, _)| *o < order);
+        parts.insert(at, (order, part));
+        if !fits(&parts) {
+            parts.remove(at);
+            break;
+        }
+    }
+    let parts: Vec<Part> = parts.into_iter().map(|(_, p)| p).collect();
+    let sep_text = if total(&parts, 3) > width {
+        "·"
+    } else {
+        " · "
+    };
+    let sep = Span::styled(sep_text, bar.fg(Color::Gray));
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    for p in parts {
+        if p.sep {
+            spans.push(sep.clone());
+        }
+        spans.extend(p.forms.into_iter().next().unwrap_or_default());
+    }
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    if used < width {
+        spans.push(Span::styled(" ".repeat(width - used), bar));
+    }
+    Line::from(spans)
 }
 
 /// The line above the status bar: the last message, or the keys that matter now.
@@ -193,4 +368,71 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
         spans.push(Span::styled(format!(" {what}  "), theme::dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), rect);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(sep: bool, give: u8, forms: &[&str]) -> Part {
+        Part::new(
+            sep,
+            give,
+            forms
+                .iter()
+                .map(|f| vec![Span::raw(f.to_string())])
+                .collect(),
+        )
+    }
+
+    fn bar(width: usize) -> String {
+        let parts = vec![
+            part(false, KEEP, &["SEV1 "]),
+            part(false, KEEP, &["Investigating"]),
+            part(true, 4, &["a long incident title", "a long…"]),
+            part(true, KEEP, &["T+01:00:00"]),
+            part(true, KEEP, &["update OVERDUE 05:00", "OVERDUE 05:00"]),
+            part(true, 2, &["14:03:00 UTC"]),
+            part(true, KEEP, &["2 NOT SAVED (:retry)", "2 NOT SAVED"]),
+            part(true, 0, &["?=help"]),
+        ];
+        fit(parts, width, Style::new()).to_string()
+    }
+
+    #[test]
+    fn kept_parts_stay_at_every_width_and_the_rest_goes_in_order() {
+        assert_eq!(
+            bar(200).trim_end(),
+            "SEV1 Investigating · a long incident title · T+01:00:00 · update OVERDUE 05:00 · 14:03:00 UTC · 2 NOT SAVED (:retry) · ?=help"
+        );
+        for width in (40..200).rev() {
+            let b = bar(width);
+            assert!(b.chars().count() <= width.max(55), "{width}: {b}");
+            for kept in [
+                "SEV1",
+                "Investigating",
+                "T+01:00:00",
+                "OVERDUE 05:00",
+                "2 NOT SAVED",
+            ] {
+                assert!(b.contains(kept), "{width}: {kept} in {b}");
+            }
+        }
+        // The help goes first, then the clock, then the title shortens and goes; the alarms
+        // shorten last.
+        assert!(!bar(120).contains("?=help") && bar(120).contains("UTC"));
+        assert!(!bar(110).contains("UTC") && bar(110).contains("a long incident title"));
+        assert!(bar(100).contains("a long…"));
+        assert!(bar(90).contains("a long…"));
+        assert!(!bar(80).contains("a long") && bar(80).contains("(:retry)"));
+        assert_eq!(
+            bar(70).trim_end(),
+            "SEV1 Investigating · T+01:00:00 · OVERDUE 05:00 · 2 NOT SAVED (:retry)"
+        );
+        // Tighter separators before anything kept is cut.
+        assert_eq!(
+            bar(60),
+            "SEV1 Investigating·T+01:00:00·OVERDUE 05:00·2 NOT SAVED     "
+        );
+    }
 }

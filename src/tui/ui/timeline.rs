@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     if !tv.text_filter.is_empty() {
         extra.push_str(&format!(" · /{}", tv.text_filter));
     }
-    let block = pane_block(Pane::Timeline, focused, &extra);
+    let block = pane_block(Pane::Timeline, focused, &extra, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if inner.height == 0 {
@@ -52,54 +52,171 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         return;
     }
     let height = inner.height as usize;
-    let end = (tv.offset + height).min(tv.rows.len());
     let width = inner.width as usize;
-    let times: Vec<String> = (tv.offset..end)
-        .map(|r| {
-            show_time(
-                app.incident.entries[tv.rows[r]].occurred_at,
-                app.now,
-                app.zone,
-            )
-        })
-        .collect();
-    let time_w = times.iter().map(|t| t.len()).max().unwrap_or(8);
-    let lines: Vec<Line> = (tv.offset..end)
-        .zip(times)
-        .map(|(r, time)| {
-            let e = &app.incident.entries[tv.rows[r]];
-            row_line(e, time, time_w, width, r == tv.selected && focused)
-        })
-        .collect();
+    let zoomed = app.zoom() == Some(Pane::Timeline);
+    let columns = Columns::for_width(width);
+    // Rows an entry takes: one, or (zoomed) its whole text wrapped under the text column.
+    let build = |r: usize, time_w: usize| {
+        let e = &app.incident.entries[tv.rows[r]];
+        let time = columns.time(e, app);
+        let selected = r == tv.selected && focused;
+        if zoomed {
+            let (line, indent) = row_line(e, time, time_w, columns, None, true);
+            let mut rows = super::wrap::wrap_line(&line, width, indent);
+            if selected {
+                for row in &mut rows {
+                    highlight(row, width);
+                }
+            }
+            rows
+        } else {
+            let (mut line, _) = row_line(e, time, time_w, columns, Some(width), false);
+            if selected {
+                highlight(&mut line, width);
+            }
+            vec![line]
+        }
+    };
+    // The first row shown: the view's offset, moved down as far as needed for the selected
+    // entry to be in view (entries can take several rows when zoomed, and a strip has one).
+    let selected = tv.selected.min(tv.rows.len() - 1);
+    let mut first = tv.offset.min(selected);
+    let time_w = |from: usize| -> usize {
+        (from..(from + height).min(tv.rows.len()))
+            .map(|r| columns.time(&app.incident.entries[tv.rows[r]], app).len())
+            .max()
+            .unwrap_or(5)
+    };
+    if zoomed {
+        let w = time_w(first);
+        let mut used: Vec<usize> = (first..=selected).map(|r| build(r, w).len()).collect();
+        while first < selected && used.iter().sum::<usize>() > height {
+            used.remove(0);
+            first += 1;
+        }
+    } else if selected >= first + height {
+        first = selected + 1 - height;
+    }
+    let w = time_w(first);
+    let mut lines: Vec<Line> = Vec::new();
+    for r in first..tv.rows.len() {
+        if lines.len() >= height {
+            break;
+        }
+        lines.extend(build(r, w));
+    }
+    lines.truncate(height);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn row_line(e: &Entry, time: String, time_w: usize, width: usize, selected: bool) -> Line<'_> {
+/// The timeline's columns at a given width. Narrow panes get compact ones: `HH:MM`, the kind,
+/// and the author only when it is not the kind (`health`, `trace`…), so the text keeps most of
+/// the row; wide panes show seconds and an author column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    Compact,
+    Full,
+}
+
+/// From this inner width the timeline uses its full columns.
+const FULL_FROM: usize = 100;
+
+impl Columns {
+    fn for_width(width: usize) -> Columns {
+        if width >= FULL_FROM {
+            Columns::Full
+        } else {
+            Columns::Compact
+        }
+    }
+
+    fn time(self, e: &Entry, app: &AppState) -> String {
+        let mut t = show_time(e.occurred_at, app.now, app.zone);
+        if self == Columns::Compact {
+            // Drop the seconds: `14:03`, `Nov 29 23:35`.
+            t.truncate(t.len().saturating_sub(3));
+        }
+        t
+    }
+}
+
+/// Reverses a row and fills it so the highlight spans the pane.
+fn highlight(line: &mut Line<'_>, width: usize) {
+    line.style = theme::selected();
+    let used: usize = line.width();
+    if used < width {
+        line.push_span(Span::raw(" ".repeat(width - used)));
+    }
+}
+
+/// One entry as a row, and where its text starts. `fit`: the row's width, to end a cut text
+/// with `…`; `whole`: all of the text (to be wrapped), rather than its first line.
+fn row_line(
+    e: &Entry,
+    time: String,
+    time_w: usize,
+    columns: Columns,
+    fit: Option<usize>,
+    whole: bool,
+) -> (Line<'_>, usize) {
     let backdated = e.logged_at - e.occurred_at > Duration::seconds(60);
     let pin = if e.pinned { "★" } else { " " };
-    let first = e.text.lines().next().unwrap_or("");
-    let more = e.text.contains('\n');
     let mut spans = vec![
         Span::styled(pin, theme::pin()),
         Span::raw(format!("{time:>time_w$}")),
         Span::styled(if backdated { "↶ " } else { "  " }, theme::dim()),
-        Span::styled(format!("{:<KIND_W$}", e.kind.as_str()), theme::kind(e.kind)),
-        Span::styled(format!("{:<AUTHOR_W$.AUTHOR_W$} ", e.author), theme::dim()),
-        Span::raw(first),
     ];
-    if more {
-        spans.push(Span::styled(" …", theme::dim()));
-    }
-    let mut line = Line::from(spans);
-    if selected {
-        line = line.style(theme::selected());
-        // Fill the row so the highlight spans the pane.
-        let used: usize = line.width();
-        if used < width {
-            line.push_span(Span::raw(" ".repeat(width - used)));
+    match columns {
+        Columns::Full => {
+            spans.push(Span::styled(
+                format!("{:<KIND_W$}", e.kind.as_str()),
+                theme::kind(e.kind),
+            ));
+            spans.push(Span::styled(
+                format!("{:<AUTHOR_W$.AUTHOR_W$} ", e.author),
+                theme::dim(),
+            ));
+        }
+        Columns::Compact => {
+            spans.push(Span::styled(
+                format!("{:<KIND_W$}", e.kind.as_str()),
+                theme::kind(e.kind),
+            ));
+            if e.author != e.kind.as_str() {
+                let author: String = e.author.chars().take(AUTHOR_W).collect();
+                spans.push(Span::styled(format!("{author} "), theme::dim()));
+            }
         }
     }
-    line
+    let indent: usize = spans.iter().map(|s| s.width()).sum();
+    if whole {
+        spans.push(Span::raw(e.text.as_str()));
+        return (Line::from(spans), indent);
+    }
+    let first = e.text.lines().next().unwrap_or("");
+    let more = e.text.contains('\n');
+    let room = fit.map_or(usize::MAX, |w| w.saturating_sub(indent));
+    if Span::raw(first).width() > room || (more && Span::raw(first).width() + 2 > room) {
+        // Cut to the room with an ellipsis; Enter opens the whole entry.
+        let mut cut = String::new();
+        let mut w = 0;
+        for c in first.chars() {
+            let cw = Span::raw(c.to_string()).width();
+            if w + cw + 1 > room {
+                break;
+            }
+            cut.push(c);
+            w += cw;
+        }
+        spans.push(Span::raw(cut));
+        spans.push(Span::styled("…", theme::dim()));
+    } else {
+        spans.push(Span::raw(first));
+        if more {
+            spans.push(Span::styled(" …", theme::dim()));
+        }
+    }
+    (Line::from(spans), indent)
 }
 
 /// The full entry: all of its text, its times, and its edit history.

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline, Wrap};
 
-use super::{pane_block, theme};
+use super::{layout, pane_block, theme};
 use crate::domain::time::{WithOffset, show_time};
 use crate::domain::trace::{TraceEvent, TraceRow, TraceStatus};
 use crate::tui::app::{AppState, Pane};
@@ -57,7 +57,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     } else {
         String::new()
     };
-    let block = pane_block(Pane::Trace, focused, &state);
+    let block = pane_block(Pane::Trace, focused, &state, rect);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if app.trace_sources.is_empty() {
@@ -84,13 +84,19 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         );
         return;
     }
-    let [qline, counts, spark, table] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(2),
-        Constraint::Min(1),
-    ])
-    .areas(inner);
+    // In a strip, only the counts.
+    let [qline, counts, spark, table] = if layout::is_strip(rect) {
+        let none = Rect::new(inner.x, inner.y, 0, 0);
+        [none, inner, none, none]
+    } else {
+        Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Min(1),
+        ])
+        .areas(inner)
+    };
     let mut q = vec![Span::styled("/", theme::key()), Span::raw(tv.text.clone())];
     for (source, budget) in &app.trace_budgets {
         q.push(Span::styled(
