@@ -177,3 +177,27 @@ fn add_entry_popup() {
     );
     insta::assert_snapshot!(frame(&mut a, 120, 40));
 }
+
+/// `warroom keys` with no overrides: every command of every context, generated from the table
+/// that also writes the `[keys]` section of `assets/config.toml` (a unit test keeps that in step).
+#[test]
+fn warroom_keys_listing() {
+    insta::assert_snapshot!(warroom::tui::keymap::Keymap::default().listing());
+}
+
+#[test]
+fn help_lists_every_colon_command_from_the_table() {
+    let mut a = app(empty_incident());
+    key(&mut a, crossterm::event::KeyCode::Char('?'));
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let (mut snooze, mut resend) = (false, false);
+    // Scroll through the whole help, a line at a time.
+    for _ in 0..200 {
+        term.draw(|f| ui::render(f, &a)).unwrap();
+        let screen = term.backend().to_string();
+        snooze |= screen.contains(":snooze 5|10|15");
+        resend |= screen.contains(":resend");
+        key(&mut a, crossterm::event::KeyCode::Char('j'));
+    }
+    assert!(snooze && resend, "the help lists :snooze and :resend");
+}

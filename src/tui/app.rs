@@ -14,7 +14,7 @@ use super::trace_pane::{TraceMsg, TraceView};
 use super::ui::layout;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::health::{HealthSourceConfig, SeenState, SourceSnapshot};
-use crate::domain::incident::{EntryKind, Incident, Role, Severity, Status, entry_text};
+use crate::domain::incident::{EntryKind, Incident, entry_text};
 use crate::domain::playbook::Playbook;
 use crate::domain::text::sanitize;
 use crate::domain::time::{Zone, check_typed_time, looks_like_time, parse_when, show_time};
@@ -733,7 +733,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             app.quit = true;
             fx.push(Effect::Quit);
         }
-        Action::Command(cmd) => command(app, cmd, &mut fx),
+        Action::Command(cmd) => run_command(app, cmd, &mut fx),
         Action::Key(key) => key_in_mode(app, key, &mut fx),
         Action::Paste(text) => paste(app, &text),
         Action::Click { column, row } => {
@@ -754,7 +754,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
                     Command::Up
                 };
                 for _ in 0..delta.unsigned_abs() {
-                    command(app, cmd, &mut fx);
+                    run_command(app, cmd, &mut fx);
                 }
             }
         }
@@ -762,9 +762,20 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
     fx
 }
 
-fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
-    if app.incident.is_closed() && super::closing::is_change(cmd) {
+/// The closed-incident guard for bound commands, driven by [`Command::changes`]: a change to
+/// a closed incident is refused (and said so). The `:` commands have theirs in
+/// [`super::commands::run_line`].
+pub(crate) fn refused_while_closed(app: &mut AppState, cmd: Command) -> bool {
+    let refused = cmd.changes() && app.incident.is_closed();
+    if refused {
         app.flash(super::closing::CLOSED, true);
+    }
+    refused
+}
+
+/// Runs a bound command.
+pub(crate) fn run_command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    if refused_while_closed(app, cmd) {
         return;
     }
     match cmd {
@@ -911,6 +922,8 @@ fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             };
             app.rebuild_rows(true);
         }
+        // The keys of popups, inputs and forms are read where those have the keyboard.
+        _ => {}
     }
 }
 
@@ -955,96 +968,119 @@ fn paste(app: &mut AppState, text: &str) {
     }
 }
 
+/// The command a key means where a popup, input or form has the keyboard.
+pub(crate) fn modal(app: &AppState, key: &KeyEvent, contexts: &[Context]) -> Option<Command> {
+    app.keymap.lookup(key, contexts)
+}
+
+/// How far a popup scrolls for a command (`None`: not a scroll).
+fn scroll_delta(cmd: Option<Command>) -> Option<i32> {
+    match cmd? {
+        Command::ScrollDown => Some(1),
+        Command::ScrollUp => Some(-1),
+        Command::ScrollPageDown => Some(10),
+        Command::ScrollPageUp => Some(-10),
+        _ => None,
+    }
+}
+
+fn scrolled(scroll: u16, by: i32) -> u16 {
+    if by < 0 {
+        scroll.saturating_sub(by.unsigned_abs() as u16)
+    } else {
+        scroll.saturating_add(by as u16)
+    }
+}
+
 fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
     let mode = std::mem::replace(&mut app.mode, Mode::Normal);
+    let popup = modal(app, &key, &[Context::Popup]);
     app.mode = match mode {
         Mode::Normal => Mode::Normal,
-        Mode::Help { scroll } => match key.code {
-            KeyCode::Down | KeyCode::Char('j') => Mode::Help {
-                scroll: scroll.saturating_add(1),
+        Mode::Help { scroll } => match scroll_delta(popup) {
+            Some(by) => Mode::Help {
+                scroll: scrolled(scroll, by),
             },
-            KeyCode::Up | KeyCode::Char('k') => Mode::Help {
-                scroll: scroll.saturating_sub(1),
-            },
-            KeyCode::PageDown => Mode::Help {
-                scroll: scroll.saturating_add(10),
-            },
-            KeyCode::PageUp => Mode::Help {
-                scroll: scroll.saturating_sub(10),
-            },
-            _ => Mode::Normal,
+            None => Mode::Normal,
         },
-        Mode::Detail { entry, scroll } => match key.code {
-            KeyCode::Down | KeyCode::Char('j') => Mode::Detail {
+        Mode::Detail { entry, scroll } => match (scroll_delta(popup), popup) {
+            (Some(by), _) => Mode::Detail {
                 entry,
-                scroll: scroll.saturating_add(1),
+                scroll: scrolled(scroll, by),
             },
-            KeyCode::Up | KeyCode::Char('k') => Mode::Detail {
-                entry,
-                scroll: scroll.saturating_sub(1),
+            (None, Some(_)) => Mode::Normal,
+            // The timeline's edit and pin work on the entry shown.
+            (None, None) => match modal(app, &key, &[Context::Timeline]) {
+                Some(Command::EditEntry) => {
+                    run_command(app, Command::EditEntry, fx);
+                    std::mem::replace(&mut app.mode, Mode::Normal)
+                }
+                Some(Command::TogglePin) => {
+                    run_command(app, Command::TogglePin, fx);
+                    Mode::Detail { entry, scroll }
+                }
+                _ => Mode::Normal,
             },
-            KeyCode::Char('e') => {
-                app.mode = Mode::Normal;
-                command(app, Command::EditEntry, fx);
-                std::mem::replace(&mut app.mode, Mode::Normal)
-            }
-            KeyCode::Char('p') => {
-                app.mode = Mode::Normal;
-                command(app, Command::TogglePin, fx);
-                Mode::Detail { entry, scroll }
-            }
-            _ => Mode::Normal,
         },
         Mode::TraceChain {
             row,
             events,
             scroll,
-        } => match key.code {
-            KeyCode::Down | KeyCode::Char('j') => Mode::TraceChain {
+        } => match scroll_delta(popup) {
+            Some(by) => Mode::TraceChain {
                 row,
                 events,
-                scroll: scroll.saturating_add(1),
+                scroll: scrolled(scroll, by),
             },
-            KeyCode::Up | KeyCode::Char('k') => Mode::TraceChain {
-                row,
-                events,
-                scroll: scroll.saturating_sub(1),
-            },
-            _ => Mode::Normal,
+            None => Mode::Normal,
         },
         Mode::HealthItem {
             source,
             item,
             scroll,
-        } => match key.code {
-            KeyCode::Down | KeyCode::Char('j') => Mode::HealthItem {
+        } => match scroll_delta(popup) {
+            Some(by) => Mode::HealthItem {
                 source,
                 item,
-                scroll: scroll.saturating_add(1),
+                scroll: scrolled(scroll, by),
             },
-            KeyCode::Up | KeyCode::Char('k') => Mode::HealthItem {
-                source,
-                item,
-                scroll: scroll.saturating_sub(1),
-            },
-            _ => Mode::Normal,
+            None => Mode::Normal,
         },
-        Mode::StepDetail { step, scroll } => match key.code {
-            KeyCode::Down | KeyCode::Char('j') => Mode::StepDetail {
+        Mode::StepDetail { step, scroll } => match (scroll_delta(popup), popup) {
+            (Some(by), _) => Mode::StepDetail {
                 step,
-                scroll: scroll.saturating_add(1),
+                scroll: scrolled(scroll, by),
             },
-            KeyCode::Up | KeyCode::Char('k') => Mode::StepDetail {
-                step,
-                scroll: scroll.saturating_sub(1),
+            (None, Some(_)) => Mode::Normal,
+            (None, None) => match modal(app, &key, &[Context::Playbook]) {
+                // The keys the popup's title advertises: the pane's own step commands, on
+                // the step shown. Done, doing and checked keep the popup open on the new
+                // state; skip, owner and note open their input.
+                Some(
+                    cmd @ (Command::ToggleDone
+                    | Command::StartStep
+                    | Command::SkipStep
+                    | Command::OwnerStep
+                    | Command::NoteStep
+                    | Command::AckCheckBack),
+                ) => {
+                    app.mode = Mode::StepDetail {
+                        step: step.clone(),
+                        scroll,
+                    };
+                    if !refused_while_closed(app, cmd) {
+                        super::playbook_pane::step_command(app, step, cmd, fx);
+                    }
+                    std::mem::replace(&mut app.mode, Mode::Normal)
+                }
+                _ => Mode::Normal,
             },
-            _ => Mode::Normal,
         },
         Mode::Picker { items, selected } => {
             super::playbook_pane::picker_key(app, items, selected, key, fx)
         }
-        Mode::Confirm { what, back } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => match what {
+        Mode::Confirm { what, back } => match modal(app, &key, &[Context::Confirm]) {
+            Some(Command::ConfirmYes) => match what {
                 Confirm::Quit => {
                     app.quit = true;
                     fx.push(Effect::Quit);
@@ -1073,8 +1109,8 @@ fn input_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    match key.code {
-        KeyCode::Esc => {
+    match modal(app, &key, &[Context::Input]) {
+        Some(Command::InputCancel) => {
             if input.purpose == InputPurpose::Filter {
                 app.timeline.text_filter.clear();
                 app.rebuild_rows(true);
@@ -1088,13 +1124,13 @@ fn input_key(
             }
             Mode::Normal
         }
-        KeyCode::Tab if input.purpose == InputPurpose::AddEntry => {
+        Some(Command::InputKind) if input.purpose == InputPurpose::AddEntry => {
             let typed = EntryKind::TYPED;
             let i = typed.iter().position(|k| *k == input.kind).unwrap_or(0);
             input.kind = typed[(i + 1) % typed.len()];
             Mode::Input(input)
         }
-        KeyCode::Enter => {
+        Some(Command::InputSubmit) => {
             let text = text_of(&input.field);
             match input.purpose {
                 InputPurpose::AddEntry if app.incident.is_closed() => {
@@ -1149,7 +1185,7 @@ fn input_key(
                         }
                     }
                 }
-                InputPurpose::Command => match run_command_line(app, &text, fx) {
+                InputPurpose::Command => match super::commands::run_line(app, &text, fx) {
                     Ok(()) => std::mem::replace(&mut app.mode, Mode::Normal),
                     Err(e) => {
                         input.error = Some(e);
@@ -1180,34 +1216,29 @@ fn edit_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => Mode::Confirm {
+    match modal(app, &key, &[Context::Editor]) {
+        Some(Command::EditorCancel) => Mode::Confirm {
             what: Confirm::Discard,
             back: Box::new(Mode::Edit(edit)),
         },
-        KeyCode::Tab => {
+        Some(Command::EditorNext) => {
             edit.focus = (edit.focus + 1) % 3;
             Mode::Edit(edit)
         }
-        KeyCode::BackTab => {
+        Some(Command::EditorPrev) => {
             edit.focus = (edit.focus + 2) % 3;
             Mode::Edit(edit)
         }
-        KeyCode::Char('s') if ctrl => save_edit(app, edit, fx),
-        KeyCode::Enter if edit.focus != 2 || key.modifiers.contains(KeyModifiers::ALT) => {
-            if edit.focus == 2 {
-                edit.text.insert_newline();
-                Mode::Edit(edit)
-            } else {
-                save_edit(app, edit, fx)
-            }
+        Some(Command::EditorSave) => save_edit(app, edit, fx),
+        Some(Command::EditorNewline) if edit.focus == 2 => {
+            edit.text.insert_newline();
+            Mode::Edit(edit)
         }
-        KeyCode::Enter => save_edit(app, edit, fx),
-        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if edit.focus == 1 => {
+        Some(Command::EditorNewline) => save_edit(app, edit, fx),
+        Some(cmd @ (Command::EditorKindNext | Command::EditorKindPrev)) if edit.focus == 1 => {
             let all = EntryKind::ALL;
             let i = all.iter().position(|k| *k == edit.kind).unwrap_or(0);
-            let step = if key.code == KeyCode::Left {
+            let step = if cmd == Command::EditorKindPrev {
                 all.len() - 1
             } else {
                 1
@@ -1309,118 +1340,8 @@ fn save_edit(app: &mut AppState, mut edit: Box<EditState>, fx: &mut Vec<Effect>)
     Mode::Normal
 }
 
-/// Runs a `:` command. Errors say how to write it.
-fn run_command_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    let line = line.trim().trim_start_matches(':');
-    let (cmd, arg) = line
-        .split_once(char::is_whitespace)
-        .map(|(c, a)| (c, a.trim()))
-        .unwrap_or((line, ""));
-    let arg_clean = sanitize(arg, 512);
-    if app.incident.is_closed() && super::closing::is_change_line(cmd) {
-        return Err(super::closing::CLOSED.into());
-    }
-    match cmd {
-        "" => Ok(()),
-        "q" | "quit" => {
-            command(app, Command::Quit, fx);
-            Ok(())
-        }
-        "q!" | "quit!" => {
-            app.quit = true;
-            fx.push(Effect::Quit);
-            Ok(())
-        }
-        "help" | "h" => {
-            app.mode = Mode::Help { scroll: 0 };
-            Ok(())
-        }
-        "title" => {
-            if arg_clean.is_empty() {
-                return Err(
-                    ":title needs the new title, e.g. :title Exchange Online mail delayed".into(),
-                );
-            }
-            if arg_clean == app.incident.title {
-                return Ok(());
-            }
-            fx.push(app.append(EventBody::TitleSet { title: arg_clean }));
-            Ok(())
-        }
-        "sev" | "severity" => {
-            let severity = Severity::parse_loose(arg).map_err(|e| format!("{e} (e.g. :sev 1)"))?;
-            if severity != app.incident.severity {
-                fx.push(app.append(EventBody::SeveritySet { severity }));
-            }
-            Ok(())
-        }
-        "status" => {
-            let status: Status = arg
-                .parse()
-                .map_err(|e: String| format!("{e} (e.g. :status mitigated)"))?;
-            if status != app.incident.status {
-                fx.push(app.append(EventBody::StatusSet { status }));
-            }
-            Ok(())
-        }
-        "role" => {
-            let (role, person) = arg
-                .split_once(char::is_whitespace)
-                .map(|(r, p)| (r, p.trim()))
-                .unwrap_or((arg, ""));
-            let role: Role = role.parse().map_err(|e: String| {
-                format!("{e} (e.g. :role scribe dana; an empty name clears it)")
-            })?;
-            fx.push(app.append(EventBody::RoleSet {
-                role,
-                person: sanitize(person, 128),
-            }));
-            Ok(())
-        }
-        "retry" => {
-            if app.unsaved.is_empty() {
-                app.flash("nothing is waiting to be saved", false);
-            }
-            // They stay unsaved until the journal gives them back (or fail again).
-            for (ev, _) in &app.unsaved {
-                if app.pending.insert(ev.id) {
-                    fx.push(Effect::Append(ev.clone()));
-                }
-            }
-            Ok(())
-        }
-        "ack" => {
-            let n = super::playbook_pane::ack_all(app, fx);
-            app.flash(format!("{n} check-back timer(s) acknowledged"), false);
-            Ok(())
-        }
-        "snooze" => {
-            let minutes: u32 = arg
-                .parse()
-                .map_err(|_| ":snooze takes 5, 10 or 15 (minutes)".to_string())?;
-            super::updates_pane::snooze(app, minutes, fx)
-        }
-        "resend" => super::updates_pane::resend(app, fx),
-        "nofilter" => {
-            app.timeline.text_filter.clear();
-            app.timeline.kind_filter = None;
-            app.rebuild_rows(true);
-            Ok(())
-        }
-        "close" | "reopen" | "keytime" | "export" => {
-            super::closing::command_line(app, cmd, arg, fx)
-        }
-        other => Err(format!(
-            "unknown command :{other}: try :title, :sev, :status, :role, :ack, :retry, :snooze, :resend, :nofilter, :close, :reopen, :keytime, :export, :q"
-        )),
-    }
-}
-
 /// How the message about a change that could not be written starts.
 pub const NOT_SAVED: &str = "NOT SAVED";
-
-/// Texts for the `:` command hint line.
-pub const COMMAND_HINT: &str = ":title TEXT · :sev 1-4 · :status investigating|identified|mitigated|monitoring|resolved · :role commander|deputy|scribe|comms NAME · :ack (check-backs) · :retry · :nofilter · :close · :reopen REASON · :keytime [WHICH WHEN] · :export · :q";
 
 /// What the timeline shows for an entry's time.
 pub fn entry_time(app: &AppState, at: DateTime<Utc>) -> String {

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 use super::app::{AppState, Confirm, Effect, Mode};
-use super::keymap::Command;
+use super::keymap::{Command, Context};
 use crate::domain::closing::{
     FollowUp, KeyTime, durations, key_times, required_open, required_open_text,
 };
@@ -55,28 +55,6 @@ fn text_of(t: &TextArea<'_>) -> String {
     t.lines().join("\n")
 }
 
-/// Whether a bound command would change the incident (and so is refused while it is closed).
-/// Step commands check this themselves in the playbook pane.
-pub fn is_change(cmd: Command) -> bool {
-    matches!(
-        cmd,
-        Command::AddEntry
-            | Command::EditEntry
-            | Command::DeleteEntry
-            | Command::TogglePin
-            | Command::Undo
-            | Command::AttachPlaybook
-    )
-}
-
-/// Whether a `:` command would change the incident.
-pub fn is_change_line(cmd: &str) -> bool {
-    matches!(
-        cmd,
-        "title" | "sev" | "severity" | "status" | "role" | "keytime" | "close"
-    )
-}
-
 /// Opens the close form, starting from what an earlier close said.
 pub fn open_form(app: &mut AppState) {
     if app.incident.is_closed() {
@@ -121,31 +99,29 @@ pub fn form_key(
     fx: &mut Vec<Effect>,
 ) -> Mode {
     let n = form.field_count();
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => Mode::Confirm {
+    match super::app::modal(app, &key, &[Context::Form]) {
+        Some(Command::FormCancel) => Mode::Confirm {
             what: Confirm::Discard,
             back: Box::new(Mode::Close(form)),
         },
-        KeyCode::Tab => {
+        Some(Command::FormNext) => {
             form.focus = (form.focus + 1) % n;
             Mode::Close(form)
         }
-        KeyCode::BackTab => {
+        Some(Command::FormPrev) => {
             form.focus = (form.focus + n - 1) % n;
             Mode::Close(form)
         }
-        KeyCode::Char('s') if ctrl => submit(app, form, fx),
-        KeyCode::Enter if alt => {
+        Some(Command::FormSubmit) => submit(app, form, fx),
+        Some(Command::FormNewline) => {
             form.fields[form.focus].insert_newline();
             Mode::Close(form)
         }
-        KeyCode::Enter if form.focus + 1 < n => {
+        Some(Command::FormEnter) if form.focus + 1 < n => {
             form.focus += 1;
             Mode::Close(form)
         }
-        KeyCode::Enter => submit(app, form, fx),
+        Some(Command::FormEnter) => submit(app, form, fx),
         _ => {
             form.fields[form.focus].input(key);
             form.error = None;

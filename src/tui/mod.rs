@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod closing;
+pub mod commands;
 pub mod event_loop;
 pub mod health_pane;
 pub mod keymap;

@@ -2,10 +2,10 @@
 //! playbooks. Every change is validated against the step's rules before it is sent, so the
 //! journal only gets changes that will fold.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{AppState, Effect, InputPurpose, Mode, StepRef, open_input};
-use super::keymap::Command;
+use super::keymap::{Command, Context};
 use crate::domain::event::EventBody;
 use crate::domain::playbook::{Playbook, Step, StepAction, StepChange, StepState};
 use crate::domain::text::sanitize_line;
@@ -91,19 +91,32 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    if app.incident.is_closed() {
-        app.flash("the incident is closed: reopen it to change steps", true);
+    let Some(target) = selected_ref(app) else {
+        app.flash(
+            format!(
+                "no playbook attached: press {} to attach one",
+                app.keymap.first_key(Command::AttachPlaybook)
+            ),
+            false,
+        );
         return;
-    }
-    let Some((_, step, state)) = selected(app) else {
-        app.flash("no playbook attached: press A to attach one", false);
+    };
+    step_command(app, target, cmd, fx);
+}
+
+/// A step command on the given step: from the pane (the selected step) or from the step's
+/// popup (the step it shows). The same rules either way; the closed-incident guard is the
+/// caller's ([`super::app::refused_while_closed`]).
+pub fn step_command(app: &mut AppState, target: StepRef, cmd: Command, fx: &mut Vec<Effect>) {
+    let Some(pb) = app.incident.playbook(&target.playbook) else {
+        return;
+    };
+    let Some(step) = pb.step(&target.step) else {
         return;
     };
     let has_check_back = step.check_back.is_some();
+    let state = app.incident.progress.state(&target.playbook, &target.step);
     let status = state.status;
-    let Some(target) = selected_ref(app) else {
-        return;
-    };
     let action = match cmd {
         Command::ToggleDone => {
             let c = StepChange::toggle_done(
@@ -128,7 +141,13 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::SkipStep => {
             if status.is_complete() {
-                app.flash("the step is complete: untick it first (space)", false);
+                app.flash(
+                    format!(
+                        "the step is complete: untick it first ({})",
+                        app.keymap.first_key(Command::ToggleDone)
+                    ),
+                    false,
+                );
             } else {
                 open_input(app, InputPurpose::SkipReason(target), "");
             }
@@ -215,16 +234,16 @@ pub fn picker_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => Mode::Picker {
+    match super::app::modal(app, &key, &[Context::Picker]) {
+        Some(Command::PickerDown) => Mode::Picker {
             selected: (selected + 1).min(items.len().saturating_sub(1)),
             items,
         },
-        KeyCode::Up | KeyCode::Char('k') => Mode::Picker {
+        Some(Command::PickerUp) => Mode::Picker {
             selected: selected.saturating_sub(1),
             items,
         },
-        KeyCode::Enter => {
+        Some(Command::PickerChoose) => {
             if let Some(&i) = items.get(selected) {
                 let (pb, source) = &app.catalog[i];
                 let body = EventBody::PlaybookAttached {

@@ -9,11 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 use uuid::Uuid;
 
 use super::app::{AppState, Confirm, Effect, Mode};
+use super::keymap::{Command, Context};
 use crate::domain::event::EventBody;
 use crate::domain::incident::Status;
 use crate::domain::text::{BODY_CAP, sanitize};
@@ -218,11 +219,8 @@ fn text_area(text: &str) -> TextArea<'static> {
 }
 
 /// `U`: a draft from the default template.
+/// (Refused while the incident is closed, by the command table's guard.)
 pub fn open_composer(app: &mut AppState) {
-    if app.incident.is_closed() {
-        app.flash("the incident is closed: reopen it to send updates", true);
-        return;
-    }
     let wanted = app.updates.config.default_template.clone();
     let template = if app.updates.templates.get(&wanted).is_some() {
         wanted
@@ -276,9 +274,13 @@ pub fn composer_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => {
+    let contexts: &[Context] = if c.focus == ComposerFocus::Channels {
+        &[Context::Channels, Context::Composer]
+    } else {
+        &[Context::Composer]
+    };
+    match super::app::modal(app, &key, contexts) {
+        Some(Command::ComposerCancel) => {
             if c.edited {
                 Mode::Confirm {
                     what: Confirm::Discard,
@@ -288,14 +290,14 @@ pub fn composer_key(
                 Mode::Normal
             }
         }
-        KeyCode::Tab | KeyCode::BackTab => {
+        Some(Command::ComposerSwitch) => {
             c.focus = match c.focus {
                 ComposerFocus::Text => ComposerFocus::Channels,
                 ComposerFocus::Channels => ComposerFocus::Text,
             };
             Mode::Composer(c)
         }
-        KeyCode::Char('t') if ctrl => {
+        Some(Command::ComposerTemplate) => {
             let next = app
                 .updates
                 .templates
@@ -307,7 +309,7 @@ pub fn composer_key(
             }
             Mode::Composer(c)
         }
-        _ if c.focus == ComposerFocus::Channels => channel_key(app, c, key, fx),
+        cmd if c.focus == ComposerFocus::Channels => channel_key(app, c, cmd, fx),
         _ => {
             if c.text.input(key) {
                 c.edited = true;
@@ -321,17 +323,20 @@ pub fn composer_key(
 fn channel_key(
     app: &mut AppState,
     mut c: Box<ComposerState>,
-    key: KeyEvent,
+    cmd: Option<Command>,
     fx: &mut Vec<Effect>,
 ) -> Mode {
     let rows = c.rows();
     let n = rows.len();
     let row = rows.get(c.cursor).copied();
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') if n > 0 => c.cursor = (c.cursor + 1).min(n - 1),
-        KeyCode::Up | KeyCode::Char('k') => c.cursor = c.cursor.saturating_sub(1),
+    let Some(cmd) = cmd else {
+        return Mode::Composer(c);
+    };
+    match cmd {
+        Command::ChannelDown if n > 0 => c.cursor = (c.cursor + 1).min(n - 1),
+        Command::ChannelUp => c.cursor = c.cursor.saturating_sub(1),
         // On a Statuspage component: cycle its status.
-        KeyCode::Char(' ') | KeyCode::Char('x') | KeyCode::Char('c') | KeyCode::Right
+        Command::ChannelToggle | Command::ComponentCycle
             if matches!(row, Some(ChannelRow::Component(..))) =>
         {
             if let Some(ChannelRow::Component(i, j)) = row
@@ -343,7 +348,7 @@ fn channel_key(
                 comp.1 = comp.1.next();
             }
         }
-        KeyCode::Char(' ') | KeyCode::Char('x') => {
+        Command::ChannelToggle => {
             if let Some(ChannelRow::Channel(i)) = row
                 && let Some(ch) = c.channels.get_mut(i)
             {
@@ -351,14 +356,14 @@ fn channel_key(
             }
             audience_changed(app, &mut c);
         }
-        KeyCode::Char('a') => {
+        Command::ChannelAll => {
             let all = c.channels.iter().all(|ch| ch.checked);
             for ch in &mut c.channels {
                 ch.checked = !all;
             }
             audience_changed(app, &mut c);
         }
-        KeyCode::Enter => {
+        Command::ChannelSend => {
             if c.channels.is_empty() {
                 c.error = Some(
                     "no channels are configured: add [[updates.channels]] to the config (see assets/config.toml)"
@@ -433,8 +438,8 @@ pub fn confirm_send_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => {
+    match super::app::modal(app, &key, &[Context::Confirm, Context::Popup]) {
+        Some(Command::ConfirmYes) => {
             let components = p.composer.component_choices();
             send(
                 app,
@@ -447,11 +452,11 @@ pub fn confirm_send_key(
             );
             Mode::Normal
         }
-        KeyCode::Down | KeyCode::Char('j') => {
+        Some(Command::ScrollDown) => {
             p.scroll = p.scroll.saturating_add(1);
             Mode::ConfirmSend(p)
         }
-        KeyCode::Up | KeyCode::Char('k') => {
+        Some(Command::ScrollUp) => {
             p.scroll = p.scroll.saturating_sub(1);
             Mode::ConfirmSend(p)
         }
@@ -679,15 +684,16 @@ pub fn snooze_key(
         }
         Mode::Normal
     };
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => Mode::Snooze {
+    match (super::app::modal(app, &key, &[Context::Picker]), key.code) {
+        (Some(Command::PickerDown), _) => Mode::Snooze {
             selected: (selected + 1).min(SNOOZE_CHOICES.len() - 1),
         },
-        KeyCode::Up | KeyCode::Char('k') => Mode::Snooze {
+        (Some(Command::PickerUp), _) => Mode::Snooze {
             selected: selected.saturating_sub(1),
         },
-        KeyCode::Enter => pick(app, selected, fx),
-        KeyCode::Char(c @ '1'..='3') => pick(app, c as usize - '1' as usize, fx),
+        (Some(Command::PickerChoose), _) => pick(app, selected, fx),
+        // The choices' own numbers take them at once.
+        (None, KeyCode::Char(c @ '1'..='3')) => pick(app, c as usize - '1' as usize, fx),
         _ => Mode::Normal,
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::health::Level;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
 use crate::tui::health_pane::{is_stale, items, overall};
+use crate::tui::keymap::Command;
 
 pub fn level_style(l: Level) -> Style {
     let c = match l {
@@ -198,7 +199,10 @@ pub fn render_item(
     super::popup::render_scrolled(
         frame,
         area,
-        "Health item · j/k scroll · any other key closes",
+        &format!(
+            "Health item · {} scroll · any other key closes",
+            app.keymap.pair(Command::ScrollDown, Command::ScrollUp)
+        ),
         lines,
         110,
         scroll,

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{layout, theme};
-use crate::tui::app::{AppState, COMMAND_HINT};
+use crate::tui::app::AppState;
+use crate::tui::keymap::Command;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
     let rect = layout::centered(area, 100, area.height.saturating_sub(4));
@@ -28,28 +29,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::styled("Text fields", head));
-    for (k, h) in [
-        (
-            "Enter",
-            "save (in the entry editor: Alt-Enter for a new line)",
-        ),
-        ("Tab", "add: cycle the kind; edit: next field"),
-        ("Esc", "cancel (asks before dropping typed text)"),
-        ("Ctrl-C", "quit at once, from anywhere"),
-    ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<18}"), theme::key()),
-            Span::raw(h),
-        ]));
-    }
+    lines.push(Line::styled("Anywhere, even in a text field", head));
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<18}", "Ctrl-C"), theme::key()),
+        Span::raw("quit at once"),
+    ]));
     lines.push(Line::from(""));
     lines.push(Line::styled("Commands (:)", head));
-    for part in COMMAND_HINT.split(" · ") {
-        lines.push(Line::from(format!("  {part}")));
+    for c in crate::tui::commands::COMMANDS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<18}", c.usage()), theme::key()),
+            Span::raw(c.help),
+        ]));
     }
     let block = Block::bordered()
-        .title(Line::from(" Help · j/k scroll · any other key closes "))
+        .title(Line::from(format!(
+            " Help · {} scroll · any other key closes ",
+            app.keymap.pair(Command::ScrollDown, Command::ScrollUp)
+        )))
         .border_style(theme::border(true));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);

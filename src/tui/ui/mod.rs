@@ -81,20 +81,20 @@ pub fn render(frame: &mut Frame, app: &AppState) {
             scroll,
         } => trace::render_chain(frame, area, app, row, events.as_ref(), *scroll),
         Mode::Input(input) => popup::render_input(frame, area, app, input),
-        Mode::Edit(edit) => popup::render_edit(frame, area, edit),
-        Mode::Close(form) => close_form::render(frame, area, form),
+        Mode::Edit(edit) => popup::render_edit(frame, area, app, edit),
+        Mode::Close(form) => close_form::render(frame, area, app, form),
         Mode::Composer(c) => composer::render(frame, area, app, c),
         Mode::ConfirmSend(p) => {
             composer::render(frame, area, app, &p.composer);
-            composer::render_confirm_send(frame, area, p);
+            composer::render_confirm_send(frame, area, app, p);
         }
-        Mode::Snooze { selected } => composer::render_snooze(frame, area, *selected),
+        Mode::Snooze { selected } => composer::render_snooze(frame, area, app, *selected),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
                 Mode::Composer(c) => composer::render(frame, area, app, c),
                 Mode::Input(input) => popup::render_input(frame, area, app, input),
-                Mode::Edit(edit) => popup::render_edit(frame, area, edit),
-                Mode::Close(form) => close_form::render(frame, area, form),
+                Mode::Edit(edit) => popup::render_edit(frame, area, app, edit),
+                Mode::Close(form) => close_form::render(frame, area, app, form),
                 _ => {}
             }
             popup::render_confirm(frame, area, app, *what);

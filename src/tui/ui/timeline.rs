@@ -15,6 +15,7 @@ use super::{pane_block, theme};
 use crate::domain::incident::Entry;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
+use crate::tui::keymap::Command;
 
 const KIND_W: usize = 9;
 const AUTHOR_W: usize = 10;
@@ -152,7 +153,12 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, id: Uuid, sc
     super::popup::render_scrolled(
         frame,
         area,
-        "Entry · e edit · p pin · Esc back",
+        &format!(
+            "Entry · {} · {} back",
+            app.keymap
+                .hint(&[(Command::EditEntry, "edit"), (Command::TogglePin, "pin")]),
+            app.keymap.first_key(Command::ClosePopup)
+        ),
         lines,
         100,
         scroll,

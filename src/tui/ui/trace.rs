@@ -367,7 +367,10 @@ pub fn render_chain(
     super::popup::render_scrolled(
         frame,
         area,
-        "Message chain · j/k scroll · any other key closes",
+        &format!(
+            "Message chain · {} scroll · any other key closes",
+            app.keymap.pair(Command::ScrollDown, Command::ScrollUp)
+        ),
         lines,
         130,
         scroll,
