@@ -4,6 +4,7 @@
 pub mod app;
 pub mod closing;
 pub mod commands;
+pub mod effects;
 pub mod event_loop;
 pub mod health_pane;
 pub mod keymap;
@@ -68,20 +69,20 @@ pub fn run_console(
         .enable_all()
         .build()?;
     let (tx, rx) = mpsc::unbounded_channel();
-    let worker = event_loop::JournalWorker::start(data.journal_path(id), loaded.reader, tx.clone());
-    let mut signals = {
+    let writer = effects::start_writer(data.journal_path(id), loaded.reader, tx.clone());
+    let (mut signals, runner) = {
         let _in_runtime = runtime.enter();
-        event_loop::QuitSignals::install()?
+        let signals = event_loop::QuitSignals::install()?;
+        let runner = effects::EffectRunner::start(&app, writer, tx, data.incident_dir(id));
+        (signals, runner)
     };
     let mut guard = terminal::TerminalGuard::enter()?;
     let result = runtime.block_on(event_loop::run(
         &mut guard.terminal,
         &mut signals,
         app,
-        worker,
-        tx,
+        runner,
         rx,
-        data.incident_dir(id),
     ));
     drop(guard);
     let app = result?;
