@@ -11,7 +11,8 @@ use warroom::domain::closing::KeyTime;
 use warroom::domain::event::EventBody;
 use warroom::domain::incident::{Incident, Severity};
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
-use warroom::tui::{closing, ui};
+use warroom::tui::panes::closing;
+use warroom::tui::ui;
 
 fn with_playbook() -> AppState {
     let inc =

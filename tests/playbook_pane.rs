@@ -12,7 +12,8 @@ use warroom::domain::incident::{EntryKind, Incident};
 use warroom::domain::playbook::{StepAction, StepStatus};
 use warroom::tui::app::{Action, AppState, Mode, Pane, update};
 use warroom::tui::keymap::Command;
-use warroom::tui::{playbook_pane, ui};
+use warroom::tui::panes::playbook;
+use warroom::tui::ui;
 
 fn pane() -> AppState {
     let inc =
@@ -66,9 +67,9 @@ fn doing_starts_the_check_back_which_rings_and_is_acknowledged() {
     let fx = key(&mut a, KeyCode::Char('w'));
     ack(&mut a, fx);
     assert_eq!(state(&a, "subscribe-provider-updates"), StepStatus::Doing);
-    assert!(playbook_pane::expired_check_backs(&a).is_empty());
+    assert!(playbook::expired_check_backs(&a).is_empty());
     update(&mut a, Action::Tick(now() + Duration::minutes(15)));
-    let ringing = playbook_pane::expired_check_backs(&a);
+    let ringing = playbook::expired_check_backs(&a);
     assert_eq!(ringing.len(), 1);
     assert_eq!(ringing[0].1.id, "subscribe-provider-updates");
     // The status bar says so until it is acknowledged.
@@ -86,16 +87,16 @@ fn doing_starts_the_check_back_which_rings_and_is_acknowledged() {
             ..
         }
     ));
-    assert!(playbook_pane::expired_check_backs(&a).is_empty());
+    assert!(playbook::expired_check_backs(&a).is_empty());
     assert!(!frame(&mut a).contains("check back:"));
     // :ack acknowledges every ringing timer.
     update(&mut a, Action::Tick(now() + Duration::minutes(31)));
-    assert_eq!(playbook_pane::expired_check_backs(&a).len(), 1);
+    assert_eq!(playbook::expired_check_backs(&a).len(), 1);
     key(&mut a, KeyCode::Char(':'));
     typed(&mut a, "ack");
     let fx = key(&mut a, KeyCode::Enter);
     ack(&mut a, fx);
-    assert!(playbook_pane::expired_check_backs(&a).is_empty());
+    assert!(playbook::expired_check_backs(&a).is_empty());
 }
 
 #[test]
@@ -360,7 +361,7 @@ fn step_popup_w_marks_doing_and_c_acknowledges_the_check_back() {
     assert_eq!(state(&a, "subscribe-provider-updates"), StepStatus::Doing);
     assert_eq!(popup_step(&a), "subscribe-provider-updates");
     update(&mut a, Action::Tick(now() + Duration::minutes(15)));
-    assert_eq!(playbook_pane::expired_check_backs(&a).len(), 1);
+    assert_eq!(playbook::expired_check_backs(&a).len(), 1);
     let fx = key(&mut a, KeyCode::Char('c'));
     let evs = ack(&mut a, fx);
     assert!(matches!(
@@ -370,7 +371,7 @@ fn step_popup_w_marks_doing_and_c_acknowledges_the_check_back() {
             ..
         }
     ));
-    assert!(playbook_pane::expired_check_backs(&a).is_empty());
+    assert!(playbook::expired_check_backs(&a).is_empty());
     assert_eq!(popup_step(&a), "subscribe-provider-updates");
 }
 

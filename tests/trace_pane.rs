@@ -12,10 +12,11 @@ use warroom::domain::event::EventBody;
 use warroom::domain::incident::EntryKind;
 use warroom::domain::trace::{TraceRow, TraceStatus};
 use warroom::domain::trace_breakdown::GroupBy;
+use warroom::tui::action::TraceMsg;
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
 use warroom::tui::keymap::Command;
-use warroom::tui::trace_pane::{TraceMode, TraceMsg};
 use warroom::tui::ui;
+use warroom::tui::views::TraceMode;
 
 fn pane() -> AppState {
     let mut a = app(empty_incident());

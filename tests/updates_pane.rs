@@ -12,7 +12,7 @@ use warroom::domain::event::{Event, EventBody};
 use warroom::domain::incident::{EntryKind, Incident, Severity};
 use warroom::domain::updates::ChannelFailure;
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
-use warroom::tui::updates_pane::ComposerFocus;
+use warroom::tui::views::ComposerFocus;
 use warroom::updates::SendReport;
 
 fn sent_at(min: i64) -> Event {
@@ -471,7 +471,7 @@ components = { "Email" = "cmpemail", "Web mail" = "cmpweb" }
 #[test]
 fn external_channels_need_a_yes_on_the_exact_text_and_components_are_chosen() {
     use warroom::domain::updates::{Audience, ComponentStatus, StatuspagePublished};
-    use warroom::tui::updates_pane::ChannelRow;
+    use warroom::tui::views::ChannelRow;
     let mut a = with_statuspage(empty_incident());
     key(&mut a, KeyCode::Char('U'));
     key(&mut a, KeyCode::Tab);

@@ -2,8 +2,8 @@
 //! incident (which decides the closed-incident guard, in one place) and its handler. The command
 //! line's hint, the help screen and the "unknown command" message are generated from [`COMMANDS`].
 
-use super::app::{AppState, Effect, Mode};
-use super::keymap::Command;
+use super::action::Effect;
+use super::state::{AppState, Mode};
 use crate::domain::event::EventBody;
 use crate::domain::incident::{Role, Severity, Status};
 use crate::domain::text::sanitize;
@@ -206,7 +206,7 @@ pub fn run_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Result<
     }
     let cmd = find(word).ok_or_else(|| unknown(word))?;
     if cmd.changes && app.incident.is_closed() {
-        return Err(super::closing::CLOSED.into());
+        return Err(super::state::CLOSED.into());
     }
     (cmd.run)(app, arg, fx)
 }
@@ -256,7 +256,7 @@ fn role(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), Strin
 }
 
 fn ack(app: &mut AppState, _: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    let n = super::playbook_pane::ack_all(app, fx);
+    let n = super::panes::playbook::ack_all(app, fx);
     app.flash(format!("{n} check-back timer(s) acknowledged"), false);
     Ok(())
 }
@@ -265,11 +265,11 @@ fn snooze(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), Str
     let minutes: u32 = arg
         .parse()
         .map_err(|_| ":snooze takes 5, 10 or 15 (minutes)".to_string())?;
-    super::updates_pane::snooze(app, minutes, fx)
+    super::panes::updates::snooze(app, minutes, fx)
 }
 
 fn resend(app: &mut AppState, _: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    super::updates_pane::resend(app, fx)
+    super::panes::updates::resend(app, fx)
 }
 
 fn retry(app: &mut AppState, _: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
@@ -293,19 +293,19 @@ fn nofilter(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), Stri
 }
 
 fn close(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    super::closing::command_line(app, "close", arg, fx)
+    super::panes::closing::command_line(app, "close", arg, fx)
 }
 
 fn reopen(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    super::closing::command_line(app, "reopen", arg, fx)
+    super::panes::closing::command_line(app, "reopen", arg, fx)
 }
 
 fn keytime(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    super::closing::command_line(app, "keytime", arg, fx)
+    super::panes::closing::command_line(app, "keytime", arg, fx)
 }
 
 fn export(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    super::closing::command_line(app, "export", arg, fx)
+    super::panes::closing::command_line(app, "export", arg, fx)
 }
 
 fn help(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {
@@ -314,7 +314,7 @@ fn help(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> 
 }
 
 fn quit(app: &mut AppState, _: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
-    super::app::run_command(app, Command::Quit, fx);
+    app.ask_to_quit(fx);
     Ok(())
 }
 

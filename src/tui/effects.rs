@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use super::app::{Action, AppState, Effect};
+use super::action::{Action, Effect};
+use super::state::AppState;
 use crate::store::writer::{JournalWriter, WriterReport};
 
 /// A writer report as the console's action.
@@ -127,7 +128,7 @@ impl EffectRunner {
                     self.actions.clone(),
                 );
                 std::thread::spawn(move || {
-                    let r = super::closing::export_now(&path, zone, Utc::now());
+                    let r = super::panes::closing::export_now(&path, zone, Utc::now());
                     let _ = tx.send(Action::Exported(r));
                 });
             }

@@ -14,9 +14,11 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::app::{Action, AppState, key_to_action, update};
+use super::action::Action;
 use super::effects::EffectRunner;
+use super::state::AppState;
 use super::ui;
+use super::update::{key_to_action, update};
 
 const FRAME_GAP: StdDuration = StdDuration::from_millis(10);
 

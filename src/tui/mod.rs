@@ -1,20 +1,22 @@
 //! The console: state and `update` (app), keys (keymap), drawing (ui), the loop and the
 //! terminal.
 
+pub mod action;
 pub mod app;
-pub mod closing;
 pub mod commands;
 pub mod effects;
 pub mod event_loop;
-pub mod health_pane;
 pub mod keymap;
-pub mod playbook_pane;
+pub mod modal;
+pub mod pane;
+pub mod panes;
+pub mod state;
 pub mod terminal;
-pub mod trace_pane;
 pub mod trace_runner;
 pub mod ui;
-pub mod updates_pane;
+pub mod update;
 pub mod updates_send;
+pub mod views;
 
 use tokio::sync::mpsc;
 
@@ -46,7 +48,7 @@ pub fn run_console(
     for e in &templates.errors {
         tracing::warn!("{e}");
     }
-    app.updates = updates_pane::UpdatesState::new(config.updates.clone(), templates);
+    app.updates = views::UpdatesState::new(config.updates.clone(), templates);
     for w in &loaded.warnings {
         tracing::warn!("{w}");
     }

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{layout, theme};
 use crate::tui::app::AppState;
-use crate::tui::closing::{CloseForm, FIELDS};
 use crate::tui::keymap::Command;
+use crate::tui::views::{CloseForm, FIELDS};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
     let n = form.field_count();

@@ -26,9 +26,8 @@ use crate::domain::updates::Audience;
 use crate::domain::updates::{ClockState, SNOOZE_CHOICES, countdown};
 use crate::tui::app::AppState;
 use crate::tui::keymap::Command;
-use crate::tui::updates_pane::{
-    ChannelRow, ComposerFocus, ComposerState, PendingSend, current_clock,
-};
+use crate::tui::panes::updates::current_clock;
+use crate::tui::views::{ChannelRow, ComposerFocus, ComposerState, PendingSend};
 
 /// The clock for the status bar: `next update in 07:50` (amber in the last five minutes),
 /// `update OVERDUE 03:10` (red), or `no update cadence` when the severity has none.

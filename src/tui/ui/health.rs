@@ -12,8 +12,8 @@ use super::{pane_block, theme};
 use crate::domain::health::Level;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
-use crate::tui::health_pane::{is_stale, items, overall};
 use crate::tui::keymap::Command;
+use crate::tui::panes::health::{is_stale, items, overall};
 
 pub fn level_style(l: Level) -> Style {
     let c = match l {

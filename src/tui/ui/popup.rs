@@ -219,7 +219,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confi
         }
         Confirm::Discard => "Discard what you typed? (y/n)".to_string(),
         Confirm::ResolveStatuspage => {
-            let open: Vec<String> = crate::tui::updates_pane::open_statuspage(app)
+            let open: Vec<String> = crate::tui::panes::updates::open_statuspage(app)
                 .into_iter()
                 .map(|(ch, inc)| format!("{ch} ({inc})"))
                 .collect();

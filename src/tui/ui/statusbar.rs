@@ -41,7 +41,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
             bar.fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ));
     }
-    let ringing = crate::tui::playbook_pane::expired_check_backs(app);
+    let ringing = crate::tui::panes::playbook::expired_check_backs(app);
     if let Some((_, step)) = ringing.first() {
         let more = if ringing.len() > 1 {
             format!(" +{}", ringing.len() - 1)

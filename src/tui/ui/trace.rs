@@ -12,7 +12,7 @@ use crate::domain::time::{WithOffset, show_time};
 use crate::domain::trace::{TraceEvent, TraceRow, TraceStatus};
 use crate::tui::app::{AppState, Pane};
 use crate::tui::keymap::Command;
-use crate::tui::trace_pane::TraceMode;
+use crate::tui::views::TraceMode;
 
 pub fn status_style(s: TraceStatus) -> Style {
     match s {

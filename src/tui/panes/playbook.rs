@@ -4,11 +4,12 @@
 
 use crossterm::event::KeyEvent;
 
-use super::app::{AppState, Effect, InputPurpose, Mode, StepRef, open_input};
-use super::keymap::{Command, Context};
 use crate::domain::event::EventBody;
 use crate::domain::playbook::{Playbook, Step, StepAction, StepChange, StepState};
 use crate::domain::text::sanitize_line;
+use crate::tui::action::Effect;
+use crate::tui::keymap::{Command, Context};
+use crate::tui::state::{AppState, InputPurpose, Mode, StepRef, open_input};
 
 /// Every step of every attached playbook, in order: (playbook index, section index, step index).
 pub fn step_positions(app: &AppState) -> Vec<(usize, usize, usize)> {
@@ -41,7 +42,7 @@ fn selected_ref(app: &AppState) -> Option<StepRef> {
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = step_positions(app).len();
     if n > 0 {
-        app.step_selected = super::app::list_step(app.step_selected, n, cmd);
+        app.step_selected = crate::tui::state::list_step(app.step_selected, n, cmd);
     }
 }
 
@@ -79,7 +80,22 @@ fn send(
     Ok(())
 }
 
+/// The playbook pane's commands.
 pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => navigate(app, cmd),
+        Command::Open => open(app),
+        _ => change(app, cmd, fx),
+    }
+}
+
+/// A step command on the selected step, or attaching a playbook.
+fn change(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     if cmd == Command::AttachPlaybook {
         let items: Vec<usize> = (0..app.catalog.len())
             .filter(|&i| app.incident.playbook(&app.catalog[i].0.id).is_none())
@@ -106,7 +122,7 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
 
 /// A step command on the given step: from the pane (the selected step) or from the step's
 /// popup (the step it shows). The same rules either way; the closed-incident guard is the
-/// caller's ([`super::app::refused_while_closed`]).
+/// caller's ([`crate::tui::state::refused_while_closed`]).
 pub fn step_command(app: &mut AppState, target: StepRef, cmd: Command, fx: &mut Vec<Effect>) {
     let Some(pb) = app.incident.playbook(&target.playbook) else {
         return;
@@ -234,7 +250,7 @@ pub fn picker_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    match super::app::modal(app, &key, &[Context::Picker]) {
+    match app.keymap.lookup(&key, &[Context::Picker]) {
         Some(Command::PickerDown) => Mode::Picker {
             selected: (selected + 1).min(items.len().saturating_sub(1)),
             items,

@@ -4,10 +4,11 @@
 
 use chrono::Duration;
 
-use super::app::{AppState, Effect, Mode};
-use super::keymap::Command;
 use crate::domain::event::EventBody;
 use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen};
+use crate::tui::action::Effect;
+use crate::tui::keymap::Command;
+use crate::tui::state::{AppState, Mode};
 
 /// The author of what the pollers record: the console saw it, nobody typed it.
 pub const HEALTH_AUTHOR: &str = "health";
@@ -83,10 +84,25 @@ pub fn overall(app: &AppState) -> Option<Level> {
     app.health.values().map(|s| s.level).max()
 }
 
+/// The health pane's commands.
+pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => navigate(app, cmd),
+        Command::Open => open(app),
+        Command::PollNow => fx.push(Effect::PollNow(None)),
+        _ => {}
+    }
+}
+
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = items(app).len();
     if n > 0 {
-        app.health_selected = super::app::list_step(app.health_selected, n, cmd);
+        app.health_selected = crate::tui::state::list_step(app.health_selected, n, cmd);
     }
 }
 

@@ -4,172 +4,28 @@
 //! Statuspage incident when the incident is closed.
 //!
 //! Sending is an [`Effect`]: the event loop runs it as a task and the results come back as
-//! [`Action::UpdateResults`](super::app::Action::UpdateResults). Clipboard channels are an effect
+//! [`Action::UpdateResults`](crate::tui::state::Action::UpdateResults). Clipboard channels are an effect
 //! of their own, written to the console's terminal.
-
-use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 use uuid::Uuid;
 
-use super::app::{AppState, Confirm, Effect, Mode};
-use super::keymap::{Command, Context};
 use crate::domain::event::EventBody;
 use crate::domain::incident::Status;
 use crate::domain::text::{BODY_CAP, sanitize};
 use crate::domain::updates::{
-    Audience, ChannelConfig, ChannelKind, ComponentStatus, SNOOZE_CHOICES, UpdateClock,
-    UpdatesConfig, clock,
+    Audience, ChannelConfig, ChannelKind, ComponentStatus, SNOOZE_CHOICES, UpdateClock, clock,
 };
-use crate::updates::context::audience_of;
-use crate::updates::{Outgoing, SendReport, TemplateCatalog, UpdateContext};
+use crate::tui::action::Effect;
+use crate::tui::keymap::{Command, Context};
+use crate::tui::state::{AppState, Confirm, Mode};
+use crate::tui::views::{
+    ChannelRow, ComposerChannel, ComposerFocus, ComposerState, InFlight, PendingSend, Retry,
+};
+use crate::updates::{Outgoing, SendReport, UpdateContext};
 
-/// Component statuses chosen for Statuspage channels: channel → component → status.
-pub type ComponentChoices = BTreeMap<String, BTreeMap<String, ComponentStatus>>;
-
-/// Updates' part of the console state.
-#[derive(Debug, Clone)]
-pub struct UpdatesState {
-    pub config: UpdatesConfig,
-    pub templates: TemplateCatalog,
-    next_request: u64,
-    /// Sends on their way, by request id.
-    pub in_flight: BTreeMap<u64, InFlight>,
-    /// The last send's failed channels, for `:resend`.
-    pub retry: Option<Retry>,
-}
-
-impl Default for UpdatesState {
-    fn default() -> Self {
-        UpdatesState::new(UpdatesConfig::default(), TemplateCatalog::builtin())
-    }
-}
-
-impl UpdatesState {
-    pub fn new(config: UpdatesConfig, templates: TemplateCatalog) -> Self {
-        UpdatesState {
-            config,
-            templates,
-            next_request: 1,
-            in_flight: BTreeMap::new(),
-            retry: None,
-        }
-    }
-}
-
-/// A send on its way.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InFlight {
-    pub template: String,
-    pub text: String,
-    pub components: ComponentChoices,
-    pub retry_of: Option<Uuid>,
-    /// Channels already done in the console itself (the clipboard).
-    pub done: SendReport,
-}
-
-/// What `:resend` sends again.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Retry {
-    pub template: String,
-    pub text: String,
-    pub components: ComponentChoices,
-    pub channels: Vec<String>,
-    /// The event of the first attempt.
-    pub first: Uuid,
-}
-
-/// Where the composer's keys go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ComposerFocus {
-    Text,
-    Channels,
-}
-
-/// A channel in the composer's list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComposerChannel {
-    pub name: String,
-    /// The kind word.
-    pub kind: &'static str,
-    pub audience: Audience,
-    pub checked: bool,
-    /// For a Statuspage channel: each listed component and the status it will get.
-    pub components: Vec<(String, ComponentStatus)>,
-}
-
-/// A row of the composer's channel list: a channel, or one of its Statuspage components.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelRow {
-    Channel(usize),
-    Component(usize, usize),
-}
-
-/// The composer: the draft and the channels to send it on.
-#[derive(Debug, Clone)]
-pub struct ComposerState {
-    pub template: String,
-    pub text: TextArea<'static>,
-    pub focus: ComposerFocus,
-    pub channels: Vec<ComposerChannel>,
-    /// Index into [`ComposerState::rows`].
-    pub cursor: usize,
-    pub error: Option<String>,
-    /// Whether the draft was changed by hand.
-    pub edited: bool,
-    /// The audience the draft was rendered for.
-    pub audience: Audience,
-}
-
-impl ComposerState {
-    pub fn draft(&self) -> String {
-        self.text.lines().join("\n")
-    }
-
-    /// The channel list's rows: each channel followed by its components.
-    pub fn rows(&self) -> Vec<ChannelRow> {
-        let mut rows = Vec::new();
-        for (i, ch) in self.channels.iter().enumerate() {
-            rows.push(ChannelRow::Channel(i));
-            for j in 0..ch.components.len() {
-                rows.push(ChannelRow::Component(i, j));
-            }
-        }
-        rows
-    }
-
-    /// The audience of the ticked channels (internal when none is ticked).
-    pub fn ticked_audience(&self) -> Audience {
-        let ticked: Vec<Audience> = self
-            .channels
-            .iter()
-            .filter(|c| c.checked)
-            .map(|c| c.audience)
-            .collect();
-        audience_of(ticked)
-    }
-
-    /// The component statuses as chosen, for the Statuspage channels.
-    pub fn component_choices(&self) -> ComponentChoices {
-        self.channels
-            .iter()
-            .filter(|c| !c.components.is_empty())
-            .map(|c| (c.name.clone(), c.components.iter().cloned().collect()))
-            .collect()
-    }
-}
-
-/// A send waiting for the yes that external channels need.
-#[derive(Debug, Clone)]
-pub struct PendingSend {
-    pub composer: Box<ComposerState>,
-    pub text: String,
-    pub names: Vec<String>,
-    /// The external ones among `names`.
-    pub external: Vec<String>,
-    pub scroll: u16,
-}
+pub use crate::tui::views::ComponentChoices;
 
 /// The clock at the console's `now`.
 pub fn current_clock(app: &AppState) -> Option<UpdateClock> {
@@ -279,7 +135,7 @@ pub fn composer_key(
     } else {
         &[Context::Composer]
     };
-    match super::app::modal(app, &key, contexts) {
+    match app.keymap.lookup(&key, contexts) {
         Some(Command::ComposerCancel) => {
             if c.edited {
                 Mode::Confirm {
@@ -438,7 +294,7 @@ pub fn confirm_send_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    match super::app::modal(app, &key, &[Context::Confirm, Context::Popup]) {
+    match app.keymap.lookup(&key, &[Context::Confirm, Context::Popup]) {
         Some(Command::ConfirmYes) => {
             let components = p.composer.component_choices();
             send(
@@ -684,7 +540,7 @@ pub fn snooze_key(
         }
         Mode::Normal
     };
-    match (super::app::modal(app, &key, &[Context::Picker]), key.code) {
+    match (app.keymap.lookup(&key, &[Context::Picker]), key.code) {
         (Some(Command::PickerDown), _) => Mode::Snooze {
             selected: (selected + 1).min(SNOOZE_CHOICES.len() - 1),
         },
