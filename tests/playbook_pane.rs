@@ -207,9 +207,9 @@ fn attach_another_playbook_from_the_picker() {
 fn navigation_and_detail() {
     let mut a = pane();
     key(&mut a, KeyCode::Char('G'));
-    assert_eq!(a.step_selected, 17);
+    assert_eq!(a.steps.selected, 17);
     key(&mut a, KeyCode::Char('g'));
-    assert_eq!(a.step_selected, 0);
+    assert_eq!(a.steps.selected, 0);
     key(&mut a, KeyCode::Enter);
     assert!(matches!(a.mode, Mode::StepDetail { .. }));
     let screen = frame(&mut a);

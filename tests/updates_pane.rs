@@ -357,7 +357,7 @@ fn a_failed_channel_is_reported_and_resent_alone() {
 fn snoozes_are_journal_events_in_the_timeline() {
     let mut a = app(empty_incident());
     key(&mut a, KeyCode::Char('S'));
-    assert!(matches!(a.mode, Mode::Snooze { selected: 0 }));
+    assert!(matches!(a.mode, Mode::Snooze { cursor } if cursor.selected == 0));
     let fx = key(&mut a, KeyCode::Char('2'));
     assert!(matches!(a.mode, Mode::Normal));
     let evs = ack(&mut a, fx);

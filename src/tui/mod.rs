@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod commands;
+pub mod cursor;
 pub mod effects;
 pub mod event_loop;
 pub mod keymap;

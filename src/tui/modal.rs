@@ -126,8 +126,8 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                 _ => Mode::Normal,
             },
         },
-        Mode::Picker { items, selected } => {
-            super::panes::playbook::picker_key(app, items, selected, key, fx)
+        Mode::Picker { items, cursor } => {
+            super::panes::playbook::picker_key(app, items, cursor, key, fx)
         }
         Mode::Confirm { what, back } => match modal(app, &key, &[Context::Confirm]) {
             Some(Command::ConfirmYes) => match what {
@@ -149,7 +149,7 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Close(form) => super::panes::closing::form_key(app, form, key, fx),
         Mode::Composer(c) => super::panes::updates::composer_key(app, c, key, fx),
         Mode::ConfirmSend(p) => super::panes::updates::confirm_send_key(app, p, key, fx),
-        Mode::Snooze { selected } => super::panes::updates::snooze_key(app, selected, key, fx),
+        Mode::Snooze { cursor } => super::panes::updates::snooze_key(app, cursor, key, fx),
     };
 }
 

@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 use uuid::Uuid;
 
 use super::action::Effect;
+use super::cursor::ListCursor;
 use super::keymap::{Command, Keymap};
 use super::pane::Pane;
 use super::ui::layout;
@@ -117,7 +118,7 @@ pub enum Mode {
     /// Choosing a playbook to attach: indices into `catalog`.
     Picker {
         items: Vec<usize>,
-        selected: usize,
+        cursor: ListCursor,
     },
     Confirm {
         what: Confirm,
@@ -131,7 +132,7 @@ pub enum Mode {
     ConfirmSend(Box<PendingSend>),
     /// Choosing how long to snooze the next update.
     Snooze {
-        selected: usize,
+        cursor: ListCursor,
     },
 }
 
@@ -147,7 +148,7 @@ pub struct AppState {
     pub mode: Mode,
     pub timeline: TimelineView,
     /// Index of the selected step among all steps of the attached playbooks.
-    pub step_selected: usize,
+    pub steps: ListCursor,
     /// Playbooks that can be attached, with their TOML text.
     pub catalog: Vec<(Playbook, String)>,
     /// The configured health sources, in config order.
@@ -158,7 +159,7 @@ pub struct AppState {
     /// has sent since (so a change is never sent twice while its event is on the way).
     pub health_seen: SeenState,
     /// Selected row among the health items (newest first).
-    pub health_selected: usize,
+    pub health_list: ListCursor,
     /// The configured message-trace sources.
     pub trace_sources: Vec<TraceSourceConfig>,
     /// The trace pane.
@@ -209,12 +210,12 @@ impl AppState {
                 follow: true,
                 ..TimelineView::default()
             },
-            step_selected: 0,
+            steps: ListCursor::default(),
             catalog: Vec::new(),
             health_sources: Vec::new(),
             health: Default::default(),
             health_seen: SeenState::default(),
-            health_selected: 0,
+            health_list: ListCursor::default(),
             trace_sources: Vec::new(),
             trace: TraceView::default(),
             trace_budgets: Default::default(),
@@ -242,7 +243,7 @@ impl AppState {
     pub fn selected_entry(&self) -> Option<&crate::domain::incident::Entry> {
         self.timeline
             .rows
-            .get(self.timeline.selected)
+            .get(self.timeline.cursor.selected)
             .and_then(|&i| self.incident.entries.get(i))
     }
 
@@ -348,15 +349,15 @@ impl AppState {
         }
         tv.built_at = self.incident.version;
         let last = tv.rows.len().saturating_sub(1);
-        tv.selected = if tv.follow {
+        tv.cursor.selected = if tv.follow {
             last
         } else if let Some(anchor) = tv.anchor {
             tv.rows
                 .iter()
                 .position(|&i| self.incident.entries[i].id == anchor)
-                .unwrap_or(tv.selected.min(last))
+                .unwrap_or(tv.cursor.selected.min(last))
         } else {
-            tv.selected.min(last)
+            tv.cursor.selected.min(last)
         };
         self.settle_scroll();
     }
@@ -364,46 +365,24 @@ impl AppState {
     pub(crate) fn settle_scroll(&mut self) {
         let page = self.timeline_page();
         let tv = &mut self.timeline;
-        if tv.selected < tv.offset {
-            tv.offset = tv.selected;
-        }
-        if tv.selected >= tv.offset + page {
-            tv.offset = tv.selected + 1 - page;
-        }
-        let max_off = tv.rows.len().saturating_sub(page);
-        tv.offset = tv.offset.min(max_off);
+        tv.cursor.settle(tv.rows.len(), page);
         tv.anchor = tv
             .rows
-            .get(tv.selected)
+            .get(tv.cursor.selected)
             .map(|&i| self.incident.entries[i].id);
     }
 
-    pub(crate) fn move_selection(&mut self, delta: isize) {
+    /// Moves the timeline's cursor by a list command; on the last row it follows new entries.
+    pub(crate) fn move_cursor(&mut self, cmd: Command) {
         let n = self.timeline.rows.len();
         if n == 0 {
             return;
         }
-        let cur = self.timeline.selected as isize;
-        let next = (cur + delta).clamp(0, n as isize - 1) as usize;
-        self.timeline.selected = next;
-        self.timeline.follow = next == n - 1;
+        let page = self.timeline_page();
+        self.timeline.cursor.step(n, page, cmd);
+        self.timeline.follow = self.timeline.cursor.selected == n - 1;
         self.settle_scroll();
     }
-}
-
-/// Where a list cursor lands after a movement command, in a list of `n` rows (n > 0).
-pub(crate) fn list_step(cur: usize, n: usize, cmd: Command) -> usize {
-    let last = n.saturating_sub(1) as isize;
-    let cur = (cur as isize).min(last);
-    let next = match cmd {
-        Command::Up => cur - 1,
-        Command::Down => cur + 1,
-        Command::PageUp => cur - 10,
-        Command::PageDown => cur + 10,
-        Command::Top => 0,
-        _ => last,
-    };
-    next.clamp(0, last) as usize
 }
 
 pub(crate) fn is_blank(t: &TextArea<'_>) -> bool {

@@ -8,6 +8,7 @@ use ratatui_textarea::TextArea;
 use uuid::Uuid;
 
 use super::action::TraceMsg;
+use super::cursor::ListCursor;
 use crate::domain::closing::durations;
 use crate::domain::incident::{EntryKind, Incident};
 use crate::domain::time::format_duration;
@@ -22,8 +23,7 @@ use crate::updates::{SendReport, TemplateCatalog};
 pub struct TimelineView {
     /// Indices into `incident.entries` of the rows shown, in order.
     pub rows: Vec<usize>,
-    pub selected: usize,
-    pub offset: usize,
+    pub cursor: ListCursor,
     pub text_filter: String,
     pub kind_filter: Option<EntryKind>,
     /// `incident.version` the rows were computed at.
@@ -66,7 +66,7 @@ pub struct TraceView {
     /// Why the last query stopped early, if it did.
     pub error: Option<String>,
     pub cancelled: bool,
-    pub selected: usize,
+    pub cursor: ListCursor,
     /// When the last run ended.
     pub finished_at: Option<DateTime<Utc>>,
     /// This run repeats the previous query over grown logs: the rows stay on screen and are
@@ -82,7 +82,7 @@ pub struct TraceView {
     pub group_by: GroupBy,
     /// The breakdown of `rows`, while shown.
     pub breakdown: Option<Breakdown>,
-    pub group_selected: usize,
+    pub group_cursor: ListCursor,
     /// Bumped each time `rows` is rebuilt; the breakdown was computed at `breakdown_gen`.
     pub(crate) rows_gen: u64,
     pub(crate) breakdown_gen: u64,
@@ -146,7 +146,7 @@ impl TraceView {
         let q = self.query.clone().unwrap_or_default();
         self.summary = TraceSummary::from_rows(&rows, &q);
         self.rows = rows;
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        self.cursor.selected = self.cursor.selected.min(self.rows.len().saturating_sub(1));
         self.rows_gen += 1;
     }
 
@@ -165,14 +165,17 @@ impl TraceView {
             return;
         }
         let b = breakdown(&self.rows, self.group_by, zone);
-        self.group_selected = self.group_selected.min(b.groups.len().saturating_sub(1));
+        self.group_cursor.selected = self
+            .group_cursor
+            .selected
+            .min(b.groups.len().saturating_sub(1));
         self.breakdown = Some(b);
         self.breakdown_gen = self.rows_gen;
     }
 
     /// The selected row.
     pub fn selected_row(&self) -> Option<&TraceRow> {
-        self.rows.get(self.selected)
+        self.rows.get(self.cursor.selected)
     }
 }
 
@@ -262,7 +265,7 @@ pub struct ComposerState {
     pub focus: ComposerFocus,
     pub channels: Vec<ComposerChannel>,
     /// Index into [`ComposerState::rows`].
-    pub cursor: usize,
+    pub cursor: ListCursor,
     pub error: Option<String>,
     /// Whether the draft was changed by hand.
     pub edited: bool,

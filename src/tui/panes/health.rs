@@ -7,6 +7,7 @@ use chrono::Duration;
 use crate::domain::event::EventBody;
 use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen};
 use crate::tui::action::Effect;
+use crate::tui::cursor::LIST_PAGE;
 use crate::tui::keymap::Command;
 use crate::tui::state::{AppState, Mode};
 
@@ -102,13 +103,13 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = items(app).len();
     if n > 0 {
-        app.health_selected = crate::tui::state::list_step(app.health_selected, n, cmd);
+        app.health_list.step(n, LIST_PAGE, cmd);
     }
 }
 
 pub fn open(app: &mut AppState) {
     let picked = items(app)
-        .get(app.health_selected)
+        .get(app.health_list.selected)
         .map(|(s, i)| (s.to_string(), i.id.clone()));
     if let Some((source, item)) = picked {
         app.mode = Mode::HealthItem {

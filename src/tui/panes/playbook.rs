@@ -8,6 +8,7 @@ use crate::domain::event::EventBody;
 use crate::domain::playbook::{Playbook, Step, StepAction, StepChange, StepState};
 use crate::domain::text::sanitize_line;
 use crate::tui::action::Effect;
+use crate::tui::cursor::{LIST_PAGE, ListCursor};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::state::{AppState, InputPurpose, Mode, StepRef, open_input};
 
@@ -26,7 +27,7 @@ pub fn step_positions(app: &AppState) -> Vec<(usize, usize, usize)> {
 
 /// The selected step, its playbook and its state.
 pub fn selected(app: &AppState) -> Option<(&Playbook, &Step, &StepState)> {
-    let (pi, si, sti) = *step_positions(app).get(app.step_selected)?;
+    let (pi, si, sti) = *step_positions(app).get(app.steps.selected)?;
     let pb = &app.incident.playbooks[pi];
     let step = &pb.sections[si].steps[sti];
     Some((pb, step, app.incident.progress.state(&pb.id, &step.id)))
@@ -42,7 +43,7 @@ fn selected_ref(app: &AppState) -> Option<StepRef> {
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = step_positions(app).len();
     if n > 0 {
-        app.step_selected = crate::tui::state::list_step(app.step_selected, n, cmd);
+        app.steps.step(n, LIST_PAGE, cmd);
     }
 }
 
@@ -103,7 +104,10 @@ fn change(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         if items.is_empty() {
             app.flash("every known playbook is attached already", false);
         } else {
-            app.mode = Mode::Picker { items, selected: 0 };
+            app.mode = Mode::Picker {
+                items,
+                cursor: ListCursor::default(),
+            };
         }
         return;
     }
@@ -246,21 +250,17 @@ pub fn submit_input(
 pub fn picker_key(
     app: &mut AppState,
     items: Vec<usize>,
-    selected: usize,
+    mut cursor: ListCursor,
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
     match app.keymap.lookup(&key, &[Context::Picker]) {
-        Some(Command::PickerDown) => Mode::Picker {
-            selected: (selected + 1).min(items.len().saturating_sub(1)),
-            items,
-        },
-        Some(Command::PickerUp) => Mode::Picker {
-            selected: selected.saturating_sub(1),
-            items,
-        },
+        Some(cmd @ (Command::PickerDown | Command::PickerUp)) => {
+            cursor.step(items.len(), LIST_PAGE, cmd);
+            Mode::Picker { items, cursor }
+        }
         Some(Command::PickerChoose) => {
-            if let Some(&i) = items.get(selected) {
+            if let Some(&i) = items.get(cursor.selected) {
                 let (pb, source) = &app.catalog[i];
                 let body = EventBody::PlaybookAttached {
                     playbook: pb.id.clone(),

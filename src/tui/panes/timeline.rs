@@ -223,17 +223,7 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::PageDown
         | Command::Top
         | Command::Bottom => {
-            let page = app.timeline_page() as isize;
-            let n = app.timeline.rows.len() as isize;
-            let delta = match cmd {
-                Command::Up => -1,
-                Command::Down => 1,
-                Command::PageUp => -page,
-                Command::PageDown => page,
-                Command::Top => -n,
-                _ => n,
-            };
-            app.move_selection(delta);
+            app.move_cursor(cmd);
         }
         Command::Open => {
             if let Some(e) = app.selected_entry() {

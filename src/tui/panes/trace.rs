@@ -10,6 +10,7 @@ use crate::domain::trace_breakdown::GroupBy;
 use crate::domain::trace_query::{describe, parse_query_line};
 use crate::tui::action::Effect;
 use crate::tui::action::TraceMsg;
+use crate::tui::cursor::LIST_PAGE;
 use crate::tui::keymap::Command;
 use crate::tui::state::{AppState, InputPurpose, Mode, open_input};
 use crate::tui::views::{TraceMode, TraceView};
@@ -53,7 +54,7 @@ fn start(
         refreshing: keep_rows,
         mode: old.mode,
         group_by: old.group_by,
-        group_selected: old.group_selected,
+        group_cursor: old.group_cursor,
         rows_gen: old.rows_gen + 1,
         ..TraceView::default()
     };
@@ -61,7 +62,7 @@ fn start(
         tv.rows_by_key = old.rows_by_key;
         tv.rows = old.rows;
         tv.summary = old.summary;
-        tv.selected = old.selected;
+        tv.cursor = old.cursor;
         tv.breakdown = old.breakdown;
         tv.breakdown_gen = old.breakdown_gen;
         tv.rows_gen = old.rows_gen;
@@ -171,7 +172,7 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 (Command::TraceBreakdown, TraceMode::Breakdown) => TraceMode::Rows,
                 (Command::TraceGroupBy, TraceMode::Breakdown) => {
                     tv.group_by = tv.group_by.next();
-                    tv.group_selected = 0;
+                    tv.group_cursor.selected = 0;
                     TraceMode::Breakdown
                 }
                 _ => TraceMode::Breakdown,
@@ -281,13 +282,13 @@ pub fn navigate(app: &mut AppState, cmd: Command) {
     if tv.mode == TraceMode::Breakdown {
         let n = tv.breakdown.as_ref().map_or(0, |b| b.groups.len());
         if n > 0 {
-            tv.group_selected = crate::tui::state::list_step(tv.group_selected, n, cmd);
+            tv.group_cursor.step(n, LIST_PAGE, cmd);
         }
         return;
     }
     let n = tv.rows.len();
     if n > 0 {
-        tv.selected = crate::tui::state::list_step(tv.selected, n, cmd);
+        tv.cursor.step(n, LIST_PAGE, cmd);
     }
 }
 

@@ -18,6 +18,7 @@ use crate::domain::updates::{
     Audience, ChannelConfig, ChannelKind, ComponentStatus, SNOOZE_CHOICES, UpdateClock, clock,
 };
 use crate::tui::action::Effect;
+use crate::tui::cursor::{LIST_PAGE, ListCursor};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::state::{AppState, Confirm, Mode};
 use crate::tui::views::{
@@ -116,7 +117,7 @@ pub fn open_composer(app: &mut AppState) {
         text: text_area(&text),
         focus: ComposerFocus::Text,
         channels,
-        cursor: 0,
+        cursor: ListCursor::default(),
         error,
         edited: false,
         audience: Audience::Internal,
@@ -184,13 +185,12 @@ fn channel_key(
 ) -> Mode {
     let rows = c.rows();
     let n = rows.len();
-    let row = rows.get(c.cursor).copied();
+    let row = rows.get(c.cursor.selected).copied();
     let Some(cmd) = cmd else {
         return Mode::Composer(c);
     };
     match cmd {
-        Command::ChannelDown if n > 0 => c.cursor = (c.cursor + 1).min(n - 1),
-        Command::ChannelUp => c.cursor = c.cursor.saturating_sub(1),
+        Command::ChannelDown | Command::ChannelUp => c.cursor.step(n, LIST_PAGE, cmd),
         // On a Statuspage component: cycle its status.
         Command::ChannelToggle | Command::ComponentCycle
             if matches!(row, Some(ChannelRow::Component(..))) =>
@@ -507,7 +507,9 @@ pub fn open_snooze(app: &mut AppState) {
         );
         return;
     }
-    app.mode = Mode::Snooze { selected: 0 };
+    app.mode = Mode::Snooze {
+        cursor: ListCursor::default(),
+    };
 }
 
 /// Snoozes the clock by `minutes` (5, 10 or 15).
@@ -528,7 +530,7 @@ pub fn snooze(app: &mut AppState, minutes: u32, fx: &mut Vec<Effect>) -> Result<
 /// Keys in the snooze chooser: j/k and Enter, or 1/2/3.
 pub fn snooze_key(
     app: &mut AppState,
-    selected: usize,
+    mut cursor: ListCursor,
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
@@ -541,13 +543,11 @@ pub fn snooze_key(
         Mode::Normal
     };
     match (app.keymap.lookup(&key, &[Context::Picker]), key.code) {
-        (Some(Command::PickerDown), _) => Mode::Snooze {
-            selected: (selected + 1).min(SNOOZE_CHOICES.len() - 1),
-        },
-        (Some(Command::PickerUp), _) => Mode::Snooze {
-            selected: selected.saturating_sub(1),
-        },
-        (Some(Command::PickerChoose), _) => pick(app, selected, fx),
+        (Some(cmd @ (Command::PickerDown | Command::PickerUp)), _) => {
+            cursor.step(SNOOZE_CHOICES.len(), LIST_PAGE, cmd);
+            Mode::Snooze { cursor }
+        }
+        (Some(Command::PickerChoose), _) => pick(app, cursor.selected, fx),
         // The choices' own numbers take them at once.
         (None, KeyCode::Char(c @ '1'..='3')) => pick(app, c as usize - '1' as usize, fx),
         _ => Mode::Normal,

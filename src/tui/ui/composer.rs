@@ -110,6 +110,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
     } else {
         let first = c
             .cursor
+            .selected
             .saturating_sub(list_inner.height.saturating_sub(1) as usize);
         rows.iter()
             .enumerate()
@@ -134,7 +135,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
                         Line::from(format!("       {:<20} {}", name, st.as_str()))
                     }
                 };
-                if i == c.cursor && c.focus == ComposerFocus::Channels {
+                if i == c.cursor.selected && c.focus == ComposerFocus::Channels {
                     line.style(theme::selected())
                 } else {
                     line

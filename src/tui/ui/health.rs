@@ -112,7 +112,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     }
     let header_rows = lines.len();
     let room = (inner.height as usize).saturating_sub(header_rows).max(1);
-    let sel = app.health_selected.min(list.len().saturating_sub(1));
+    let sel = app.health_list.selected.min(list.len().saturating_sub(1));
     let offset = super::first_shown(sel, room);
     for (n, (source, item)) in list.iter().enumerate().skip(offset).take(room) {
         let when = item

@@ -67,8 +67,8 @@ pub fn render(frame: &mut Frame, app: &AppState) {
         Mode::StepDetail { step, scroll } => {
             playbook::render_detail(frame, area, app, step, *scroll)
         }
-        Mode::Picker { items, selected } => {
-            popup::render_picker(frame, area, app, items, *selected)
+        Mode::Picker { items, cursor } => {
+            popup::render_picker(frame, area, app, items, cursor.selected)
         }
         Mode::HealthItem {
             source,
@@ -88,7 +88,7 @@ pub fn render(frame: &mut Frame, app: &AppState) {
             composer::render(frame, area, app, &p.composer);
             composer::render_confirm_send(frame, area, app, p);
         }
-        Mode::Snooze { selected } => composer::render_snooze(frame, area, app, *selected),
+        Mode::Snooze { cursor } => composer::render_snooze(frame, area, app, cursor.selected),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
                 Mode::Composer(c) => composer::render(frame, area, app, c),

@@ -183,7 +183,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
                         theme::dim()
                     },
                     ringing: ringing && flash_on,
-                    selected: n == app.step_selected && focused,
+                    selected: n == app.steps.selected && focused,
                 });
                 n += 1;
             }

@@ -53,9 +53,9 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         return;
     }
     let height = inner.height as usize;
-    let end = (tv.offset + height).min(tv.rows.len());
+    let end = (tv.cursor.offset + height).min(tv.rows.len());
     let width = inner.width as usize;
-    let times: Vec<String> = (tv.offset..end)
+    let times: Vec<String> = (tv.cursor.offset..end)
         .map(|r| {
             show_time(
                 app.incident.entries[tv.rows[r]].occurred_at,
@@ -65,11 +65,11 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         })
         .collect();
     let time_w = times.iter().map(|t| t.len()).max().unwrap_or(8);
-    let lines: Vec<Line> = (tv.offset..end)
+    let lines: Vec<Line> = (tv.cursor.offset..end)
         .zip(times)
         .map(|(r, time)| {
             let e = &app.incident.entries[tv.rows[r]];
-            row_line(e, time, time_w, width, r == tv.selected && focused)
+            row_line(e, time, time_w, width, r == tv.cursor.selected && focused)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

@@ -206,7 +206,7 @@ fn render_breakdown(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool
         lines.push(nothing_yet(tv.running));
     }
     let room = rect.height.saturating_sub(1) as usize;
-    let offset = super::first_shown(tv.group_selected, room);
+    let offset = super::first_shown(tv.group_cursor.selected, room);
     let secs = |d: Option<f64>| d.map_or("-".to_string(), |d| format!("{d:.1}"));
     for (i, g) in groups.iter().enumerate().skip(offset).take(room) {
         let n = |s: TraceStatus| g.by_status.get(&s).copied().unwrap_or(0);
@@ -247,7 +247,7 @@ fn render_breakdown(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool
                 theme::dim(),
             ),
         ]);
-        if i == tv.group_selected && focused {
+        if i == tv.group_cursor.selected && focused {
             line = line.style(theme::selected());
         }
         lines.push(line);
@@ -279,7 +279,7 @@ fn render_rows(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         lines.push(nothing_yet(tv.running));
     }
     let room = rect.height.saturating_sub(1) as usize;
-    let offset = super::first_shown(tv.selected, room);
+    let offset = super::first_shown(tv.cursor.selected, room);
     for (i, r) in tv.rows.iter().enumerate().skip(offset).take(room) {
         let cut = |s: &str, n: usize| -> String {
             let mut out: String = s.chars().take(n).collect();
@@ -307,7 +307,7 @@ fn render_rows(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
             Span::raw(" "),
             Span::styled(r.reply.clone(), theme::dim()),
         ]);
-        if i == tv.selected && focused {
+        if i == tv.cursor.selected && focused {
             line = line.style(theme::selected());
         }
         lines.push(line);
