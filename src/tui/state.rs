@@ -136,6 +136,25 @@ pub enum Mode {
     },
 }
 
+impl Mode {
+    /// The command that leaves this mode, for the hint line (`None`: any key, or none).
+    pub fn cancel_command(&self) -> Option<Command> {
+        match self {
+            Mode::Normal | Mode::Confirm { .. } | Mode::ConfirmSend(_) => None,
+            Mode::Help { .. }
+            | Mode::Detail { .. }
+            | Mode::TraceChain { .. }
+            | Mode::HealthItem { .. }
+            | Mode::StepDetail { .. } => Some(Command::ClosePopup),
+            Mode::Input(_) => Some(Command::InputCancel),
+            Mode::Edit(_) => Some(Command::EditorCancel),
+            Mode::Close(_) => Some(Command::FormCancel),
+            Mode::Composer(_) => Some(Command::ComposerCancel),
+            Mode::Picker { .. } | Mode::Snooze { .. } => Some(Command::PickerCancel),
+        }
+    }
+}
+
 /// The console's whole state.
 pub struct AppState {
     pub incident: Incident,

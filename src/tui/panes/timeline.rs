@@ -159,7 +159,10 @@ fn save_edit(app: &mut AppState, mut edit: Box<EditState>, fx: &mut Vec<Effect>)
         }
     };
     if text.is_empty() {
-        edit.error = Some("the text is empty: to remove the entry, press d on it".into());
+        edit.error = Some(format!(
+            "the text is empty: to remove the entry, press {} on it",
+            app.keymap.first_key(Command::DeleteEntry)
+        ));
         return Mode::Edit(edit);
     }
     // Times typed to the second; keep the old sub-second part when the second is unchanged.
@@ -254,7 +257,8 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 let id = e.id;
                 fx.push(app.append(EventBody::EntryDeleted { entry: id }));
                 app.undo.push(EventBody::EntryRestored { entry: id });
-                app.flash("entry deleted: u undoes", false);
+                let undo = app.keymap.first_key(Command::Undo);
+                app.flash(format!("entry deleted: {undo} undoes"), false);
             }
         }
         Command::TogglePin => {

@@ -229,8 +229,10 @@ fn channel_key(
             }
             let text = sanitize(c.draft().trim(), BODY_CAP);
             if text.is_empty() {
-                c.error =
-                    Some("the update is empty: write it first (Tab goes back to the text)".into());
+                c.error = Some(format!(
+                    "the update is empty: write it first ({} goes back to the text)",
+                    app.keymap.first_key(Command::ComposerSwitch)
+                ));
                 return Mode::Composer(c);
             }
             let mut names: Vec<String> = c

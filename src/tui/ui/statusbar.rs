@@ -185,7 +185,15 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             (k(Command::Help), "help"),
             (k(Command::Quit), "quit"),
         ],
-        _ => vec![("Esc".to_string(), "back"), ("Ctrl-C".to_string(), "quit")],
+        (mode, _) => vec![
+            (
+                mode.cancel_command()
+                    .map(|c| app.keymap.first_key(c))
+                    .unwrap_or_else(|| "Esc".into()),
+                "back",
+            ),
+            ("Ctrl-C".to_string(), "quit"),
+        ],
     };
     let mut spans = vec![Span::raw(" ")];
     for (keys, what) in pairs {
