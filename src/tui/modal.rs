@@ -9,9 +9,7 @@ use super::panes::timeline;
 use super::state::{
     AppState, Confirm, InputPurpose, InputState, Mode, is_blank, refused_while_closed, text_of,
 };
-use chrono::Duration;
 
-use crate::domain::event::EventBody;
 use crate::domain::incident::EntryKind;
 
 /// The command a key means where a popup, input or form has the keyboard.
@@ -187,32 +185,13 @@ fn input_key(
                     input.error = Some(super::state::CLOSED.into());
                     Mode::Input(input)
                 }
-                InputPurpose::AddEntry => {
-                    let opened = app.incident.opened_at;
-                    match timeline::parse_quick_entry(&text, input.kind, app.now, opened, app.zone)
-                    {
-                        Ok(q) => {
-                            let ev = app.event(EventBody::EntryAdded {
-                                occurred_at: q.at,
-                                kind: q.kind,
-                                text: q.text,
-                                step: None,
-                            });
-                            app.pending.insert(ev.id);
-                            app.undo.push(EventBody::EntryDeleted { entry: ev.id });
-                            app.timeline.follow = q.at >= app.now - Duration::seconds(5);
-                            fx.push(Effect::Append(ev));
-                            if let Some(w) = q.warning {
-                                app.flash(w, false);
-                            }
-                            Mode::Normal
-                        }
-                        Err(e) => {
-                            input.error = Some(e);
-                            Mode::Input(input)
-                        }
+                InputPurpose::AddEntry => match timeline::add_entry(app, &text, input.kind, fx) {
+                    Ok(()) => Mode::Normal,
+                    Err(e) => {
+                        input.error = Some(e);
+                        Mode::Input(input)
                     }
-                }
+                },
                 InputPurpose::Filter => {
                     app.timeline.text_filter = text.trim().to_string();
                     app.rebuild_rows(true);

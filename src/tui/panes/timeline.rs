@@ -1,7 +1,7 @@
 //! The timeline pane's part of `update`: moving through the entries, adding, editing, deleting,
 //! pinning and undoing, filtering; and the entry editor.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyEvent;
 
 use crate::domain::event::EventBody;
@@ -215,6 +215,31 @@ fn save_edit(app: &mut AppState, mut edit: Box<EditState>, fx: &mut Vec<Effect>)
         app.flash(w, false);
     }
     Mode::Normal
+}
+
+/// Enter in the add-entry input: the entry as typed (see [`parse_quick_entry`]), or why not.
+pub fn add_entry(
+    app: &mut AppState,
+    text: &str,
+    kind: EntryKind,
+    fx: &mut Vec<Effect>,
+) -> Result<(), String> {
+    let opened = app.incident.opened_at;
+    let q = parse_quick_entry(text, kind, app.now, opened, app.zone)?;
+    let ev = app.event(EventBody::EntryAdded {
+        occurred_at: q.at,
+        kind: q.kind,
+        text: q.text,
+        step: None,
+    });
+    app.pending.insert(ev.id);
+    app.undo.push(EventBody::EntryDeleted { entry: ev.id });
+    app.timeline.follow = q.at >= app.now - Duration::seconds(5);
+    fx.push(Effect::Append(ev));
+    if let Some(w) = q.warning {
+        app.flash(w, false);
+    }
+    Ok(())
 }
 
 /// The timeline's commands (when it has the focus, or from the entry popup).
