@@ -457,7 +457,7 @@ fn step_popup_keys_follow_the_keymap_and_scroll_and_esc_still_work() {
     let Mode::StepDetail { scroll, .. } = &a.mode else {
         panic!()
     };
-    assert_eq!(*scroll, 1);
+    assert_eq!(scroll.top(), 1);
     key(&mut a, KeyCode::Esc);
     assert!(matches!(a.mode, Mode::Normal));
 }

@@ -3,6 +3,7 @@
 //! line's hint, the help screen and the "unknown command" message are generated from [`COMMANDS`].
 
 use super::action::Effect;
+use super::cursor::ListCursor;
 use super::state::{AppState, Mode};
 use crate::domain::event::EventBody;
 use crate::domain::incident::{Role, Severity, Status};
@@ -309,7 +310,9 @@ fn export(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), Str
 }
 
 fn help(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {
-    app.mode = Mode::Help { scroll: 0 };
+    app.mode = Mode::Help {
+        scroll: ListCursor::default(),
+    };
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The one list cursor used by every list and picker of the console: which row is selected
+//! The one list cursor used by every list, picker and popup of the console: which row is selected
 //! and which row the visible window starts at.
 
 use super::keymap::Command;
@@ -37,6 +37,18 @@ impl ListCursor {
         };
         self.selected = next.clamp(0, last) as usize;
         self.settle(n, page as usize);
+    }
+
+    /// Scrolls a popup's text by `by` lines (its window start; the text decides how far it
+    /// can go).
+    pub fn scroll_by(&mut self, by: isize) {
+        self.offset = self.offset.saturating_add_signed(by).min(u16::MAX as usize);
+        self.selected = self.offset;
+    }
+
+    /// The window start as a terminal row offset.
+    pub fn top(&self) -> u16 {
+        self.offset.min(u16::MAX as usize) as u16
     }
 
     /// Keeps the selection within `n` rows and the window (of `page` rows) around it.

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Effect;
+use super::cursor::ListCursor;
 use super::keymap::{Command, Context};
 use super::panes::timeline;
 use super::state::{
@@ -28,12 +29,9 @@ fn scroll_delta(cmd: Option<Command>) -> Option<i32> {
     }
 }
 
-fn scrolled(scroll: u16, by: i32) -> u16 {
-    if by < 0 {
-        scroll.saturating_sub(by.unsigned_abs() as u16)
-    } else {
-        scroll.saturating_add(by as u16)
-    }
+fn scrolled(mut scroll: ListCursor, by: i32) -> ListCursor {
+    scroll.scroll_by(by as isize);
+    scroll
 }
 
 pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {

@@ -90,30 +90,30 @@ pub enum Confirm {
 pub enum Mode {
     Normal,
     Help {
-        scroll: u16,
+        scroll: ListCursor,
     },
     Input(Box<InputState>),
     Edit(Box<EditState>),
     Detail {
         entry: Uuid,
-        scroll: u16,
+        scroll: ListCursor,
     },
     /// A message's event chain (`None` while it loads).
     TraceChain {
         row: Box<TraceRow>,
         events: Option<Result<Vec<TraceEvent>, String>>,
-        scroll: u16,
+        scroll: ListCursor,
     },
     /// A health item with all its updates.
     HealthItem {
         source: String,
         item: String,
-        scroll: u16,
+        scroll: ListCursor,
     },
     /// A step's detail: what to do and why, its state and times.
     StepDetail {
         step: StepRef,
-        scroll: u16,
+        scroll: ListCursor,
     },
     /// Choosing a playbook to attach: indices into `catalog`.
     Picker {

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 use super::action::{Action, Effect};
+use super::cursor::ListCursor;
 use super::keymap::{Command, Context};
 use super::pane::Pane;
 use super::panes::{closing, health, playbook, timeline, trace, updates};
@@ -149,7 +150,11 @@ pub(crate) fn run_command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>
             app.zoomed = !app.zoomed;
             app.settle_scroll();
         }
-        Command::Help => app.mode = Mode::Help { scroll: 0 },
+        Command::Help => {
+            app.mode = Mode::Help {
+                scroll: ListCursor::default(),
+            }
+        }
         Command::CommandLine => open_input(app, InputPurpose::Command, ""),
         Command::ComposeUpdate => updates::open_composer(app),
         Command::SnoozeUpdate => updates::open_snooze(app),

@@ -319,7 +319,7 @@ pub struct PendingSend {
     pub names: Vec<String>,
     /// The external ones among `names`.
     pub external: Vec<String>,
-    pub scroll: u16,
+    pub scroll: ListCursor,
 }
 
 /// The fields of the close form, in Tab order.

@@ -8,6 +8,7 @@ use crate::domain::event::EventBody;
 use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen};
 use crate::tui::action::Effect;
 use crate::tui::cursor::LIST_PAGE;
+use crate::tui::cursor::ListCursor;
 use crate::tui::keymap::Command;
 use crate::tui::state::{AppState, Mode};
 
@@ -115,7 +116,7 @@ pub fn open(app: &mut AppState) {
         app.mode = Mode::HealthItem {
             source,
             item,
-            scroll: 0,
+            scroll: ListCursor::default(),
         };
     }
 }

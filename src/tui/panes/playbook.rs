@@ -49,7 +49,10 @@ pub fn navigate(app: &mut AppState, cmd: Command) {
 
 pub fn open(app: &mut AppState) {
     if let Some(step) = selected_ref(app) {
-        app.mode = Mode::StepDetail { step, scroll: 0 };
+        app.mode = Mode::StepDetail {
+            step,
+            scroll: ListCursor::default(),
+        };
     }
 }
 

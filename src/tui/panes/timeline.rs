@@ -8,6 +8,7 @@ use crate::domain::event::EventBody;
 use crate::domain::incident::{EntryKind, entry_text};
 use crate::domain::time::{Zone, check_typed_time, looks_like_time, parse_when};
 use crate::tui::action::Effect;
+use crate::tui::cursor::ListCursor;
 use crate::tui::keymap::{Command, Context};
 use crate::tui::state::{
     AppState, Confirm, EditState, InputPurpose, Mode, line_field, multiline_field, open_input,
@@ -257,7 +258,7 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             if let Some(e) = app.selected_entry() {
                 app.mode = Mode::Detail {
                     entry: e.id,
-                    scroll: 0,
+                    scroll: ListCursor::default(),
                 };
             }
         }

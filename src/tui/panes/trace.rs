@@ -11,6 +11,7 @@ use crate::domain::trace_query::{describe, parse_query_line};
 use crate::tui::action::Effect;
 use crate::tui::action::TraceMsg;
 use crate::tui::cursor::LIST_PAGE;
+use crate::tui::cursor::ListCursor;
 use crate::tui::keymap::Command;
 use crate::tui::state::{AppState, InputPurpose, Mode, open_input};
 use crate::tui::views::{TraceMode, TraceView};
@@ -303,7 +304,7 @@ pub fn open(app: &mut AppState, fx: &mut Vec<Effect>) {
     app.mode = Mode::TraceChain {
         row: Box::new(row.clone()),
         events: None,
-        scroll: 0,
+        scroll: ListCursor::default(),
     };
     fx.push(Effect::LoadChain { row: Box::new(row) });
 }

@@ -264,7 +264,7 @@ fn channel_key(
                     text,
                     names,
                     external,
-                    scroll: 0,
+                    scroll: ListCursor::default(),
                 }));
             }
             let components = c.component_choices();
@@ -311,11 +311,11 @@ pub fn confirm_send_key(
             Mode::Normal
         }
         Some(Command::ScrollDown) => {
-            p.scroll = p.scroll.saturating_add(1);
+            p.scroll.scroll_by(1);
             Mode::ConfirmSend(p)
         }
         Some(Command::ScrollUp) => {
-            p.scroll = p.scroll.saturating_sub(1);
+            p.scroll.scroll_by(-1);
             Mode::ConfirmSend(p)
         }
         _ => Mode::Composer(p.composer),

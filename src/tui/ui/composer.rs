@@ -203,7 +203,7 @@ pub fn render_confirm_send(frame: &mut Frame, area: Rect, app: &AppState, p: &Pe
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((p.scroll, 0)),
+            .scroll((p.scroll.top(), 0)),
         rect,
     );
 }

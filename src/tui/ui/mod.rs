@@ -60,12 +60,12 @@ pub fn render(frame: &mut Frame, app: &AppState) {
     statusbar::render(frame, chrome.status, app);
     match &app.mode {
         Mode::Normal => {}
-        Mode::Help { scroll } => help::render(frame, area, app, *scroll),
+        Mode::Help { scroll } => help::render(frame, area, app, scroll.top()),
         Mode::Detail { entry, scroll } => {
-            timeline::render_detail(frame, area, app, *entry, *scroll)
+            timeline::render_detail(frame, area, app, *entry, scroll.top())
         }
         Mode::StepDetail { step, scroll } => {
-            playbook::render_detail(frame, area, app, step, *scroll)
+            playbook::render_detail(frame, area, app, step, scroll.top())
         }
         Mode::Picker { items, cursor } => {
             popup::render_picker(frame, area, app, items, cursor.selected)
@@ -74,12 +74,12 @@ pub fn render(frame: &mut Frame, app: &AppState) {
             source,
             item,
             scroll,
-        } => health::render_item(frame, area, app, source, item, *scroll),
+        } => health::render_item(frame, area, app, source, item, scroll.top()),
         Mode::TraceChain {
             row,
             events,
             scroll,
-        } => trace::render_chain(frame, area, app, row, events.as_ref(), *scroll),
+        } => trace::render_chain(frame, area, app, row, events.as_ref(), scroll.top()),
         Mode::Input(input) => popup::render_input(frame, area, app, input),
         Mode::Edit(edit) => popup::render_edit(frame, area, app, edit),
         Mode::Close(form) => close_form::render(frame, area, app, form),
