@@ -11,7 +11,8 @@ use warroom::domain::closing::KeyTime;
 use warroom::domain::event::EventBody;
 use warroom::domain::incident::{Incident, Severity};
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
-use warroom::tui::{closing, ui};
+use warroom::tui::panes::closing;
+use warroom::tui::ui;
 
 fn with_playbook() -> AppState {
     let inc =
@@ -246,4 +247,40 @@ fn x_writes_four_reports_into_exports() {
     // :export does the same from any pane.
     key(&mut a, KeyCode::Char('1'));
     assert_eq!(command(&mut a, "export"), [Effect::Export]);
+}
+
+/// The read-only guard comes from the command tables: every `:` command and key marked as a
+/// change is refused on a closed incident, with the same message; the others still work.
+#[test]
+fn the_command_tables_drive_the_read_only_guard() {
+    let mut a = closed_app();
+    for line in [
+        "title x",
+        "sev 1",
+        "status resolved",
+        "role scribe dana",
+        "ack",
+        "snooze 5",
+        "resend",
+        "keytime mitigated -1m",
+        "close",
+    ] {
+        assert!(command(&mut a, line).is_empty(), "{line}");
+        let Mode::Input(i) = &a.mode else {
+            panic!("{line}: {:?}", a.mode)
+        };
+        assert_eq!(i.error.as_deref(), Some(closing::CLOSED), "{line}");
+        key(&mut a, KeyCode::Esc);
+    }
+    for k in ['a', 'e', 'd', 'p', 'u', 'U', 'S'] {
+        a.flash = None;
+        assert!(key(&mut a, KeyCode::Char(k)).is_empty(), "{k}");
+        assert!(matches!(a.mode, Mode::Normal), "{k}: {:?}", a.mode);
+        assert_eq!(a.flash.as_ref().unwrap().text, closing::CLOSED, "{k}");
+    }
+    // Not changes: the help, the filter, the export.
+    command(&mut a, "help");
+    assert!(matches!(a.mode, Mode::Help { .. }));
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(command(&mut a, "export"), vec![Effect::Export]);
 }

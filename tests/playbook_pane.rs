@@ -12,7 +12,8 @@ use warroom::domain::incident::{EntryKind, Incident};
 use warroom::domain::playbook::{StepAction, StepStatus};
 use warroom::tui::app::{Action, AppState, Mode, Pane, update};
 use warroom::tui::keymap::Command;
-use warroom::tui::{playbook_pane, ui};
+use warroom::tui::panes::playbook;
+use warroom::tui::ui;
 
 fn pane() -> AppState {
     let inc =
@@ -66,9 +67,9 @@ fn doing_starts_the_check_back_which_rings_and_is_acknowledged() {
     let fx = key(&mut a, KeyCode::Char('w'));
     ack(&mut a, fx);
     assert_eq!(state(&a, "subscribe-provider-updates"), StepStatus::Doing);
-    assert!(playbook_pane::expired_check_backs(&a).is_empty());
+    assert!(playbook::expired_check_backs(&a).is_empty());
     update(&mut a, Action::Tick(now() + Duration::minutes(15)));
-    let ringing = playbook_pane::expired_check_backs(&a);
+    let ringing = playbook::expired_check_backs(&a);
     assert_eq!(ringing.len(), 1);
     assert_eq!(ringing[0].1.id, "subscribe-provider-updates");
     // The status bar says so until it is acknowledged.
@@ -86,16 +87,16 @@ fn doing_starts_the_check_back_which_rings_and_is_acknowledged() {
             ..
         }
     ));
-    assert!(playbook_pane::expired_check_backs(&a).is_empty());
+    assert!(playbook::expired_check_backs(&a).is_empty());
     assert!(!frame(&mut a).contains("check back:"));
     // :ack acknowledges every ringing timer.
     update(&mut a, Action::Tick(now() + Duration::minutes(31)));
-    assert_eq!(playbook_pane::expired_check_backs(&a).len(), 1);
+    assert_eq!(playbook::expired_check_backs(&a).len(), 1);
     key(&mut a, KeyCode::Char(':'));
     typed(&mut a, "ack");
     let fx = key(&mut a, KeyCode::Enter);
     ack(&mut a, fx);
-    assert!(playbook_pane::expired_check_backs(&a).is_empty());
+    assert!(playbook::expired_check_backs(&a).is_empty());
 }
 
 #[test]
@@ -206,9 +207,9 @@ fn attach_another_playbook_from_the_picker() {
 fn navigation_and_detail() {
     let mut a = pane();
     key(&mut a, KeyCode::Char('G'));
-    assert_eq!(a.step_selected, 17);
+    assert_eq!(a.steps.selected, 17);
     key(&mut a, KeyCode::Char('g'));
-    assert_eq!(a.step_selected, 0);
+    assert_eq!(a.steps.selected, 0);
     key(&mut a, KeyCode::Enter);
     assert!(matches!(a.mode, Mode::StepDetail { .. }));
     let screen = frame(&mut a);
@@ -317,4 +318,182 @@ fn pane_snapshot_with_mixed_states_a_skip_and_an_overdue_step() {
         .unwrap();
     assert!(timing.is_overdue(now()));
     insta::assert_snapshot!(frame(&mut a));
+}
+
+/// Opens the step popup on the `n`th step (0-based) of the pane.
+fn popup_on(a: &mut AppState, n: usize) {
+    for _ in 0..n {
+        key(a, KeyCode::Char('j'));
+    }
+    key(a, KeyCode::Enter);
+    assert!(matches!(a.mode, Mode::StepDetail { .. }), "{:?}", a.mode);
+}
+
+fn popup_step(a: &AppState) -> String {
+    let Mode::StepDetail { step, .. } = &a.mode else {
+        panic!("the step popup closed: {:?}", a.mode)
+    };
+    step.step.clone()
+}
+
+#[test]
+fn step_popup_space_and_x_tick_the_step_shown_and_the_popup_stays() {
+    let mut a = pane();
+    popup_on(&mut a, 0);
+    let fx = key(&mut a, KeyCode::Char(' '));
+    ack(&mut a, fx);
+    assert_eq!(state(&a, "confirm-provider-incident"), StepStatus::Done);
+    assert_eq!(popup_step(&a), "confirm-provider-incident");
+    assert!(frame(&mut a).contains("done"));
+    // x is the other key of the same command: it unticks.
+    let fx = key(&mut a, KeyCode::Char('x'));
+    ack(&mut a, fx);
+    assert_eq!(state(&a, "confirm-provider-incident"), StepStatus::Todo);
+    assert_eq!(popup_step(&a), "confirm-provider-incident");
+}
+
+#[test]
+fn step_popup_w_marks_doing_and_c_acknowledges_the_check_back() {
+    let mut a = pane();
+    popup_on(&mut a, 1); // subscribe-provider-updates: check back every 15m
+    let fx = key(&mut a, KeyCode::Char('w'));
+    ack(&mut a, fx);
+    assert_eq!(state(&a, "subscribe-provider-updates"), StepStatus::Doing);
+    assert_eq!(popup_step(&a), "subscribe-provider-updates");
+    update(&mut a, Action::Tick(now() + Duration::minutes(15)));
+    assert_eq!(playbook::expired_check_backs(&a).len(), 1);
+    let fx = key(&mut a, KeyCode::Char('c'));
+    let evs = ack(&mut a, fx);
+    assert!(matches!(
+        &evs[0].body,
+        EventBody::StepChanged {
+            action: StepAction::AckCheckBack,
+            ..
+        }
+    ));
+    assert!(playbook::expired_check_backs(&a).is_empty());
+    assert_eq!(popup_step(&a), "subscribe-provider-updates");
+}
+
+#[test]
+fn step_popup_s_asks_for_the_reason_and_skips_the_step_shown() {
+    let mut a = pane();
+    popup_on(&mut a, 3); // collect-local-logs
+    key(&mut a, KeyCode::Char('s'));
+    assert!(matches!(a.mode, Mode::Input(_)), "{:?}", a.mode);
+    typed(&mut a, "no relay of our own");
+    let fx = key(&mut a, KeyCode::Enter);
+    ack(&mut a, fx);
+    let st = a
+        .incident
+        .progress
+        .state("cloud-mail-outage", "collect-local-logs");
+    assert_eq!(st.status, StepStatus::Skipped);
+    assert_eq!(st.reason.as_deref(), Some("no relay of our own"));
+}
+
+#[test]
+fn step_popup_o_assigns_the_step_shown() {
+    let mut a = pane();
+    popup_on(&mut a, 2); // trace-message-flow
+    key(&mut a, KeyCode::Char('o'));
+    assert!(matches!(a.mode, Mode::Input(_)), "{:?}", a.mode);
+    // The field starts with the current owner; clear it and type another.
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "bob");
+    let fx = key(&mut a, KeyCode::Enter);
+    ack(&mut a, fx);
+    let st = a
+        .incident
+        .progress
+        .state("cloud-mail-outage", "trace-message-flow");
+    assert_eq!(st.owner.as_deref(), Some("bob"));
+}
+
+#[test]
+fn step_popup_n_adds_a_note_about_the_step_shown() {
+    let mut a = pane();
+    popup_on(&mut a, 0);
+    key(&mut a, KeyCode::Char('n'));
+    assert!(matches!(a.mode, Mode::Input(_)), "{:?}", a.mode);
+    typed(&mut a, "MO1094411 opened by Microsoft");
+    let fx = key(&mut a, KeyCode::Enter);
+    ack(&mut a, fx);
+    let last = a.incident.entries.last().unwrap();
+    assert_eq!(last.kind, EntryKind::Note);
+    assert!(
+        last.text.ends_with(": MO1094411 opened by Microsoft"),
+        "{}",
+        last.text
+    );
+    assert_eq!(
+        last.about.as_deref(),
+        Some("cloud-mail-outage/confirm-provider-incident")
+    );
+}
+
+#[test]
+fn step_popup_keys_follow_the_keymap_and_scroll_and_esc_still_work() {
+    let mut a = pane();
+    let mut keys = std::collections::BTreeMap::new();
+    keys.insert("step_doing".to_string(), vec!["W".to_string()]);
+    a.keymap = warroom::tui::keymap::Keymap::with_overrides(&keys).unwrap();
+    popup_on(&mut a, 0);
+    assert!(frame(&mut a).contains("W doing"));
+    // The old key does nothing to the step now (it closes the popup, like any unbound key).
+    assert!(key(&mut a, KeyCode::Char('w')).is_empty());
+    assert!(matches!(a.mode, Mode::Normal));
+    key(&mut a, KeyCode::Enter);
+    let fx = key_mod(
+        &mut a,
+        KeyCode::Char('W'),
+        crossterm::event::KeyModifiers::SHIFT,
+    );
+    ack(&mut a, fx);
+    assert_eq!(state(&a, "confirm-provider-incident"), StepStatus::Doing);
+    key(&mut a, KeyCode::Char('j'));
+    let Mode::StepDetail { scroll, .. } = &a.mode else {
+        panic!()
+    };
+    assert_eq!(scroll.top(), 1);
+    key(&mut a, KeyCode::Esc);
+    assert!(matches!(a.mode, Mode::Normal));
+}
+
+#[test]
+fn step_popup_keys_are_refused_while_the_incident_is_closed() {
+    let mut a = pane();
+    let fx = {
+        key(&mut a, KeyCode::Char(':'));
+        typed(&mut a, "close");
+        key(&mut a, KeyCode::Enter);
+        typed(&mut a, "done");
+        key(&mut a, KeyCode::Tab);
+        key(&mut a, KeyCode::Tab);
+        key(&mut a, KeyCode::Tab);
+        key(&mut a, KeyCode::Tab);
+        typed(&mut a, "required steps handed to the review");
+        key_mod(
+            &mut a,
+            KeyCode::Char('s'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )
+    };
+    ack(&mut a, fx);
+    assert!(a.incident.is_closed(), "{:?}", a.mode);
+    a.mode = Mode::Normal;
+    popup_on(&mut a, 0);
+    for c in [' ', 'x', 'w', 's', 'o', 'n', 'c'] {
+        a.flash = None;
+        assert!(key(&mut a, KeyCode::Char(c)).is_empty(), "{c}");
+        assert!(
+            a.flash.as_ref().unwrap().text.contains("closed"),
+            "{c}: {:?}",
+            a.flash
+        );
+        assert!(!matches!(a.mode, Mode::Input(_)), "{c}");
+    }
+    assert_eq!(state(&a, "confirm-provider-incident"), StepStatus::Todo);
 }

@@ -12,10 +12,11 @@ use warroom::domain::event::EventBody;
 use warroom::domain::incident::EntryKind;
 use warroom::domain::trace::{TraceRow, TraceStatus};
 use warroom::domain::trace_breakdown::GroupBy;
+use warroom::tui::action::TraceMsg;
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
 use warroom::tui::keymap::Command;
-use warroom::tui::trace_pane::{TraceMode, TraceMsg};
 use warroom::tui::ui;
+use warroom::tui::views::TraceMode;
 
 fn pane() -> AppState {
     let mut a = app(empty_incident());
@@ -605,7 +606,7 @@ fn b_shows_a_breakdown_and_capital_b_changes_the_grouping() {
     assert_eq!(b.groups[0].count, 2);
     // j moves in the groups; rows arriving refresh the groups; b goes back to the rows.
     key(&mut a, KeyCode::Char('j'));
-    assert_eq!(a.trace.group_selected, 1);
+    assert_eq!(a.trace.group_cursor.selected, 1);
     key(&mut a, KeyCode::Char('/'));
     for _ in 0..60 {
         key(&mut a, KeyCode::Backspace);

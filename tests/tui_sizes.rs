@@ -15,9 +15,9 @@ use warroom::domain::event::EventBody;
 use warroom::domain::health::{HealthItem, ItemUpdate, Level, SourceSnapshot};
 use warroom::domain::incident::{EntryKind, Incident};
 use warroom::domain::trace::{TraceRow, TraceStatus};
+use warroom::tui::action::TraceMsg;
 use warroom::tui::app::{Action, AppState, Effect, Pane, update};
 use warroom::tui::keymap::Command;
-use warroom::tui::trace_pane::TraceMsg;
 use warroom::tui::ui;
 use warroom::tui::ui::theme::{Look, Theme};
 

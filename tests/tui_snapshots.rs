@@ -177,3 +177,50 @@ fn add_entry_popup() {
     );
     insta::assert_snapshot!(frame(&mut a, 120, 40));
 }
+
+/// `warroom keys` with no overrides: every command of every context, generated from the table
+/// that also writes the `[keys]` section of `assets/config.toml` (a unit test keeps that in step).
+#[test]
+fn warroom_keys_listing() {
+    insta::assert_snapshot!(warroom::tui::keymap::Keymap::default().listing());
+}
+
+#[test]
+fn help_lists_every_colon_command_from_the_table() {
+    let mut a = app(empty_incident());
+    key(&mut a, crossterm::event::KeyCode::Char('?'));
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let (mut snooze, mut resend) = (false, false);
+    // Scroll through the whole help, a line at a time.
+    for _ in 0..200 {
+        term.draw(|f| ui::render(f, &a)).unwrap();
+        let screen = term.backend().to_string();
+        snooze |= screen.contains(":snooze 5|10|15");
+        resend |= screen.contains(":resend");
+        key(&mut a, crossterm::event::KeyCode::Char('j'));
+    }
+    assert!(snooze && resend, "the help lists :snooze and :resend");
+}
+
+#[test]
+fn a_rebound_modal_key_works_and_the_title_and_hint_line_say_so() {
+    let mut a = app(empty_incident());
+    let mut keys = std::collections::BTreeMap::new();
+    keys.insert("input_cancel".to_string(), vec!["ctrl-g".to_string()]);
+    a.keymap = warroom::tui::keymap::Keymap::with_overrides(&keys).unwrap();
+    key(&mut a, crossterm::event::KeyCode::Char('a'));
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| ui::render(f, &a)).unwrap();
+    let screen = term.backend().to_string();
+    assert!(screen.contains("Enter save · Ctrl-G cancel"), "{screen}");
+    assert!(screen.contains("Ctrl-G back"), "{screen}");
+    // Esc is no longer the cancel key there; Ctrl-G is.
+    key(&mut a, crossterm::event::KeyCode::Esc);
+    assert!(matches!(a.mode, warroom::tui::app::Mode::Input(_)));
+    key_mod(
+        &mut a,
+        crossterm::event::KeyCode::Char('g'),
+        crossterm::event::KeyModifiers::CONTROL,
+    );
+    assert!(matches!(a.mode, warroom::tui::app::Mode::Normal));
+}

@@ -269,22 +269,22 @@ fn navigation_keys() {
         ));
     }
     let mut a = app(inc);
-    assert_eq!(a.timeline.selected, 99, "follows the newest entry");
+    assert_eq!(a.timeline.cursor.selected, 99, "follows the newest entry");
     key(&mut a, KeyCode::Char('g'));
-    assert_eq!(a.timeline.selected, 0);
+    assert_eq!(a.timeline.cursor.selected, 0);
     key(&mut a, KeyCode::Char('j'));
     key(&mut a, KeyCode::Down);
-    assert_eq!(a.timeline.selected, 2);
+    assert_eq!(a.timeline.cursor.selected, 2);
     key(&mut a, KeyCode::PageDown);
     let page = a.timeline_page();
-    assert_eq!(a.timeline.selected, 2 + page);
-    assert!(a.timeline.offset + page > a.timeline.selected);
+    assert_eq!(a.timeline.cursor.selected, 2 + page);
+    assert!(a.timeline.cursor.offset + page > a.timeline.cursor.selected);
     key(&mut a, KeyCode::PageUp);
     key(&mut a, KeyCode::Char('k'));
-    assert_eq!(a.timeline.selected, 1);
+    assert_eq!(a.timeline.cursor.selected, 1);
     key_mod(&mut a, KeyCode::Char('G'), KeyModifiers::SHIFT);
-    assert_eq!(a.timeline.selected, 99);
-    assert_eq!(a.timeline.offset, 100 - page);
+    assert_eq!(a.timeline.cursor.selected, 99);
+    assert_eq!(a.timeline.cursor.offset, 100 - page);
     // Enter opens the detail view; any other key closes it.
     key(&mut a, KeyCode::Enter);
     assert!(matches!(a.mode, Mode::Detail { .. }));

@@ -12,7 +12,7 @@ use warroom::domain::event::{Event, EventBody};
 use warroom::domain::incident::{EntryKind, Incident, Severity};
 use warroom::domain::updates::ChannelFailure;
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
-use warroom::tui::updates_pane::ComposerFocus;
+use warroom::tui::views::ComposerFocus;
 use warroom::updates::SendReport;
 
 fn sent_at(min: i64) -> Event {
@@ -357,7 +357,7 @@ fn a_failed_channel_is_reported_and_resent_alone() {
 fn snoozes_are_journal_events_in_the_timeline() {
     let mut a = app(empty_incident());
     key(&mut a, KeyCode::Char('S'));
-    assert!(matches!(a.mode, Mode::Snooze { selected: 0 }));
+    assert!(matches!(a.mode, Mode::Snooze { cursor } if cursor.selected == 0));
     let fx = key(&mut a, KeyCode::Char('2'));
     assert!(matches!(a.mode, Mode::Normal));
     let evs = ack(&mut a, fx);
@@ -471,7 +471,7 @@ components = { "Email" = "cmpemail", "Web mail" = "cmpweb" }
 #[test]
 fn external_channels_need_a_yes_on_the_exact_text_and_components_are_chosen() {
     use warroom::domain::updates::{Audience, ComponentStatus, StatuspagePublished};
-    use warroom::tui::updates_pane::ChannelRow;
+    use warroom::tui::views::ChannelRow;
     let mut a = with_statuspage(empty_incident());
     key(&mut a, KeyCode::Char('U'));
     key(&mut a, KeyCode::Tab);

@@ -7,8 +7,6 @@ use crate::config::Config;
 pub fn keys(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
     let map =
         crate::tui::keymap::Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
-    for c in crate::tui::keymap::Command::ALL {
-        writeln!(out, "{:<16}{:<18}{}", c.name(), map.keys_of(*c), c.help())?;
-    }
+    write!(out, "{}", map.listing())?;
     Ok(())
 }

@@ -6,8 +6,10 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Where a binding applies: the normal contexts (a pane, any list, everywhere) and the modal
+/// ones (whatever has the keyboard: a text input, the entry editor, the close form, a
+/// confirmation, a popup, a picker, the update composer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {
     /// Anywhere outside a text field.
     Global,
@@ -21,6 +23,22 @@ pub enum Context {
     Health,
     /// In the trace pane.
     Trace,
+    /// A detail popup (help, entry, step, health item, message chain).
+    Popup,
+    /// A one-line text input (add, filter, `:`, query, step inputs).
+    Input,
+    /// The multi-line entry editor.
+    Editor,
+    /// The `:close` form.
+    Form,
+    /// A question that needs a yes.
+    Confirm,
+    /// Choosing from a short list (a playbook to attach, a snooze).
+    Picker,
+    /// The update composer, whichever part has the focus.
+    Composer,
+    /// The composer's channel list.
+    Channels,
 }
 
 impl Context {
@@ -32,12 +50,39 @@ impl Context {
             Context::Playbook => "Playbook",
             Context::Health => "Health",
             Context::Trace => "Trace",
+            Context::Popup => "Popups",
+            Context::Input => "Text input",
+            Context::Editor => "Entry editor",
+            Context::Form => "Close form",
+            Context::Confirm => "Confirmations",
+            Context::Picker => "Pickers",
+            Context::Composer => "Update composer",
+            Context::Channels => "Composer channels",
         }
     }
+
+    /// The sets of contexts looked up together, most specific first: within one, a key may
+    /// mean only one command.
+    pub const STACKS: &'static [&'static [Context]] = &[
+        &[Context::Timeline, Context::List, Context::Global],
+        &[Context::Playbook, Context::List, Context::Global],
+        &[Context::Health, Context::List, Context::Global],
+        &[Context::Trace, Context::List, Context::Global],
+        // The entry popup takes the timeline's edit and pin; the step popup the step keys.
+        &[Context::Popup, Context::Timeline],
+        &[Context::Popup, Context::Playbook],
+        &[Context::Input],
+        &[Context::Editor],
+        &[Context::Form],
+        // The send confirmation scrolls.
+        &[Context::Confirm, Context::Popup],
+        &[Context::Picker],
+        &[Context::Channels, Context::Composer],
+    ];
 }
 
 macro_rules! commands {
-    ($($var:ident => ($name:literal, $ctx:ident, [$($key:literal),*], $help:literal)),+ $(,)?) => {
+    ($($var:ident => ($name:literal, $ctx:ident, [$($key:literal),*], $changes:literal, $help:literal)),+ $(,)?) => {
         /// A bindable command.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Command { $($var),+ }
@@ -48,6 +93,8 @@ macro_rules! commands {
             pub fn name(self) -> &'static str { match self { $(Command::$var => $name),+ } }
             pub fn context(self) -> Context { match self { $(Command::$var => Context::$ctx),+ } }
             pub fn help(self) -> &'static str { match self { $(Command::$var => $help),+ } }
+            /// Whether the command changes the incident: refused while it is closed.
+            pub fn changes(self) -> bool { match self { $(Command::$var => $changes),+ } }
             fn default_keys(self) -> &'static [&'static str] {
                 match self { $(Command::$var => &[$($key),*]),+ }
             }
@@ -56,47 +103,82 @@ macro_rules! commands {
 }
 
 commands! {
-    Quit => ("quit", Global, ["q"], "quit (asks first if a change is unsaved)"),
-    FocusNext => ("focus_next", Global, ["tab"], "next pane"),
-    FocusPrev => ("focus_prev", Global, ["shift-tab"], "previous pane"),
-    FocusHealth => ("focus_health", Global, ["1"], "health pane"),
-    FocusPlaybook => ("focus_playbook", Global, ["2"], "playbook pane"),
-    FocusTrace => ("focus_trace", Global, ["3"], "trace pane"),
-    FocusTimeline => ("focus_timeline", Global, ["4"], "timeline pane"),
-    Zoom => ("zoom", Global, ["z"], "zoom the focused pane in and out"),
-    Help => ("help", Global, ["?", "f1"], "this help"),
-    CommandLine => ("command", Global, [":"], "command line (:title, :sev, :status, :role, :retry)"),
-    Up => ("up", List, ["k", "up"], "move up"),
-    Down => ("down", List, ["j", "down"], "move down"),
-    PageUp => ("page_up", List, ["pgup", "ctrl-b"], "page up"),
-    PageDown => ("page_down", List, ["pgdn", "ctrl-f"], "page down"),
-    Top => ("top", List, ["g", "home"], "first row"),
-    Bottom => ("bottom", List, ["G", "end"], "last row"),
-    Open => ("open", List, ["enter"], "open the selected row"),
-    AddEntry => ("add_entry", Timeline, ["a"], "add an entry: [-4m|14:32] [action:|decision:|comms:] text"),
-    EditEntry => ("edit_entry", Timeline, ["e"], "edit the entry's text, time and kind"),
-    DeleteEntry => ("delete_entry", Timeline, ["d"], "delete the entry (u undoes)"),
-    Undo => ("undo", Timeline, ["u"], "undo your last timeline change"),
-    TogglePin => ("pin", Timeline, ["p"], "pin or unpin the entry"),
-    Filter => ("filter", Timeline, ["/"], "filter entries by text"),
-    CycleKind => ("kind_filter", Timeline, ["f"], "cycle the kind filter"),
-    Export => ("export", Timeline, ["x"], "write every report format into the incident's exports/ folder"),
-    ToggleDone => ("step_done", Playbook, ["space", "x"], "tick the step done, or untick it"),
-    StartStep => ("step_doing", Playbook, ["w"], "mark the step in progress (starts its check-back timer)"),
-    SkipStep => ("step_skip", Playbook, ["s"], "skip the step, saying why"),
-    OwnerStep => ("step_owner", Playbook, ["o"], "assign the step (empty: back to its default owner)"),
-    NoteStep => ("step_note", Playbook, ["n"], "add a timeline note about the step"),
-    AckCheckBack => ("step_checked", Playbook, ["c"], "acknowledge the step's check-back timer"),
-    AttachPlaybook => ("attach_playbook", Playbook, ["A"], "attach another playbook"),
-    PollNow => ("poll_now", Health, ["r"], "poll every health source now"),
-    TraceQuery => ("trace_query", Trace, ["/"], "new query: from: to: id: subject: status: since: until:"),
-    TraceCancel => ("trace_cancel", Trace, ["esc"], "stop the running query"),
-    TraceRerun => ("trace_rerun", Trace, ["r"], "run the query again (logs keep growing)"),
-    TraceKeep => ("trace_keep", Trace, ["t"], "keep the result: rows to evidence/, counts to the timeline"),
-    TraceBreakdown => ("trace_breakdown", Trace, ["b"], "rows or a breakdown of the same result (by domain, reason, sender, status, hour)"),
-    TraceGroupBy => ("trace_group_by", Trace, ["B"], "group the breakdown by the next field: domain, reason, sender, status, hour"),
-    ComposeUpdate => ("compose_update", Global, ["U"], "write a stakeholder update from a template, then send it"),
-    SnoozeUpdate => ("snooze_update", Global, ["S"], "snooze the next stakeholder update by 5, 10 or 15 minutes"),
+    Quit => ("quit", Global, ["q"], false, "quit (asks first if a change is unsaved)"),
+    FocusNext => ("focus_next", Global, ["tab"], false, "next pane"),
+    FocusPrev => ("focus_prev", Global, ["shift-tab"], false, "previous pane"),
+    FocusHealth => ("focus_health", Global, ["1"], false, "health pane"),
+    FocusPlaybook => ("focus_playbook", Global, ["2"], false, "playbook pane"),
+    FocusTrace => ("focus_trace", Global, ["3"], false, "trace pane"),
+    FocusTimeline => ("focus_timeline", Global, ["4"], false, "timeline pane"),
+    Zoom => ("zoom", Global, ["z"], false, "zoom the focused pane in and out"),
+    Help => ("help", Global, ["?", "f1"], false, "this help"),
+    CommandLine => ("command", Global, [":"], false, "command line: the : commands are listed at the end"),
+    Up => ("up", List, ["k", "up"], false, "move up"),
+    Down => ("down", List, ["j", "down"], false, "move down"),
+    PageUp => ("page_up", List, ["pgup", "ctrl-b"], false, "page up"),
+    PageDown => ("page_down", List, ["pgdn", "ctrl-f"], false, "page down"),
+    Top => ("top", List, ["g", "home"], false, "first row"),
+    Bottom => ("bottom", List, ["G", "end"], false, "last row"),
+    Open => ("open", List, ["enter"], false, "open the selected row"),
+    AddEntry => ("add_entry", Timeline, ["a"], true, "add an entry: [-4m|14:32] [action:|decision:|comms:] text"),
+    EditEntry => ("edit_entry", Timeline, ["e"], true, "edit the entry's text, time and kind"),
+    DeleteEntry => ("delete_entry", Timeline, ["d"], true, "delete the entry (u undoes)"),
+    Undo => ("undo", Timeline, ["u"], true, "undo your last timeline change"),
+    TogglePin => ("pin", Timeline, ["p"], true, "pin or unpin the entry"),
+    Filter => ("filter", Timeline, ["/"], false, "filter entries by text"),
+    CycleKind => ("kind_filter", Timeline, ["f"], false, "cycle the kind filter"),
+    Export => ("export", Timeline, ["x"], false, "write every report format into the incident's exports/ folder"),
+    ToggleDone => ("step_done", Playbook, ["space", "x"], true, "tick the step done, or untick it"),
+    StartStep => ("step_doing", Playbook, ["w"], true, "mark the step in progress (starts its check-back timer)"),
+    SkipStep => ("step_skip", Playbook, ["s"], true, "skip the step, saying why"),
+    OwnerStep => ("step_owner", Playbook, ["o"], true, "assign the step (empty: back to its default owner)"),
+    NoteStep => ("step_note", Playbook, ["n"], true, "add a timeline note about the step"),
+    AckCheckBack => ("step_checked", Playbook, ["c"], true, "acknowledge the step's check-back timer"),
+    AttachPlaybook => ("attach_playbook", Playbook, ["A"], true, "attach another playbook"),
+    PollNow => ("poll_now", Health, ["r"], false, "poll every health source now"),
+    TraceQuery => ("trace_query", Trace, ["/"], false, "new query: from: to: id: subject: status: since: until:"),
+    TraceCancel => ("trace_cancel", Trace, ["esc"], false, "stop the running query"),
+    TraceRerun => ("trace_rerun", Trace, ["r"], false, "run the query again (logs keep growing)"),
+    TraceKeep => ("trace_keep", Trace, ["t"], true, "keep the result: rows to evidence/, counts to the timeline"),
+    TraceBreakdown => ("trace_breakdown", Trace, ["b"], false, "rows or a breakdown of the same result (by domain, reason, sender, status, hour)"),
+    TraceGroupBy => ("trace_group_by", Trace, ["B"], false, "group the breakdown by the next field: domain, reason, sender, status, hour"),
+    ComposeUpdate => ("compose_update", Global, ["U"], true, "write a stakeholder update from a template, then send it"),
+    SnoozeUpdate => ("snooze_update", Global, ["S"], true, "snooze the next stakeholder update by 5, 10 or 15 minutes"),
+    ScrollDown => ("scroll_down", Popup, ["j", "down"], false, "scroll down"),
+    ScrollUp => ("scroll_up", Popup, ["k", "up"], false, "scroll up"),
+    ScrollPageDown => ("scroll_page_down", Popup, ["pgdn"], false, "scroll a page down"),
+    ScrollPageUp => ("scroll_page_up", Popup, ["pgup"], false, "scroll a page up"),
+    ClosePopup => ("close_popup", Popup, ["esc"], false, "close (so does any key not listed here)"),
+    InputSubmit => ("input_submit", Input, ["enter"], false, "save, keep or run what was typed"),
+    InputCancel => ("input_cancel", Input, ["esc"], false, "cancel (asks before dropping a typed entry; clears a filter)"),
+    InputKind => ("input_kind", Input, ["tab"], false, "adding an entry: cycle its kind"),
+    EditorSave => ("editor_save", Editor, ["enter", "ctrl-s"], false, "save the entry"),
+    EditorNewline => ("editor_newline", Editor, ["alt-enter"], false, "a new line in the text (saves from the other fields)"),
+    EditorNext => ("editor_next", Editor, ["tab"], false, "next field: time, kind, text"),
+    EditorPrev => ("editor_prev", Editor, ["shift-tab"], false, "previous field"),
+    EditorKindNext => ("editor_kind_next", Editor, ["right", "space"], false, "on the kind: the next kind"),
+    EditorKindPrev => ("editor_kind_prev", Editor, ["left"], false, "on the kind: the previous kind"),
+    EditorCancel => ("editor_cancel", Editor, ["esc"], false, "cancel (asks before dropping the changes)"),
+    FormSubmit => ("form_submit", Form, ["ctrl-s"], false, "close the incident with what the form says"),
+    FormEnter => ("form_enter", Form, ["enter"], false, "next field; on the last one, close the incident"),
+    FormNewline => ("form_newline", Form, ["alt-enter"], false, "a new line in the field"),
+    FormNext => ("form_next", Form, ["tab"], false, "next field"),
+    FormPrev => ("form_prev", Form, ["shift-tab"], false, "previous field"),
+    FormCancel => ("form_cancel", Form, ["esc"], false, "cancel (asks before dropping the text)"),
+    ConfirmYes => ("confirm_yes", Confirm, ["y", "Y"], false, "yes (any other key is no)"),
+    PickerDown => ("picker_down", Picker, ["j", "down"], false, "next choice"),
+    PickerUp => ("picker_up", Picker, ["k", "up"], false, "previous choice"),
+    PickerChoose => ("picker_choose", Picker, ["enter"], false, "take the choice (in the snooze picker 1, 2, 3 take one at once)"),
+    PickerCancel => ("picker_cancel", Picker, ["esc"], false, "cancel (so does any key not listed here)"),
+    ComposerCancel => ("composer_cancel", Composer, ["esc"], false, "cancel (asks before dropping an edited draft)"),
+    ComposerSwitch => ("composer_switch", Composer, ["tab", "shift-tab"], false, "between the text and the channels"),
+    ComposerTemplate => ("composer_template", Composer, ["ctrl-t"], false, "the next template (redraws an unedited draft)"),
+    ChannelDown => ("channel_down", Channels, ["j", "down"], false, "next channel or component"),
+    ChannelUp => ("channel_up", Channels, ["k", "up"], false, "previous channel or component"),
+    ChannelToggle => ("channel_toggle", Channels, ["space", "x"], false, "tick the channel, or cycle the component's status"),
+    ComponentCycle => ("component_cycle", Channels, ["c", "right"], false, "cycle the component's status"),
+    ChannelAll => ("channel_all", Channels, ["a"], false, "tick every channel, or none"),
+    ChannelSend => ("channel_send", Channels, ["enter"], false, "send to the ticked channels (external ones ask first)"),
 }
 
 /// A key and its modifiers, as written in the config (`ctrl-c`, `shift-tab`, `G`).
@@ -211,6 +293,10 @@ impl fmt::Display for KeyCombo {
         }
         match self.code {
             KeyCode::Char(' ') => f.write_str("Space"),
+            // Ctrl-S, as terminals and manuals write it (the key is the same as ctrl-s).
+            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::Enter => f.write_str("Enter"),
             KeyCode::Esc => f.write_str("Esc"),
@@ -277,7 +363,96 @@ impl Keymap {
                 slot.1 = combos;
             }
         }
+        map.check_shadowing()?;
         Ok(map)
+    }
+
+    /// Refuses two commands on one key where they are looked up together (one of
+    /// [`Context::STACKS`]): the one found first would hide the other. The error names both.
+    fn check_shadowing(&self) -> Result<(), String> {
+        for stack in Context::STACKS {
+            let mut seen: Vec<(KeyCombo, Command)> = Vec::new();
+            for ctx in *stack {
+                for (cmd, keys) in self.bindings.iter().filter(|(c, _)| c.context() == *ctx) {
+                    for k in keys {
+                        match seen.iter().find(|(s, c)| s == k && c != cmd) {
+                            Some((_, other)) => {
+                                return Err(format!(
+                                    "[keys] {} and {} are both bound to {k} ({} and {}): give one of them another key",
+                                    other.name(),
+                                    cmd.name(),
+                                    other.context().title(),
+                                    cmd.context().title(),
+                                ));
+                            }
+                            None => seen.push((*k, *cmd)),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What `warroom keys` prints: every command by context, its name for `[keys]`, its keys
+    /// and what it does.
+    pub fn listing(&self) -> String {
+        let mut out = String::new();
+        let mut last = None;
+        for (cmd, keys) in self.sorted() {
+            if last != Some(cmd.context()) {
+                if last.is_some() {
+                    out.push('\n');
+                }
+                out.push_str(cmd.context().title());
+                out.push('\n');
+                last = Some(cmd.context());
+            }
+            let keys = if keys.is_empty() {
+                "(unbound)".to_string()
+            } else {
+                keys.iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            out.push_str(&format!("  {:<20}{:<20}{}\n", cmd.name(), keys, cmd.help()));
+        }
+        out
+    }
+
+    /// The `[keys]` section of `assets/config.toml`: every command with its default keys,
+    /// commented out, by context. A test keeps the file in step with this.
+    pub fn config_section() -> String {
+        let mut out = String::from("[keys]\n");
+        let mut last = None;
+        let mut cmds = Command::ALL.to_vec();
+        cmds.sort_by_key(|c| c.context());
+        for cmd in cmds {
+            if last != Some(cmd.context()) {
+                out.push_str(&format!("# {}:\n", cmd.context().title()));
+                last = Some(cmd.context());
+            }
+            let keys = cmd
+                .default_keys()
+                .iter()
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&format!(
+                "# {:<44} # {}\n",
+                format!("{} = [{keys}]", cmd.name()),
+                cmd.help()
+            ));
+        }
+        out
+    }
+
+    /// The bindings by context (stable: table order within a context).
+    fn sorted(&self) -> Vec<&(Command, Vec<KeyCombo>)> {
+        let mut rows: Vec<_> = self.bindings.iter().collect();
+        rows.sort_by_key(|(c, _)| c.context());
+        rows
     }
 
     /// The command a key triggers in the given contexts, most specific first.
@@ -302,6 +477,30 @@ impl Keymap {
                     .join("/")
             })
             .unwrap_or_default()
+    }
+
+    /// The first key of a command, for short hints (`Space`, `w`); `(unbound)` if none.
+    pub fn first_key(&self, cmd: Command) -> String {
+        self.bindings
+            .iter()
+            .find(|(c, _)| *c == cmd)
+            .and_then(|(_, keys)| keys.first())
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "(unbound)".into())
+    }
+
+    /// The first keys of two commands, for hints like `j/k scroll`.
+    pub fn pair(&self, a: Command, b: Command) -> String {
+        format!("{}/{}", self.first_key(a), self.first_key(b))
+    }
+
+    /// A hint line such as `Space done · w doing`, from the keys in force.
+    pub fn hint(&self, items: &[(Command, &str)]) -> String {
+        items
+            .iter()
+            .map(|(c, what)| format!("{} {what}", self.first_key(*c)))
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// Rows for the help screen: context, keys, description.
@@ -372,6 +571,57 @@ mod tests {
             map.lookup(&a, &[Context::Timeline, Context::List, Context::Global]),
             Some(Command::AddEntry)
         );
+    }
+
+    #[test]
+    fn a_rebinding_that_shadows_another_key_names_both() {
+        let mut o = BTreeMap::new();
+        o.insert("step_skip".to_string(), vec!["S".to_string()]);
+        let e = Keymap::with_overrides(&o).unwrap_err();
+        assert!(
+            e.contains("snooze_update") && e.contains("step_skip"),
+            "{e}"
+        );
+        // In a modal context too.
+        let mut o = BTreeMap::new();
+        o.insert("input_kind".to_string(), vec!["esc".to_string()]);
+        let e = Keymap::with_overrides(&o).unwrap_err();
+        assert!(
+            e.contains("input_cancel") && e.contains("input_kind"),
+            "{e}"
+        );
+        // The same key in contexts never looked up together is fine.
+        let mut o = BTreeMap::new();
+        o.insert("poll_now".to_string(), vec!["t".to_string()]);
+        assert!(Keymap::with_overrides(&o).is_ok());
+        // And the defaults shadow nothing.
+        assert!(Keymap::default().check_shadowing().is_ok());
+    }
+
+    #[test]
+    fn config_toml_keys_section_is_generated_from_the_table() {
+        let file = crate::config::DEFAULT_CONFIG;
+        let start = file.find("\n[keys]\n").expect("a [keys] section") + 1;
+        let len = file[start..].find("\n\n").expect("a blank line after it") + 1;
+        assert_eq!(
+            &file[start..start + len],
+            Keymap::config_section(),
+            "assets/config.toml's [keys] section is out of step with src/tui/keymap.rs"
+        );
+    }
+
+    #[test]
+    fn overrides_apply_in_modal_contexts() {
+        let mut o = BTreeMap::new();
+        o.insert("confirm_yes".to_string(), vec!["o".to_string()]);
+        let map = Keymap::with_overrides(&o).unwrap();
+        let ok = key(KeyCode::Char('o'), KeyModifiers::NONE);
+        let y = key(KeyCode::Char('y'), KeyModifiers::NONE);
+        assert_eq!(
+            map.lookup(&ok, &[Context::Confirm]),
+            Some(Command::ConfirmYes)
+        );
+        assert_eq!(map.lookup(&y, &[Context::Confirm]), None);
     }
 
     #[test]

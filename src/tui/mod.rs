@@ -1,18 +1,23 @@
 //! The console: state and `update` (app), keys (keymap), drawing (ui), the loop and the
 //! terminal.
 
+pub mod action;
 pub mod app;
-pub mod closing;
+pub mod commands;
+pub mod cursor;
+pub mod effects;
 pub mod event_loop;
-pub mod health_pane;
 pub mod keymap;
-pub mod playbook_pane;
+pub mod modal;
+pub mod pane;
+pub mod panes;
+pub mod state;
 pub mod terminal;
-pub mod trace_pane;
 pub mod trace_runner;
 pub mod ui;
-pub mod updates_pane;
+pub mod update;
 pub mod updates_send;
+pub mod views;
 
 use tokio::sync::mpsc;
 
@@ -45,7 +50,7 @@ pub fn run_console(
     for e in &templates.errors {
         tracing::warn!("{e}");
     }
-    app.updates = updates_pane::UpdatesState::new(config.updates.clone(), templates);
+    app.updates = views::UpdatesState::new(config.updates.clone(), templates);
     for w in &loaded.warnings {
         tracing::warn!("{w}");
     }
@@ -68,20 +73,20 @@ pub fn run_console(
         .enable_all()
         .build()?;
     let (tx, rx) = mpsc::unbounded_channel();
-    let worker = event_loop::JournalWorker::start(data.journal_path(id), loaded.reader, tx.clone());
-    let mut signals = {
+    let writer = effects::start_writer(data.journal_path(id), loaded.reader, tx.clone());
+    let (mut signals, runner) = {
         let _in_runtime = runtime.enter();
-        event_loop::QuitSignals::install()?
+        let signals = event_loop::QuitSignals::install()?;
+        let runner = effects::EffectRunner::start(&app, writer, tx, data.incident_dir(id));
+        (signals, runner)
     };
     let mut guard = terminal::TerminalGuard::enter()?;
     let result = runtime.block_on(event_loop::run(
         &mut guard.terminal,
         &mut signals,
         app,
-        worker,
-        tx,
+        runner,
         rx,
-        data.incident_dir(id),
     ));
     drop(guard);
     let app = result?;

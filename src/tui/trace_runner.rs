@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::app::Action;
-use super::trace_pane::TraceMsg;
+use super::action::Action;
+use super::action::TraceMsg;
 use crate::domain::trace::{
     TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
 };

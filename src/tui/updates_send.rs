@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use tokio::sync::mpsc;
 
-use super::app::Action;
+use super::action::Action;
 use crate::domain::updates::{ChannelConfig, ChannelFailure};
 use crate::net::HttpClient;
 use crate::updates::{Outgoing, SendReport, send_all};

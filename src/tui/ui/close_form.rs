@@ -7,16 +7,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{layout, theme};
-use crate::tui::closing::{CloseForm, FIELDS};
+use crate::tui::app::AppState;
+use crate::tui::keymap::Command;
+use crate::tui::views::{CloseForm, FIELDS};
 
-pub fn render(frame: &mut Frame, area: Rect, form: &CloseForm) {
+pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
     let n = form.field_count();
     let width = area.width.saturating_sub(10).min(110);
     let rect = layout::centered(area, width, if n == 5 { 26 } else { 22 });
     let block = Block::bordered()
-        .title(Line::from(
-            " Close the incident · Tab next field · Enter next / close · Alt-Enter new line · Ctrl-S close · Esc cancel ",
-        ))
+        .title(Line::from(format!(
+            " Close the incident · {} ",
+            app.keymap.hint(&[
+                (Command::FormNext, "next field"),
+                (Command::FormEnter, "next / close"),
+                (Command::FormNewline, "new line"),
+                (Command::FormSubmit, "close"),
+                (Command::FormCancel, "cancel"),
+            ])
+        )))
         .border_style(theme::border(true));
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);

@@ -25,9 +25,9 @@ use super::{layout, theme};
 use crate::domain::updates::Audience;
 use crate::domain::updates::{ClockState, SNOOZE_CHOICES, countdown};
 use crate::tui::app::AppState;
-use crate::tui::updates_pane::{
-    ChannelRow, ComposerFocus, ComposerState, PendingSend, current_clock,
-};
+use crate::tui::keymap::Command;
+use crate::tui::panes::updates::current_clock;
+use crate::tui::views::{ChannelRow, ComposerFocus, ComposerState, PendingSend};
 
 /// The clock for the status bar: `next update in 07:50` (amber in the last five minutes),
 /// `update OVERDUE 03:10` (red), or `no update cadence` when the severity has none.
@@ -60,13 +60,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
     let height = area.height.saturating_sub(2).min(34);
     let rect = layout::centered(area, width, height);
     let title = format!(
-        " Stakeholder update · template {} (Ctrl-T next) · Tab {} · Esc cancel ",
+        " Stakeholder update · template {} ({} next) · {} {} · {} cancel ",
         c.template,
+        app.keymap.first_key(Command::ComposerTemplate),
+        app.keymap.first_key(Command::ComposerSwitch),
         if c.focus == ComposerFocus::Text {
             "channels"
         } else {
             "text"
-        }
+        },
+        app.keymap.first_key(Command::ComposerCancel)
     );
     let block = Block::bordered()
         .title(Line::from(title))
@@ -86,7 +89,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
     let list_block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme::border(c.focus == ComposerFocus::Channels))
-        .title(Line::from(" Channels · space tick · a all · Enter send "));
+        .title(Line::from(format!(
+            " Channels · {} ",
+            app.keymap.hint(&[
+                (Command::ChannelToggle, "tick"),
+                (Command::ChannelAll, "all"),
+                (Command::ChannelSend, "send"),
+            ])
+        )));
     let list_inner = list_block.inner(list_row);
     frame.render_widget(list_block, list_row);
     let lines: Vec<Line> = if c.channels.is_empty() {
@@ -97,6 +107,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
     } else {
         let first = c
             .cursor
+            .selected
             .saturating_sub(list_inner.height.saturating_sub(1) as usize);
         rows.iter()
             .enumerate()
@@ -121,7 +132,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
                         Line::from(format!("       {:<20} {}", name, st.as_str()))
                     }
                 };
-                if i == c.cursor && c.focus == ComposerFocus::Channels {
+                if i == c.cursor.selected && c.focus == ComposerFocus::Channels {
                     line.style(theme::selected())
                 } else {
                     line
@@ -159,13 +170,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
 
 /// The confirmation before an update goes to external channels: the exact text, and which
 /// external channels it will reach.
-pub fn render_confirm_send(frame: &mut Frame, area: Rect, p: &PendingSend) {
+pub fn render_confirm_send(frame: &mut Frame, area: Rect, app: &AppState, p: &PendingSend) {
     let width = area.width.saturating_sub(10).min(100);
     let height = area.height.saturating_sub(6).min(30);
     let rect = layout::centered(area, width, height);
     let title = format!(
-        " Send to EXTERNAL channel(s) {}? · y send · any other key back · j/k scroll ",
-        p.external.join(", ")
+        " Send to EXTERNAL channel(s) {}? · {} send · any other key back · {} scroll ",
+        p.external.join(", "),
+        app.keymap.first_key(Command::ConfirmYes),
+        app.keymap.pair(Command::ScrollDown, Command::ScrollUp)
     );
     let mut lines = vec![
         Line::styled(
@@ -187,12 +200,12 @@ pub fn render_confirm_send(frame: &mut Frame, area: Rect, p: &PendingSend) {
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((p.scroll, 0)),
+            .scroll((p.scroll.top(), 0)),
         rect,
     );
 }
 
-pub fn render_snooze(frame: &mut Frame, area: Rect, selected: usize) {
+pub fn render_snooze(frame: &mut Frame, area: Rect, app: &AppState, selected: usize) {
     let rect = layout::centered(area, 44, SNOOZE_CHOICES.len() as u16 + 2);
     let lines: Vec<Line> = SNOOZE_CHOICES
         .iter()
@@ -207,7 +220,11 @@ pub fn render_snooze(frame: &mut Frame, area: Rect, selected: usize) {
         })
         .collect();
     let block = Block::bordered()
-        .title(Line::from(" Next update · 1-3 or Enter · Esc "))
+        .title(Line::from(format!(
+            " Next update · 1-3 or {} · {} ",
+            app.keymap.first_key(Command::PickerChoose),
+            app.keymap.first_key(Command::PickerCancel)
+        )))
         .border_style(theme::border(true));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);

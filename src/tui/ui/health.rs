@@ -12,7 +12,8 @@ use super::{pane_block, theme};
 use crate::domain::health::Level;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
-use crate::tui::health_pane::{is_stale, items, overall};
+use crate::tui::keymap::Command;
+use crate::tui::panes::health::{is_stale, items, overall};
 
 pub fn level_style(l: Level) -> Style {
     let c = match l {
@@ -111,7 +112,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     }
     let header_rows = lines.len();
     let room = (inner.height as usize).saturating_sub(header_rows).max(1);
-    let sel = app.health_selected.min(list.len().saturating_sub(1));
+    let sel = app.health_list.selected.min(list.len().saturating_sub(1));
     let offset = super::first_shown(sel, room);
     for (n, (source, item)) in list.iter().enumerate().skip(offset).take(room) {
         let when = item
@@ -198,7 +199,10 @@ pub fn render_item(
     super::popup::render_scrolled(
         frame,
         area,
-        "Health item · j/k scroll · any other key closes",
+        &format!(
+            "Health item · {} scroll · any other key closes",
+            app.keymap.pair(Command::ScrollDown, Command::ScrollUp)
+        ),
         lines,
         110,
         scroll,

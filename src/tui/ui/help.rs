@@ -6,7 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::theme;
-use crate::tui::app::{AppState, COMMAND_HINT};
+use crate::tui::app::AppState;
+use crate::tui::keymap::Command;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
     let head = Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
@@ -26,30 +27,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::styled("Text fields", head));
-    for (k, h) in [
-        (
-            "Enter",
-            "save (in the entry editor: Alt-Enter for a new line)",
-        ),
-        ("Tab", "add: cycle the kind; edit: next field"),
-        ("Esc", "cancel (asks before dropping typed text)"),
-        ("Ctrl-C", "quit at once, from anywhere"),
-    ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<18}"), theme::key()),
-            Span::raw(h),
-        ]));
-    }
+    lines.push(Line::styled("Anywhere, even in a text field", head));
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<18}", "Ctrl-C"), theme::key()),
+        Span::raw("quit at once"),
+    ]));
     lines.push(Line::from(""));
     lines.push(Line::styled("Commands (:)", head));
-    for part in COMMAND_HINT.split(" · ") {
-        lines.push(Line::from(format!("  {part}")));
+    for c in crate::tui::commands::COMMANDS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<18}", c.usage()), theme::key()),
+            Span::raw(c.help),
+        ]));
     }
     super::popup::render_scrolled(
         frame,
         area,
-        "Help · j/k scroll · any other key closes",
+        &format!(
+            "Help · {} scroll · any other key closes",
+            app.keymap.pair(Command::ScrollDown, Command::ScrollUp)
+        ),
         lines,
         100,
         scroll,

@@ -16,7 +16,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use crate::tui::app::Pane;
+use crate::tui::pane::Pane;
 
 /// The smallest terminal the console draws in.
 pub const MIN_WIDTH: u16 = 80;

@@ -66,41 +66,41 @@ fn render_default(frame: &mut Frame, app: &AppState) {
     statusbar::render(frame, chrome.status, app);
     match &app.mode {
         Mode::Normal => {}
-        Mode::Help { scroll } => help::render(frame, area, app, *scroll),
+        Mode::Help { scroll } => help::render(frame, area, app, scroll.top()),
         Mode::Detail { entry, scroll } => {
-            timeline::render_detail(frame, area, app, *entry, *scroll)
+            timeline::render_detail(frame, area, app, *entry, scroll.top())
         }
         Mode::StepDetail { step, scroll } => {
-            playbook::render_detail(frame, area, app, step, *scroll)
+            playbook::render_detail(frame, area, app, step, scroll.top())
         }
-        Mode::Picker { items, selected } => {
-            popup::render_picker(frame, area, app, items, *selected)
+        Mode::Picker { items, cursor } => {
+            popup::render_picker(frame, area, app, items, cursor.selected)
         }
         Mode::HealthItem {
             source,
             item,
             scroll,
-        } => health::render_item(frame, area, app, source, item, *scroll),
+        } => health::render_item(frame, area, app, source, item, scroll.top()),
         Mode::TraceChain {
             row,
             events,
             scroll,
-        } => trace::render_chain(frame, area, app, row, events.as_ref(), *scroll),
+        } => trace::render_chain(frame, area, app, row, events.as_ref(), scroll.top()),
         Mode::Input(input) => popup::render_input(frame, area, app, input),
-        Mode::Edit(edit) => popup::render_edit(frame, area, edit),
-        Mode::Close(form) => close_form::render(frame, area, form),
+        Mode::Edit(edit) => popup::render_edit(frame, area, app, edit),
+        Mode::Close(form) => close_form::render(frame, area, app, form),
         Mode::Composer(c) => composer::render(frame, area, app, c),
         Mode::ConfirmSend(p) => {
             composer::render(frame, area, app, &p.composer);
-            composer::render_confirm_send(frame, area, p);
+            composer::render_confirm_send(frame, area, app, p);
         }
-        Mode::Snooze { selected } => composer::render_snooze(frame, area, *selected),
+        Mode::Snooze { cursor } => composer::render_snooze(frame, area, app, cursor.selected),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
                 Mode::Composer(c) => composer::render(frame, area, app, c),
                 Mode::Input(input) => popup::render_input(frame, area, app, input),
-                Mode::Edit(edit) => popup::render_edit(frame, area, edit),
-                Mode::Close(form) => close_form::render(frame, area, form),
+                Mode::Edit(edit) => popup::render_edit(frame, area, app, edit),
+                Mode::Close(form) => close_form::render(frame, area, app, form),
                 _ => {}
             }
             popup::render_confirm(frame, area, app, *what);

@@ -185,8 +185,8 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
                         theme::dim()
                     },
                     ringing: ringing && flash_on,
-                    selected: n == app.step_selected && focused,
-                    current: n == app.step_selected,
+                    selected: n == app.steps.selected && focused,
+                    current: n == app.steps.selected,
                 });
                 n += 1;
             }
@@ -322,7 +322,18 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, target: &Ste
     super::popup::render_scrolled(
         frame,
         area,
-        "Step · space done · w doing · s skip · o owner · n note · Esc back",
+        &format!(
+            "Step · {} · {} back",
+            app.keymap.hint(&[
+                (Command::ToggleDone, "done"),
+                (Command::StartStep, "doing"),
+                (Command::SkipStep, "skip"),
+                (Command::OwnerStep, "owner"),
+                (Command::NoteStep, "note"),
+                (Command::AckCheckBack, "checked"),
+            ]),
+            app.keymap.first_key(Command::ClosePopup)
+        ),
         lines,
         100,
         scroll,

@@ -8,39 +8,57 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{layout, theme};
 use crate::domain::incident::EntryKind;
-use crate::tui::app::{AppState, COMMAND_HINT, Confirm, EditState, InputPurpose, InputState};
+use crate::tui::app::{AppState, Confirm, EditState, InputPurpose, InputState};
+use crate::tui::keymap::Command;
 
 pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &InputState) {
+    let k = &app.keymap;
+    use Command::{InputCancel, InputKind, InputSubmit};
+    let save = k.hint(&[(InputSubmit, "save"), (InputCancel, "cancel")]);
     let (title, hint) = match &input.purpose {
         InputPurpose::AddEntry => (
-            format!(" Add {} · Tab kind · Enter save · Esc cancel ", input.kind),
+            format!(
+                " Add {} · {} ",
+                input.kind,
+                k.hint(&[
+                    (InputKind, "kind"),
+                    (InputSubmit, "save"),
+                    (InputCancel, "cancel")
+                ])
+            ),
             "[-4m | 14:32] [action: | decision: | comms: | note:] what happened".to_string(),
         ),
         InputPurpose::Filter => (
-            " Filter timeline · Enter keep · Esc clear ".to_string(),
+            format!(
+                " Filter timeline · {} ",
+                k.hint(&[(InputSubmit, "keep"), (InputCancel, "clear")])
+            ),
             "text or author to match".to_string(),
         ),
         InputPurpose::Command => (
-            " Command · Enter run · Esc cancel ".to_string(),
-            COMMAND_HINT.to_string(),
+            format!(
+                " Command · {} ",
+                k.hint(&[(InputSubmit, "run"), (InputCancel, "cancel")])
+            ),
+            crate::tui::commands::hint(),
         ),
         InputPurpose::TraceQuery => (
-            " Trace query · Enter run · Esc cancel ".to_string(),
+            format!(
+                " Trace query · {} ",
+                k.hint(&[(InputSubmit, "run"), (InputCancel, "cancel")])
+            ),
             crate::domain::trace_query::QUERY_HINT.to_string(),
         ),
         InputPurpose::SkipReason(t) => (
-            format!(" Skip {} · Enter save · Esc cancel ", step_title(app, t)),
+            format!(" Skip {} · {save} ", step_title(app, t)),
             "why this step does not apply (it goes into the timeline and the report)".to_string(),
         ),
         InputPurpose::Owner(t) => (
-            format!(
-                " Owner of {} · Enter save · Esc cancel ",
-                step_title(app, t)
-            ),
+            format!(" Owner of {} · {save} ", step_title(app, t)),
             "a name or a role; empty gives the step back to its default owner".to_string(),
         ),
         InputPurpose::StepNote(t) => (
-            format!(" Note on {} · Enter save · Esc cancel ", step_title(app, t)),
+            format!(" Note on {} · {save} ", step_title(app, t)),
             "what was found or done; it goes into the timeline, linked to the step".to_string(),
         ),
     };
@@ -103,21 +121,32 @@ pub fn render_picker(
         })
         .collect();
     let block = Block::bordered()
-        .title(Line::from(
-            " Attach a playbook · j/k choose · Enter attach · Esc cancel ",
-        ))
+        .title(Line::from(format!(
+            " Attach a playbook · {} choose · {} ",
+            app.keymap.pair(Command::PickerDown, Command::PickerUp),
+            app.keymap.hint(&[
+                (Command::PickerChoose, "attach"),
+                (Command::PickerCancel, "cancel")
+            ])
+        )))
         .border_style(theme::border(true));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-pub fn render_edit(frame: &mut Frame, area: Rect, edit: &EditState) {
+pub fn render_edit(frame: &mut Frame, area: Rect, app: &AppState, edit: &EditState) {
     let width = area.width.saturating_sub(10).min(110);
     let rect = layout::centered(area, width, 14);
     let block = Block::bordered()
-        .title(Line::from(
-            " Edit entry · Tab next field · Enter save · Alt-Enter new line · Esc cancel ",
-        ))
+        .title(Line::from(format!(
+            " Edit entry · {} ",
+            app.keymap.hint(&[
+                (Command::EditorNext, "next field"),
+                (Command::EditorSave, "save"),
+                (Command::EditorNewline, "new line"),
+                (Command::EditorCancel, "cancel"),
+            ])
+        )))
         .border_style(theme::border(true));
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
@@ -190,7 +219,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confi
         }
         Confirm::Discard => "Discard what you typed? (y/n)".to_string(),
         Confirm::ResolveStatuspage => {
-            let open: Vec<String> = crate::tui::updates_pane::open_statuspage(app)
+            let open: Vec<String> = crate::tui::panes::updates::open_statuspage(app)
                 .into_iter()
                 .map(|(ch, inc)| format!("{ch} ({inc})"))
                 .collect();

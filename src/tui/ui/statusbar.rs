@@ -106,7 +106,7 @@ fn parts(app: &AppState, bar: Style) -> Vec<Part> {
             )]],
         ));
     }
-    let ringing = crate::tui::playbook_pane::expired_check_backs(app);
+    let ringing = crate::tui::panes::playbook::expired_check_backs(app);
     if let Some((_, step)) = ringing.first() {
         let more = if ringing.len() > 1 {
             format!(" +{}", ringing.len() - 1)
@@ -360,7 +360,15 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             (k(Command::Help), "help"),
             (k(Command::Quit), "quit"),
         ],
-        _ => vec![("Esc".to_string(), "back"), ("Ctrl-C".to_string(), "quit")],
+        (mode, _) => vec![
+            (
+                mode.cancel_command()
+                    .map(|c| app.keymap.first_key(c))
+                    .unwrap_or_else(|| "Esc".into()),
+                "back",
+            ),
+            ("Ctrl-C".to_string(), "quit"),
+        ],
     };
     let mut spans = vec![Span::raw(" ")];
     for (keys, what) in pairs {

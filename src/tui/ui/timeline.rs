@@ -15,6 +15,7 @@ use super::{pane_block, theme};
 use crate::domain::incident::Entry;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::app::{AppState, Pane};
+use crate::tui::keymap::Command;
 
 const KIND_W: usize = 9;
 const AUTHOR_W: usize = 10;
@@ -59,7 +60,7 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     let build = |r: usize, time_w: usize| {
         let e = &app.incident.entries[tv.rows[r]];
         let time = columns.time(e, app);
-        let selected = r == tv.selected && focused;
+        let selected = r == tv.cursor.selected && focused;
         if zoomed {
             let (line, indent) = row_line(e, time, time_w, columns, None, true);
             let mut rows = super::wrap::wrap_line(&line, width, indent);
@@ -79,8 +80,8 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     };
     // The first row shown: the view's offset, moved down as far as needed for the selected
     // entry to be in view (entries can take several rows when zoomed, and a strip has one).
-    let selected = tv.selected.min(tv.rows.len() - 1);
-    let mut first = tv.offset.min(selected);
+    let selected = tv.cursor.selected.min(tv.rows.len() - 1);
+    let mut first = tv.cursor.offset.min(selected);
     let time_w = |from: usize| -> usize {
         (from..(from + height).min(tv.rows.len()))
             .map(|r| columns.time(&app.incident.entries[tv.rows[r]], app).len())
@@ -269,7 +270,12 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, id: Uuid, sc
     super::popup::render_scrolled(
         frame,
         area,
-        "Entry · e edit · p pin · Esc back",
+        &format!(
+            "Entry · {} · {} back",
+            app.keymap
+                .hint(&[(Command::EditEntry, "edit"), (Command::TogglePin, "pin")]),
+            app.keymap.first_key(Command::ClosePopup)
+        ),
         lines,
         100,
         scroll,

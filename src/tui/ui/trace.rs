@@ -12,7 +12,7 @@ use crate::domain::time::{WithOffset, show_time};
 use crate::domain::trace::{TraceEvent, TraceRow, TraceStatus};
 use crate::tui::app::{AppState, Pane};
 use crate::tui::keymap::Command;
-use crate::tui::trace_pane::TraceMode;
+use crate::tui::views::TraceMode;
 
 pub fn status_style(s: TraceStatus) -> Style {
     match s {
@@ -212,7 +212,7 @@ fn render_breakdown(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool
         lines.push(nothing_yet(tv.running));
     }
     let room = rect.height.saturating_sub(1) as usize;
-    let offset = super::first_shown(tv.group_selected, room);
+    let offset = super::first_shown(tv.group_cursor.selected, room);
     let secs = |d: Option<f64>| d.map_or("-".to_string(), |d| format!("{d:.1}"));
     for (i, g) in groups.iter().enumerate().skip(offset).take(room) {
         let n = |s: TraceStatus| g.by_status.get(&s).copied().unwrap_or(0);
@@ -253,7 +253,7 @@ fn render_breakdown(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool
                 theme::dim(),
             ),
         ]);
-        if i == tv.group_selected && focused {
+        if i == tv.group_cursor.selected && focused {
             line = line.style(theme::selected());
         }
         lines.push(line);
@@ -285,7 +285,7 @@ fn render_rows(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         lines.push(nothing_yet(tv.running));
     }
     let room = rect.height.saturating_sub(1) as usize;
-    let offset = super::first_shown(tv.selected, room);
+    let offset = super::first_shown(tv.cursor.selected, room);
     for (i, r) in tv.rows.iter().enumerate().skip(offset).take(room) {
         let cut = |s: &str, n: usize| -> String {
             let mut out: String = s.chars().take(n).collect();
@@ -313,7 +313,7 @@ fn render_rows(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
             Span::raw(" "),
             Span::styled(r.reply.clone(), theme::dim()),
         ]);
-        if i == tv.selected && focused {
+        if i == tv.cursor.selected && focused {
             line = line.style(theme::selected());
         }
         lines.push(line);
@@ -373,7 +373,10 @@ pub fn render_chain(
     super::popup::render_scrolled(
         frame,
         area,
-        "Message chain · j/k scroll · any other key closes",
+        &format!(
+            "Message chain · {} scroll · any other key closes",
+            app.keymap.pair(Command::ScrollDown, Command::ScrollUp)
+        ),
         lines,
         130,
         scroll,

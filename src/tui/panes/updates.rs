@@ -4,171 +4,29 @@
 //! Statuspage incident when the incident is closed.
 //!
 //! Sending is an [`Effect`]: the event loop runs it as a task and the results come back as
-//! [`Action::UpdateResults`](super::app::Action::UpdateResults). Clipboard channels are an effect
+//! [`Action::UpdateResults`](crate::tui::state::Action::UpdateResults). Clipboard channels are an effect
 //! of their own, written to the console's terminal.
 
-use std::collections::BTreeMap;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 use uuid::Uuid;
 
-use super::app::{AppState, Confirm, Effect, Mode};
 use crate::domain::event::EventBody;
 use crate::domain::incident::Status;
 use crate::domain::text::{BODY_CAP, sanitize};
 use crate::domain::updates::{
-    Audience, ChannelConfig, ChannelKind, ComponentStatus, SNOOZE_CHOICES, UpdateClock,
-    UpdatesConfig, clock,
+    Audience, ChannelConfig, ChannelKind, ComponentStatus, SNOOZE_CHOICES, UpdateClock, clock,
 };
-use crate::updates::context::audience_of;
-use crate::updates::{Outgoing, SendReport, TemplateCatalog, UpdateContext};
+use crate::tui::action::Effect;
+use crate::tui::cursor::{LIST_PAGE, ListCursor};
+use crate::tui::keymap::{Command, Context};
+use crate::tui::state::{AppState, Confirm, Mode};
+use crate::tui::views::{
+    ChannelRow, ComposerChannel, ComposerFocus, ComposerState, InFlight, PendingSend, Retry,
+};
+use crate::updates::{Outgoing, SendReport, UpdateContext};
 
-/// Component statuses chosen for Statuspage channels: channel → component → status.
-pub type ComponentChoices = BTreeMap<String, BTreeMap<String, ComponentStatus>>;
-
-/// Updates' part of the console state.
-#[derive(Debug, Clone)]
-pub struct UpdatesState {
-    pub config: UpdatesConfig,
-    pub templates: TemplateCatalog,
-    next_request: u64,
-    /// Sends on their way, by request id.
-    pub in_flight: BTreeMap<u64, InFlight>,
-    /// The last send's failed channels, for `:resend`.
-    pub retry: Option<Retry>,
-}
-
-impl Default for UpdatesState {
-    fn default() -> Self {
-        UpdatesState::new(UpdatesConfig::default(), TemplateCatalog::builtin())
-    }
-}
-
-impl UpdatesState {
-    pub fn new(config: UpdatesConfig, templates: TemplateCatalog) -> Self {
-        UpdatesState {
-            config,
-            templates,
-            next_request: 1,
-            in_flight: BTreeMap::new(),
-            retry: None,
-        }
-    }
-}
-
-/// A send on its way.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InFlight {
-    pub template: String,
-    pub text: String,
-    pub components: ComponentChoices,
-    pub retry_of: Option<Uuid>,
-    /// Channels already done in the console itself (the clipboard).
-    pub done: SendReport,
-}
-
-/// What `:resend` sends again.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Retry {
-    pub template: String,
-    pub text: String,
-    pub components: ComponentChoices,
-    pub channels: Vec<String>,
-    /// The event of the first attempt.
-    pub first: Uuid,
-}
-
-/// Where the composer's keys go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ComposerFocus {
-    Text,
-    Channels,
-}
-
-/// A channel in the composer's list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComposerChannel {
-    pub name: String,
-    /// The kind word.
-    pub kind: &'static str,
-    pub audience: Audience,
-    pub checked: bool,
-    /// For a Statuspage channel: each listed component and the status it will get.
-    pub components: Vec<(String, ComponentStatus)>,
-}
-
-/// A row of the composer's channel list: a channel, or one of its Statuspage components.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelRow {
-    Channel(usize),
-    Component(usize, usize),
-}
-
-/// The composer: the draft and the channels to send it on.
-#[derive(Debug, Clone)]
-pub struct ComposerState {
-    pub template: String,
-    pub text: TextArea<'static>,
-    pub focus: ComposerFocus,
-    pub channels: Vec<ComposerChannel>,
-    /// Index into [`ComposerState::rows`].
-    pub cursor: usize,
-    pub error: Option<String>,
-    /// Whether the draft was changed by hand.
-    pub edited: bool,
-    /// The audience the draft was rendered for.
-    pub audience: Audience,
-}
-
-impl ComposerState {
-    pub fn draft(&self) -> String {
-        self.text.lines().join("\n")
-    }
-
-    /// The channel list's rows: each channel followed by its components.
-    pub fn rows(&self) -> Vec<ChannelRow> {
-        let mut rows = Vec::new();
-        for (i, ch) in self.channels.iter().enumerate() {
-            rows.push(ChannelRow::Channel(i));
-            for j in 0..ch.components.len() {
-                rows.push(ChannelRow::Component(i, j));
-            }
-        }
-        rows
-    }
-
-    /// The audience of the ticked channels (internal when none is ticked).
-    pub fn ticked_audience(&self) -> Audience {
-        let ticked: Vec<Audience> = self
-            .channels
-            .iter()
-            .filter(|c| c.checked)
-            .map(|c| c.audience)
-            .collect();
-        audience_of(ticked)
-    }
-
-    /// The component statuses as chosen, for the Statuspage channels.
-    pub fn component_choices(&self) -> ComponentChoices {
-        self.channels
-            .iter()
-            .filter(|c| !c.components.is_empty())
-            .map(|c| (c.name.clone(), c.components.iter().cloned().collect()))
-            .collect()
-    }
-}
-
-/// A send waiting for the yes that external channels need.
-#[derive(Debug, Clone)]
-pub struct PendingSend {
-    pub composer: Box<ComposerState>,
-    pub text: String,
-    pub names: Vec<String>,
-    /// The external ones among `names`.
-    pub external: Vec<String>,
-    pub scroll: u16,
-}
+pub use crate::tui::views::ComponentChoices;
 
 /// The clock at the console's `now`.
 pub fn current_clock(app: &AppState) -> Option<UpdateClock> {
@@ -218,11 +76,8 @@ fn text_area(text: &str) -> TextArea<'static> {
 }
 
 /// `U`: a draft from the default template.
+/// (Refused while the incident is closed, by the command table's guard.)
 pub fn open_composer(app: &mut AppState) {
-    if app.incident.is_closed() {
-        app.flash("the incident is closed: reopen it to send updates", true);
-        return;
-    }
     let wanted = app.updates.config.default_template.clone();
     let template = if app.updates.templates.get(&wanted).is_some() {
         wanted
@@ -262,7 +117,7 @@ pub fn open_composer(app: &mut AppState) {
         text: text_area(&text),
         focus: ComposerFocus::Text,
         channels,
-        cursor: 0,
+        cursor: ListCursor::default(),
         error,
         edited: false,
         audience: Audience::Internal,
@@ -276,9 +131,13 @@ pub fn composer_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => {
+    let contexts: &[Context] = if c.focus == ComposerFocus::Channels {
+        &[Context::Channels, Context::Composer]
+    } else {
+        &[Context::Composer]
+    };
+    match app.keymap.lookup(&key, contexts) {
+        Some(Command::ComposerCancel) => {
             if c.edited {
                 Mode::Confirm {
                     what: Confirm::Discard,
@@ -288,14 +147,14 @@ pub fn composer_key(
                 Mode::Normal
             }
         }
-        KeyCode::Tab | KeyCode::BackTab => {
+        Some(Command::ComposerSwitch) => {
             c.focus = match c.focus {
                 ComposerFocus::Text => ComposerFocus::Channels,
                 ComposerFocus::Channels => ComposerFocus::Text,
             };
             Mode::Composer(c)
         }
-        KeyCode::Char('t') if ctrl => {
+        Some(Command::ComposerTemplate) => {
             let next = app
                 .updates
                 .templates
@@ -307,7 +166,7 @@ pub fn composer_key(
             }
             Mode::Composer(c)
         }
-        _ if c.focus == ComposerFocus::Channels => channel_key(app, c, key, fx),
+        cmd if c.focus == ComposerFocus::Channels => channel_key(app, c, cmd, fx),
         _ => {
             if c.text.input(key) {
                 c.edited = true;
@@ -321,17 +180,19 @@ pub fn composer_key(
 fn channel_key(
     app: &mut AppState,
     mut c: Box<ComposerState>,
-    key: KeyEvent,
+    cmd: Option<Command>,
     fx: &mut Vec<Effect>,
 ) -> Mode {
     let rows = c.rows();
     let n = rows.len();
-    let row = rows.get(c.cursor).copied();
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') if n > 0 => c.cursor = (c.cursor + 1).min(n - 1),
-        KeyCode::Up | KeyCode::Char('k') => c.cursor = c.cursor.saturating_sub(1),
+    let row = rows.get(c.cursor.selected).copied();
+    let Some(cmd) = cmd else {
+        return Mode::Composer(c);
+    };
+    match cmd {
+        Command::ChannelDown | Command::ChannelUp => c.cursor.step(n, LIST_PAGE, cmd),
         // On a Statuspage component: cycle its status.
-        KeyCode::Char(' ') | KeyCode::Char('x') | KeyCode::Char('c') | KeyCode::Right
+        Command::ChannelToggle | Command::ComponentCycle
             if matches!(row, Some(ChannelRow::Component(..))) =>
         {
             if let Some(ChannelRow::Component(i, j)) = row
@@ -343,7 +204,7 @@ fn channel_key(
                 comp.1 = comp.1.next();
             }
         }
-        KeyCode::Char(' ') | KeyCode::Char('x') => {
+        Command::ChannelToggle => {
             if let Some(ChannelRow::Channel(i)) = row
                 && let Some(ch) = c.channels.get_mut(i)
             {
@@ -351,14 +212,14 @@ fn channel_key(
             }
             audience_changed(app, &mut c);
         }
-        KeyCode::Char('a') => {
+        Command::ChannelAll => {
             let all = c.channels.iter().all(|ch| ch.checked);
             for ch in &mut c.channels {
                 ch.checked = !all;
             }
             audience_changed(app, &mut c);
         }
-        KeyCode::Enter => {
+        Command::ChannelSend => {
             if c.channels.is_empty() {
                 c.error = Some(
                     "no channels are configured: add [[updates.channels]] to the config (see assets/config.toml)"
@@ -368,8 +229,10 @@ fn channel_key(
             }
             let text = sanitize(c.draft().trim(), BODY_CAP);
             if text.is_empty() {
-                c.error =
-                    Some("the update is empty: write it first (Tab goes back to the text)".into());
+                c.error = Some(format!(
+                    "the update is empty: write it first ({} goes back to the text)",
+                    app.keymap.first_key(Command::ComposerSwitch)
+                ));
                 return Mode::Composer(c);
             }
             let mut names: Vec<String> = c
@@ -401,7 +264,7 @@ fn channel_key(
                     text,
                     names,
                     external,
-                    scroll: 0,
+                    scroll: ListCursor::default(),
                 }));
             }
             let components = c.component_choices();
@@ -433,8 +296,8 @@ pub fn confirm_send_key(
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => {
+    match app.keymap.lookup(&key, &[Context::Confirm, Context::Popup]) {
+        Some(Command::ConfirmYes) => {
             let components = p.composer.component_choices();
             send(
                 app,
@@ -447,12 +310,12 @@ pub fn confirm_send_key(
             );
             Mode::Normal
         }
-        KeyCode::Down | KeyCode::Char('j') => {
-            p.scroll = p.scroll.saturating_add(1);
+        Some(Command::ScrollDown) => {
+            p.scroll.scroll_by(1);
             Mode::ConfirmSend(p)
         }
-        KeyCode::Up | KeyCode::Char('k') => {
-            p.scroll = p.scroll.saturating_sub(1);
+        Some(Command::ScrollUp) => {
+            p.scroll.scroll_by(-1);
             Mode::ConfirmSend(p)
         }
         _ => Mode::Composer(p.composer),
@@ -646,7 +509,9 @@ pub fn open_snooze(app: &mut AppState) {
         );
         return;
     }
-    app.mode = Mode::Snooze { selected: 0 };
+    app.mode = Mode::Snooze {
+        cursor: ListCursor::default(),
+    };
 }
 
 /// Snoozes the clock by `minutes` (5, 10 or 15).
@@ -667,7 +532,7 @@ pub fn snooze(app: &mut AppState, minutes: u32, fx: &mut Vec<Effect>) -> Result<
 /// Keys in the snooze chooser: j/k and Enter, or 1/2/3.
 pub fn snooze_key(
     app: &mut AppState,
-    selected: usize,
+    mut cursor: ListCursor,
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
@@ -679,15 +544,14 @@ pub fn snooze_key(
         }
         Mode::Normal
     };
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => Mode::Snooze {
-            selected: (selected + 1).min(SNOOZE_CHOICES.len() - 1),
-        },
-        KeyCode::Up | KeyCode::Char('k') => Mode::Snooze {
-            selected: selected.saturating_sub(1),
-        },
-        KeyCode::Enter => pick(app, selected, fx),
-        KeyCode::Char(c @ '1'..='3') => pick(app, c as usize - '1' as usize, fx),
+    match (app.keymap.lookup(&key, &[Context::Picker]), key.code) {
+        (Some(cmd @ (Command::PickerDown | Command::PickerUp)), _) => {
+            cursor.step(SNOOZE_CHOICES.len(), LIST_PAGE, cmd);
+            Mode::Snooze { cursor }
+        }
+        (Some(Command::PickerChoose), _) => pick(app, cursor.selected, fx),
+        // The choices' own numbers take them at once.
+        (None, KeyCode::Char(c @ '1'..='3')) => pick(app, c as usize - '1' as usize, fx),
         _ => Mode::Normal,
     }
 }

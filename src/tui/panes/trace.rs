@@ -2,177 +2,19 @@
 //! are found, a new query cancels the running one, Esc cancels), the event chain of a message,
 //! and keeping a result as evidence in the timeline.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
-
-use super::app::{AppState, Effect, InputPurpose, Mode, open_input};
-use super::keymap::Command;
 use crate::domain::event::EventBody;
 use crate::domain::trace::{
-    TraceEvent, TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
+    TraceEvent, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
 };
-use crate::domain::trace_breakdown::{Breakdown, GroupBy, breakdown};
+use crate::domain::trace_breakdown::GroupBy;
 use crate::domain::trace_query::{describe, parse_query_line};
-
-/// What the scan reports, as the console receives it. Rows are by far the most common
-/// message, so they are not boxed.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum TraceMsg {
-    /// A matching row, new or replacing the one with the same key and recipient.
-    Row(TraceRow),
-    /// A row sent earlier no longer matches.
-    Remove { key: String, recipient: String },
-    /// Bytes scanned so far, of the total.
-    Progress { done: u64, total: u64 },
-    /// A file or line that was skipped, or a source that could not be read.
-    Warning(String),
-    /// An Exchange Online source's request budget, as text (any request id).
-    Budget { source: String, text: String },
-    /// This run sends only what changed in the log files since the previous run (whose rows
-    /// are on screen): rows it does not send again stay.
-    Delta,
-}
-
-/// What the trace pane shows of its result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TraceMode {
-    #[default]
-    Rows,
-    /// The rows grouped (see [`GroupBy`]).
-    Breakdown,
-}
-
-/// The trace pane's state.
-#[derive(Debug, Clone, Default)]
-pub struct TraceView {
-    /// The query as typed.
-    pub text: String,
-    pub query: Option<TraceQuery>,
-    /// Id of the latest request; results for older ones are dropped.
-    pub request: u64,
-    pub running: bool,
-    pub started: Option<DateTime<Utc>>,
-    pub done: u64,
-    pub total: u64,
-    rows_by_key: HashMap<(String, String), TraceRow>,
-    /// Rows newest first (rebuilt from `rows_by_key` after each batch).
-    pub rows: Vec<TraceRow>,
-    pub summary: TraceSummary,
-    pub warnings: Vec<String>,
-    /// Why the last query stopped early, if it did.
-    pub error: Option<String>,
-    pub cancelled: bool,
-    pub selected: usize,
-    /// When the last run ended.
-    pub finished_at: Option<DateTime<Utc>>,
-    /// This run repeats the previous query over grown logs: the rows stay on screen and are
-    /// updated in place; rows the run did not find again go when it ends.
-    refreshing: bool,
-    seen: std::collections::HashSet<(String, String)>,
-    /// `rows` and `summary` lag behind `rows_by_key` (a big result still streaming in).
-    stale: bool,
-    /// This run sends changes only (see [`TraceMsg::Delta`]).
-    delta: bool,
-    /// Rows or breakdown; kept from query to query.
-    pub mode: TraceMode,
-    pub group_by: GroupBy,
-    /// The breakdown of `rows`, while shown.
-    pub breakdown: Option<Breakdown>,
-    pub group_selected: usize,
-    /// Bumped each time `rows` is rebuilt; the breakdown was computed at `breakdown_gen`.
-    rows_gen: u64,
-    breakdown_gen: u64,
-}
-
-/// Results up to this many rows are re-sorted and recounted on every batch.
-const EAGER_ROWS: usize = 5_000;
-
-impl TraceView {
-    fn apply(&mut self, msgs: Vec<TraceMsg>) {
-        let mut rows_changed = false;
-        for m in msgs {
-            match m {
-                TraceMsg::Row(mut r) => {
-                    let k = (r.key.clone(), r.recipient.to_lowercase());
-                    self.seen.insert(k.clone());
-                    // Exchange Online's list gives no reply: keep one fetched before.
-                    if r.reply.is_empty()
-                        && let Some(old) = self.rows_by_key.get(&k)
-                        && old.status == r.status
-                    {
-                        r.reply.clone_from(&old.reply);
-                    }
-                    self.rows_by_key.insert(k, r);
-                    rows_changed = true;
-                }
-                TraceMsg::Remove { key, recipient } => {
-                    let k = (key, recipient.to_lowercase());
-                    self.seen.remove(&k);
-                    rows_changed |= self.rows_by_key.remove(&k).is_some();
-                }
-                TraceMsg::Progress { done, total } => {
-                    self.done = done;
-                    self.total = total;
-                }
-                TraceMsg::Warning(w) => {
-                    if self.warnings.len() < 1000 {
-                        self.warnings.push(w);
-                    }
-                }
-                TraceMsg::Budget { .. } => {}
-                TraceMsg::Delta => self.delta = true,
-            }
-        }
-        // Sorting every row and recounting on each batch would make a big result cost
-        // O(n² log n) while it streams in: small results are rebuilt each batch, big ones when
-        // they have doubled since the last rebuild, and every one when the run ends.
-        if rows_changed {
-            self.stale = true;
-            if self.rows_by_key.len() <= EAGER_ROWS || self.rows_by_key.len() >= 2 * self.rows.len()
-            {
-                self.rebuild();
-            }
-        }
-    }
-
-    fn rebuild(&mut self) {
-        self.stale = false;
-        let mut rows: Vec<TraceRow> = self.rows_by_key.values().cloned().collect();
-        crate::trace::scan::sort_rows(&mut rows);
-        let q = self.query.clone().unwrap_or_default();
-        self.summary = TraceSummary::from_rows(&rows, &q);
-        self.rows = rows;
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-        self.rows_gen += 1;
-    }
-
-    /// Recomputes the breakdown if it is shown and the rows changed.
-    fn update_breakdown(&mut self, zone: crate::domain::time::Zone) {
-        if self.mode != TraceMode::Breakdown {
-            self.breakdown = None;
-            return;
-        }
-        if self
-            .breakdown
-            .as_ref()
-            .is_some_and(|b| b.by == self.group_by)
-            && self.breakdown_gen == self.rows_gen
-        {
-            return;
-        }
-        let b = breakdown(&self.rows, self.group_by, zone);
-        self.group_selected = self.group_selected.min(b.groups.len().saturating_sub(1));
-        self.breakdown = Some(b);
-        self.breakdown_gen = self.rows_gen;
-    }
-
-    /// The selected row.
-    pub fn selected_row(&self) -> Option<&TraceRow> {
-        self.rows.get(self.selected)
-    }
-}
+use crate::tui::action::Effect;
+use crate::tui::action::TraceMsg;
+use crate::tui::cursor::LIST_PAGE;
+use crate::tui::cursor::ListCursor;
+use crate::tui::keymap::Command;
+use crate::tui::state::{AppState, InputPurpose, Mode, open_input};
+use crate::tui::views::{TraceMode, TraceView};
 
 /// Starts the query typed in the input line.
 pub fn submit_query(app: &mut AppState, text: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
@@ -213,7 +55,7 @@ fn start(
         refreshing: keep_rows,
         mode: old.mode,
         group_by: old.group_by,
-        group_selected: old.group_selected,
+        group_cursor: old.group_cursor,
         rows_gen: old.rows_gen + 1,
         ..TraceView::default()
     };
@@ -221,7 +63,7 @@ fn start(
         tv.rows_by_key = old.rows_by_key;
         tv.rows = old.rows;
         tv.summary = old.summary;
-        tv.selected = old.selected;
+        tv.cursor = old.cursor;
         tv.breakdown = old.breakdown;
         tv.breakdown_gen = old.breakdown_gen;
         tv.rows_gen = old.rows_gen;
@@ -301,6 +143,16 @@ pub fn tick(app: &mut AppState, fx: &mut Vec<Effect>) {
 
 pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => return navigate(app, cmd),
+        Command::Open => return open(app, fx),
+        _ => {}
+    }
+    match cmd {
         Command::TraceQuery => {
             let text = app.trace.text.clone();
             open_input(app, InputPurpose::TraceQuery, &text);
@@ -321,7 +173,7 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 (Command::TraceBreakdown, TraceMode::Breakdown) => TraceMode::Rows,
                 (Command::TraceGroupBy, TraceMode::Breakdown) => {
                     tv.group_by = tv.group_by.next();
-                    tv.group_selected = 0;
+                    tv.group_cursor.selected = 0;
                     TraceMode::Breakdown
                 }
                 _ => TraceMode::Breakdown,
@@ -431,13 +283,13 @@ pub fn navigate(app: &mut AppState, cmd: Command) {
     if tv.mode == TraceMode::Breakdown {
         let n = tv.breakdown.as_ref().map_or(0, |b| b.groups.len());
         if n > 0 {
-            tv.group_selected = super::app::list_step(tv.group_selected, n, cmd);
+            tv.group_cursor.step(n, LIST_PAGE, cmd);
         }
         return;
     }
     let n = tv.rows.len();
     if n > 0 {
-        tv.selected = super::app::list_step(tv.selected, n, cmd);
+        tv.cursor.step(n, LIST_PAGE, cmd);
     }
 }
 
@@ -452,7 +304,7 @@ pub fn open(app: &mut AppState, fx: &mut Vec<Effect>) {
     app.mode = Mode::TraceChain {
         row: Box::new(row.clone()),
         events: None,
-        scroll: 0,
+        scroll: ListCursor::default(),
     };
     fx.push(Effect::LoadChain { row: Box::new(row) });
 }

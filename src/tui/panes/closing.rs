@@ -4,77 +4,25 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::app::{AppState, Confirm, Effect, Mode};
-use super::keymap::Command;
-use crate::domain::closing::{
-    FollowUp, KeyTime, durations, key_times, required_open, required_open_text,
-};
+use crate::domain::closing::{FollowUp, KeyTime, key_times, required_open, required_open_text};
 use crate::domain::event::{Event, EventBody};
 use crate::domain::incident::Incident;
 use crate::domain::text::{BODY_CAP, FIELD_CAP, sanitize, sanitize_line};
-use crate::domain::time::{Zone, format_duration, parse_when};
+use crate::domain::time::{Zone, parse_when};
 use crate::export::{ExportOptions, write_all};
 use crate::store::journal::Reader;
+use crate::tui::action::Effect;
+use crate::tui::keymap::{Command, Context};
+use crate::tui::state::{AppState, Confirm, Mode};
+use crate::tui::views::{CloseForm, field};
 
-/// What the console says when a change is tried on a closed incident.
-pub const CLOSED: &str = "the incident is closed and read-only: :reopen REASON to change it";
-
-/// The fields of the close form, in Tab order.
-pub const FIELDS: [&str; 5] = ["Summary", "Impact", "Root cause", "Follow-ups", "Override"];
-
-/// The `:close` form.
-#[derive(Debug, Clone)]
-pub struct CloseForm {
-    /// Summary, impact, root cause, follow-ups (one a line: `action | owner | due`), override.
-    pub fields: [TextArea<'static>; 5],
-    /// Index into `fields`.
-    pub focus: usize,
-    /// Required playbook steps open when the form was opened: (playbook, step title).
-    pub required_open: Vec<(String, String)>,
-    pub error: Option<String>,
-}
-
-impl CloseForm {
-    /// How many fields the form has: the override only while required steps are open.
-    pub fn field_count(&self) -> usize {
-        if self.required_open.is_empty() { 4 } else { 5 }
-    }
-}
-
-fn field(content: &str) -> TextArea<'static> {
-    let mut t = TextArea::new(content.lines().map(str::to_string).collect());
-    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    t
-}
+pub use crate::tui::state::CLOSED;
 
 fn text_of(t: &TextArea<'_>) -> String {
     t.lines().join("\n")
-}
-
-/// Whether a bound command would change the incident (and so is refused while it is closed).
-/// Step commands check this themselves in the playbook pane.
-pub fn is_change(cmd: Command) -> bool {
-    matches!(
-        cmd,
-        Command::AddEntry
-            | Command::EditEntry
-            | Command::DeleteEntry
-            | Command::TogglePin
-            | Command::Undo
-            | Command::AttachPlaybook
-    )
-}
-
-/// Whether a `:` command would change the incident.
-pub fn is_change_line(cmd: &str) -> bool {
-    matches!(
-        cmd,
-        "title" | "sev" | "severity" | "status" | "role" | "keytime" | "close"
-    )
 }
 
 /// Opens the close form, starting from what an earlier close said.
@@ -121,31 +69,29 @@ pub fn form_key(
     fx: &mut Vec<Effect>,
 ) -> Mode {
     let n = form.field_count();
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => Mode::Confirm {
+    match app.keymap.lookup(&key, &[Context::Form]) {
+        Some(Command::FormCancel) => Mode::Confirm {
             what: Confirm::Discard,
             back: Box::new(Mode::Close(form)),
         },
-        KeyCode::Tab => {
+        Some(Command::FormNext) => {
             form.focus = (form.focus + 1) % n;
             Mode::Close(form)
         }
-        KeyCode::BackTab => {
+        Some(Command::FormPrev) => {
             form.focus = (form.focus + n - 1) % n;
             Mode::Close(form)
         }
-        KeyCode::Char('s') if ctrl => submit(app, form, fx),
-        KeyCode::Enter if alt => {
+        Some(Command::FormSubmit) => submit(app, form, fx),
+        Some(Command::FormNewline) => {
             form.fields[form.focus].insert_newline();
             Mode::Close(form)
         }
-        KeyCode::Enter if form.focus + 1 < n => {
+        Some(Command::FormEnter) if form.focus + 1 < n => {
             form.focus += 1;
             Mode::Close(form)
         }
-        KeyCode::Enter => submit(app, form, fx),
+        Some(Command::FormEnter) => submit(app, form, fx),
         _ => {
             form.fields[form.focus].input(key);
             form.error = None;
@@ -282,8 +228,7 @@ pub fn saved(app: &mut AppState, ev: &Event, fx: &mut Vec<Effect>) {
         export(app, fx);
         // A public Statuspage incident should not stay open after ours is closed: offer to
         // resolve it.
-        if matches!(app.mode, Mode::Normal) && !super::updates_pane::open_statuspage(app).is_empty()
-        {
+        if matches!(app.mode, Mode::Normal) && !super::updates::open_statuspage(app).is_empty() {
             app.mode = Mode::Confirm {
                 what: Confirm::ResolveStatuspage,
                 back: Box::new(Mode::Normal),
@@ -340,17 +285,4 @@ pub fn export_now(
         generated_at: now,
     };
     write_all(&dir, &inc, &batch.events, &opts).map_err(|e| e.to_string())
-}
-
-/// `TTD 12m TTA 4m TTM 21m`: the durations known so far, for the status bar. A zero one (say,
-/// detected when it started, as far as anyone knows) says nothing and is left out.
-pub fn status_durations(inc: &Incident) -> Option<String> {
-    let parts: Vec<String> = durations(inc)
-        .into_iter()
-        // Rounded to the minute: seconds are noise at this scale, and under a minute says nothing.
-        .filter_map(|(m, d)| d.map(|d| (m, chrono::Duration::minutes(d.num_minutes()))))
-        .filter(|(_, d)| !d.is_zero())
-        .map(|(m, d)| format!("{} {}", m.short(), format_duration(d)))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
 }

@@ -2,13 +2,15 @@
 //! playbooks. Every change is validated against the step's rules before it is sent, so the
 //! journal only gets changes that will fold.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
-use super::app::{AppState, Effect, InputPurpose, Mode, StepRef, open_input};
-use super::keymap::Command;
 use crate::domain::event::EventBody;
 use crate::domain::playbook::{Playbook, Step, StepAction, StepChange, StepState};
 use crate::domain::text::sanitize_line;
+use crate::tui::action::Effect;
+use crate::tui::cursor::{LIST_PAGE, ListCursor};
+use crate::tui::keymap::{Command, Context};
+use crate::tui::state::{AppState, InputPurpose, Mode, StepRef, open_input};
 
 /// Every step of every attached playbook, in order: (playbook index, section index, step index).
 pub fn step_positions(app: &AppState) -> Vec<(usize, usize, usize)> {
@@ -25,7 +27,7 @@ pub fn step_positions(app: &AppState) -> Vec<(usize, usize, usize)> {
 
 /// The selected step, its playbook and its state.
 pub fn selected(app: &AppState) -> Option<(&Playbook, &Step, &StepState)> {
-    let (pi, si, sti) = *step_positions(app).get(app.step_selected)?;
+    let (pi, si, sti) = *step_positions(app).get(app.steps.selected)?;
     let pb = &app.incident.playbooks[pi];
     let step = &pb.sections[si].steps[sti];
     Some((pb, step, app.incident.progress.state(&pb.id, &step.id)))
@@ -41,13 +43,16 @@ fn selected_ref(app: &AppState) -> Option<StepRef> {
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = step_positions(app).len();
     if n > 0 {
-        app.step_selected = super::app::list_step(app.step_selected, n, cmd);
+        app.steps.step(n, LIST_PAGE, cmd);
     }
 }
 
 pub fn open(app: &mut AppState) {
     if let Some(step) = selected_ref(app) {
-        app.mode = Mode::StepDetail { step, scroll: 0 };
+        app.mode = Mode::StepDetail {
+            step,
+            scroll: ListCursor::default(),
+        };
     }
 }
 
@@ -79,7 +84,22 @@ fn send(
     Ok(())
 }
 
+/// The playbook pane's commands.
 pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => navigate(app, cmd),
+        Command::Open => open(app),
+        _ => change(app, cmd, fx),
+    }
+}
+
+/// A step command on the selected step, or attaching a playbook.
+fn change(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     if cmd == Command::AttachPlaybook {
         let items: Vec<usize> = (0..app.catalog.len())
             .filter(|&i| app.incident.playbook(&app.catalog[i].0.id).is_none())
@@ -87,23 +107,39 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         if items.is_empty() {
             app.flash("every known playbook is attached already", false);
         } else {
-            app.mode = Mode::Picker { items, selected: 0 };
+            app.mode = Mode::Picker {
+                items,
+                cursor: ListCursor::default(),
+            };
         }
         return;
     }
-    if app.incident.is_closed() {
-        app.flash("the incident is closed: reopen it to change steps", true);
+    let Some(target) = selected_ref(app) else {
+        app.flash(
+            format!(
+                "no playbook attached: press {} to attach one",
+                app.keymap.first_key(Command::AttachPlaybook)
+            ),
+            false,
+        );
         return;
-    }
-    let Some((_, step, state)) = selected(app) else {
-        app.flash("no playbook attached: press A to attach one", false);
+    };
+    step_command(app, target, cmd, fx);
+}
+
+/// A step command on the given step: from the pane (the selected step) or from the step's
+/// popup (the step it shows). The same rules either way; the closed-incident guard is the
+/// caller's ([`crate::tui::state::refused_while_closed`]).
+pub fn step_command(app: &mut AppState, target: StepRef, cmd: Command, fx: &mut Vec<Effect>) {
+    let Some(pb) = app.incident.playbook(&target.playbook) else {
+        return;
+    };
+    let Some(step) = pb.step(&target.step) else {
         return;
     };
     let has_check_back = step.check_back.is_some();
+    let state = app.incident.progress.state(&target.playbook, &target.step);
     let status = state.status;
-    let Some(target) = selected_ref(app) else {
-        return;
-    };
     let action = match cmd {
         Command::ToggleDone => {
             let c = StepChange::toggle_done(
@@ -128,7 +164,13 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::SkipStep => {
             if status.is_complete() {
-                app.flash("the step is complete: untick it first (space)", false);
+                app.flash(
+                    format!(
+                        "the step is complete: untick it first ({})",
+                        app.keymap.first_key(Command::ToggleDone)
+                    ),
+                    false,
+                );
             } else {
                 open_input(app, InputPurpose::SkipReason(target), "");
             }
@@ -211,21 +253,17 @@ pub fn submit_input(
 pub fn picker_key(
     app: &mut AppState,
     items: Vec<usize>,
-    selected: usize,
+    mut cursor: ListCursor,
     key: KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Mode {
-    match key.code {
-        KeyCode::Down | KeyCode::Char('j') => Mode::Picker {
-            selected: (selected + 1).min(items.len().saturating_sub(1)),
-            items,
-        },
-        KeyCode::Up | KeyCode::Char('k') => Mode::Picker {
-            selected: selected.saturating_sub(1),
-            items,
-        },
-        KeyCode::Enter => {
-            if let Some(&i) = items.get(selected) {
+    match app.keymap.lookup(&key, &[Context::Picker]) {
+        Some(cmd @ (Command::PickerDown | Command::PickerUp)) => {
+            cursor.step(items.len(), LIST_PAGE, cmd);
+            Mode::Picker { items, cursor }
+        }
+        Some(Command::PickerChoose) => {
+            if let Some(&i) = items.get(cursor.selected) {
                 let (pb, source) = &app.catalog[i];
                 let body = EventBody::PlaybookAttached {
                     playbook: pb.id.clone(),

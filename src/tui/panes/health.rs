@@ -5,10 +5,13 @@
 
 use chrono::Duration;
 
-use super::app::{AppState, Effect, Mode};
-use super::keymap::Command;
 use crate::domain::event::EventBody;
 use crate::domain::health::{HealthItem, Level, SourceSnapshot, diff_seen, entries};
+use crate::tui::action::Effect;
+use crate::tui::cursor::LIST_PAGE;
+use crate::tui::cursor::ListCursor;
+use crate::tui::keymap::Command;
+use crate::tui::state::{AppState, Mode};
 
 /// The author of what the pollers record: the console saw it, nobody typed it.
 pub const HEALTH_AUTHOR: &str = "health";
@@ -90,22 +93,37 @@ pub fn overall(app: &AppState) -> Option<Level> {
     app.health.values().map(|s| s.level).max()
 }
 
+/// The health pane's commands.
+pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => navigate(app, cmd),
+        Command::Open => open(app),
+        Command::PollNow => fx.push(Effect::PollNow(None)),
+        _ => {}
+    }
+}
+
 pub fn navigate(app: &mut AppState, cmd: Command) {
     let n = items(app).len();
     if n > 0 {
-        app.health_selected = super::app::list_step(app.health_selected, n, cmd);
+        app.health_list.step(n, LIST_PAGE, cmd);
     }
 }
 
 pub fn open(app: &mut AppState) {
     let picked = items(app)
-        .get(app.health_selected)
+        .get(app.health_list.selected)
         .map(|(s, i)| (s.to_string(), i.id.clone()));
     if let Some((source, item)) = picked {
         app.mode = Mode::HealthItem {
             source,
             item,
-            scroll: 0,
+            scroll: ListCursor::default(),
         };
     }
 }

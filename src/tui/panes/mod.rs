@@ -1,0 +1,9 @@
+//! One module per pane: its key handling and its part of `update`. Each uses the state
+//! (`super::state`), never `update` itself.
+
+pub mod closing;
+pub mod health;
+pub mod playbook;
+pub mod timeline;
+pub mod trace;
+pub mod updates;
