@@ -7,6 +7,7 @@
 //! where a full disk fails them. The limit is set in a child process (the test binary run again,
 //! or the real `warroom` under `ulimit -f`), never in the test process itself.
 
+use crate::common;
 use std::path::Path;
 use std::process::Command;
 
@@ -134,7 +135,7 @@ fn a_write_that_fails_half_way_leaves_nothing_behind() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "leftovers_child",
+            &common::harness_name(module_path!(), "leftovers_child"),
             "--nocapture",
             "--test-threads=1",
         ])
