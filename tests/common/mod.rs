@@ -161,3 +161,13 @@ pub fn typed(app: &mut AppState, s: &str) {
         key(app, crossterm::event::KeyCode::Char(c));
     }
 }
+
+/// The name the test harness knows a test by, for tests that run their own binary again with
+/// `--exact` (a child that is killed or made to fail): the module path without the crate's name,
+/// then the test's name (`journal_crash::crash_child` in the one integration-test binary).
+pub fn harness_name(module: &str, test: &str) -> String {
+    match module.split_once("::") {
+        Some((_, inner)) => format!("{inner}::{test}"),
+        None => test.to_string(),
+    }
+}

@@ -3,7 +3,7 @@
 //! playbook was written by something hostile; JSON escapes them instead. And a reader that stops
 //! early (`warroom timeline --json | head -1`) ends the command quietly with exit 0.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

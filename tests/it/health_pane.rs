@@ -1,6 +1,6 @@
 //! The health pane: what polls add to the timeline (once), and how the pane looks.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{ack, app, appends, empty_incident, mins, now};

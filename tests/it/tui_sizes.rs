@@ -2,7 +2,7 @@
 //! TestBackend with a fixed clock, every pane focused in turn, the timeline's text column at
 //! 80x24, the status bar's priorities, wrapping, and mono with no colour at all.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::*;

@@ -1,7 +1,7 @@
 //! The console's side of stakeholder updates: the clock in the status bar (snapshots in each
 //! state, fixed clock), the composer, snoozes, sends and their results, `:resend`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};

@@ -1,6 +1,6 @@
 //! The playbook pane: `update()` for every step operation, and a frame snapshot with a fixed clock.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::*;

@@ -1,7 +1,7 @@
 //! Microsoft Graph service health against a loopback server: token, paging, PascalCase values,
 //! token caching and refresh, hostile text. (The secret-leak test is in health_secret.rs.)
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::Ordering;
 

@@ -1,6 +1,6 @@
 //! Statuspage, RSS/Atom, Google and SMTP sources against loopback servers.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

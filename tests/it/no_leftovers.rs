@@ -10,6 +10,7 @@
 // The crate denies unsafe code; this test needs libc calls (`geteuid`, and the setup of a full disk).
 #![allow(unsafe_code)]
 
+use crate::common;
 use std::path::Path;
 use std::process::Command;
 
@@ -137,7 +138,7 @@ fn a_write_that_fails_half_way_leaves_nothing_behind() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "leftovers_child",
+            &common::harness_name(module_path!(), "leftovers_child"),
             "--nocapture",
             "--test-threads=1",
         ])

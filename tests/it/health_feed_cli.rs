@@ -1,6 +1,6 @@
 //! `warroom feed` against a loopback Statuspage server and a dead port.
 
-mod common;
+use crate::common;
 
 use axum::Router;
 use axum::routing::get;

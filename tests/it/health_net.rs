@@ -1,7 +1,7 @@
 //! The shared HTTP client against a loopback server: Retry-After, errors, timeouts, size cap,
 //! conditional GET.
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Closing in the console: the `:close` form, the read-only rule, `:reopen`, `:keytime`, and
 //! `x` writing every report.
 
-mod common;
+use crate::common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};

@@ -2,7 +2,7 @@
 //! first send creates the incident, later ones (also from another process) update the same one;
 //! one request per second per key; 420/429 retried after the given delay; the key never shows.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! and edit boxes (refused with the limit, never cut), the rule for typed times (add box, edit
 //! box, `:keytime`), and `NOT SAVED` going once `:retry` has worked.
 
-mod common;
+use crate::common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};

@@ -1,7 +1,7 @@
 //! The background pollers: independence of sources, poll_now, Retry-After, stopping; and the
 //! `warroom feed --json` document.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common;
 use chrono::Utc;
 use warroom::domain::event::{Event, EventBody};
 use warroom::domain::incident::{EntryKind, Incident, Severity};
@@ -59,7 +60,12 @@ fn entries_survive_sigkill_at_random_moments() {
         seed ^= seed << 17;
         let delay = Duration::from_micros(seed % 15_000);
         let mut child = Command::new(&exe)
-            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                &common::harness_name(module_path!(), "crash_child"),
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -1,7 +1,7 @@
 //! The report formats on a fixed incident: golden files, hostile text, time zones, and the JSON
 //! loading back into the same incident.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::ev;

@@ -6,7 +6,7 @@
 //! A few cases each by default; `PROPTEST_CASES=100000 cargo test --release prop_` for a long
 //! session (see tests/common/prop.rs).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration as StdDuration;

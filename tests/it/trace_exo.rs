@@ -2,7 +2,7 @@
 //! the `$filter` sent, throttling, the request budget, recipient details, and errors that
 //! explain themselves without leaking the secret.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

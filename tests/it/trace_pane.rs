@@ -1,7 +1,7 @@
 //! The trace pane: queries as effects, rows streaming in, stale results dropped, cancel, the
 //! chain, keeping a result as evidence; a frame snapshot; and `warroom trace` on fixtures.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::*;

@@ -2,7 +2,7 @@
 //! loopback SMTP server, a failing webhook that does not stop the others, a file, and the
 //! `warroom update` verb. Nothing here talks to anything but 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use chrono::{TimeZone, Utc};
 use common::{hook_server, smtp_server, updates_config};

@@ -1,6 +1,6 @@
 //! Update templates rendered from a fixed incident state and a fixed clock.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! `update()` tests: every timeline and incident-field operation, with a fixed clock.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::*;

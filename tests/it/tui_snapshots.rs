@@ -1,6 +1,6 @@
 //! Snapshots of whole frames at 120x40 on a TestBackend with a fixed clock and zone.
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::*;
