@@ -8,6 +8,8 @@ pub mod cursor;
 pub mod effects;
 pub mod event_loop;
 pub mod keymap;
+pub mod layout;
+pub mod look;
 pub mod modal;
 pub mod pane;
 pub mod panes;

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::action::Effect;
 use super::cursor::ListCursor;
 use super::keymap::{Command, Keymap};
+use super::layout;
 use super::pane::Pane;
-use super::ui::layout;
 use super::views::{CloseForm, ComposerState, PendingSend, TimelineView, TraceView, UpdatesState};
 use crate::domain::event::{Event, EventBody};
 use crate::domain::health::{HealthSourceConfig, SeenState, SourceSnapshot};
@@ -163,7 +163,7 @@ pub struct AppState {
     pub now: DateTime<Utc>,
     pub keymap: Keymap,
     /// Colours the frame is drawn in (`theme`, mono under `NO_COLOR`, and the terminal's).
-    pub look: super::ui::theme::Look,
+    pub look: super::look::Look,
     pub focus: Pane,
     pub zoomed: bool,
     pub mode: Mode,
@@ -224,7 +224,7 @@ impl AppState {
             zone,
             now,
             keymap: Keymap::default(),
-            look: super::ui::theme::Look::default(),
+            look: super::look::Look::default(),
             focus: Pane::Timeline,
             zoomed: false,
             mode: Mode::Normal,

@@ -8,10 +8,10 @@ use ratatui::layout::Rect;
 use super::action::{Action, Effect};
 use super::cursor::ListCursor;
 use super::keymap::{Command, Context};
+use super::layout;
 use super::pane::Pane;
 use super::panes::{closing, health, playbook, timeline, trace, updates};
 use super::state::{AppState, InputPurpose, Mode, NOT_SAVED, open_input, refused_while_closed};
-use super::ui::layout;
 use crate::domain::text::sanitize;
 
 /// The key contexts in force, most specific first.

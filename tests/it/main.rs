@@ -23,6 +23,7 @@ mod incident_create;
 mod journal_crash;
 mod journal_damage;
 mod journal_files;
+mod layering;
 mod no_leftovers;
 mod playbook_pane;
 mod prop_inputs;
@@ -34,7 +35,7 @@ mod trace_postfix;
 mod trace_prop;
 mod trace_refresh;
 mod trace_scan;
-mod tui_layering;
+
 mod tui_sizes;
 mod tui_snapshots;
 mod tui_typed_input;

@@ -6,9 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::{layout, theme};
-use crate::tui::app::AppState;
+use super::theme;
 use crate::tui::keymap::Command;
+use crate::tui::layout;
+use crate::tui::state::AppState;
 use crate::tui::views::{CloseForm, FIELDS};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {

@@ -21,12 +21,13 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{layout, theme};
+use super::theme;
 use crate::domain::updates::Audience;
 use crate::domain::updates::{ClockState, SNOOZE_CHOICES, countdown};
-use crate::tui::app::AppState;
 use crate::tui::keymap::Command;
+use crate::tui::layout;
 use crate::tui::panes::updates::current_clock;
+use crate::tui::state::AppState;
 use crate::tui::views::{ChannelRow, ComposerFocus, ComposerState, PendingSend};
 
 /// The clock for the status bar: `next update in 07:50` (amber in the last five minutes),

@@ -11,9 +11,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{pane_block, theme};
 use crate::domain::health::Level;
 use crate::domain::time::{WithOffset, show_time};
-use crate::tui::app::{AppState, Pane};
 use crate::tui::keymap::Command;
+use crate::tui::pane::Pane;
 use crate::tui::panes::health::{is_stale, items, overall};
+use crate::tui::state::AppState;
 
 pub fn level_style(l: Level) -> Style {
     let c = match l {

@@ -6,8 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::theme;
-use crate::tui::app::AppState;
 use crate::tui::keymap::Command;
+use crate::tui::state::AppState;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
     let head = Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);

@@ -4,7 +4,6 @@ pub mod close_form;
 pub mod composer;
 pub mod health;
 pub mod help;
-pub mod layout;
 pub mod playbook;
 pub mod popup;
 pub mod statusbar;
@@ -19,7 +18,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
-use crate::tui::app::{AppState, Mode, Pane};
+use crate::tui::layout;
+use crate::tui::pane::Pane;
+use crate::tui::state::{AppState, Mode};
 
 /// The first line of a list shown in `room` lines so that line `selected` is in view (the
 /// list scrolls only once the selection goes past the bottom).

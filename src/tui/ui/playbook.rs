@@ -11,8 +11,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{pane_block, theme};
 use crate::domain::playbook::{Progress, StepStatus};
 use crate::domain::time::{WithOffset, format_duration};
-use crate::tui::app::{AppState, Pane, StepRef};
 use crate::tui::keymap::Command;
+use crate::tui::pane::Pane;
+use crate::tui::state::{AppState, StepRef};
 
 /// `▰▰▰▱▱▱ 3/6`
 fn bar(p: &Progress, width: usize) -> String {

@@ -6,10 +6,11 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::{layout, theme};
+use super::theme;
 use crate::domain::incident::EntryKind;
-use crate::tui::app::{AppState, Confirm, EditState, InputPurpose, InputState};
 use crate::tui::keymap::Command;
+use crate::tui::layout;
+use crate::tui::state::{AppState, Confirm, EditState, InputPurpose, InputState};
 
 pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &InputState) {
     let k = &app.keymap;
@@ -79,7 +80,7 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &Input
     frame.render_widget(Paragraph::new(msg_line).wrap(Wrap { trim: true }), msg);
 }
 
-fn step_title(app: &AppState, t: &crate::tui::app::StepRef) -> String {
+fn step_title(app: &AppState, t: &crate::tui::state::StepRef) -> String {
     let title = app
         .incident
         .playbook(&t.playbook)

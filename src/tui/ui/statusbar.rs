@@ -8,8 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use super::theme;
 use crate::domain::time::{Zone, format_elapsed};
-use crate::tui::app::{AppState, Mode, Pane};
 use crate::tui::keymap::Command;
+use crate::tui::pane::Pane;
+use crate::tui::state::{AppState, Mode};
 
 /// A part of the status bar and what gives way when the bar is too narrow.
 struct Part {

@@ -14,8 +14,9 @@ use uuid::Uuid;
 use super::{pane_block, theme};
 use crate::domain::incident::Entry;
 use crate::domain::time::{WithOffset, show_time};
-use crate::tui::app::{AppState, Pane};
 use crate::tui::keymap::Command;
+use crate::tui::pane::Pane;
+use crate::tui::state::AppState;
 
 const KIND_W: usize = 9;
 const AUTHOR_W: usize = 10;

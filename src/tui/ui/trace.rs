@@ -7,11 +7,13 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline, Wrap};
 
-use super::{layout, pane_block, theme};
+use super::{pane_block, theme};
 use crate::domain::time::{WithOffset, show_time};
 use crate::domain::trace::{TraceEvent, TraceRow, TraceStatus};
-use crate::tui::app::{AppState, Pane};
 use crate::tui::keymap::Command;
+use crate::tui::layout;
+use crate::tui::pane::Pane;
+use crate::tui::state::AppState;
 use crate::tui::views::TraceMode;
 
 pub fn status_style(s: TraceStatus) -> Style {
