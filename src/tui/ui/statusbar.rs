@@ -303,6 +303,28 @@ fn fit(parts: Vec<Part>, width: usize, bar: Style) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The hint's `key what` pairs that fit in `width` columns: the first ones (they matter most),
+/// then `last` (the way to the help), which is never left out.
+fn fit_hint(
+    pairs: Vec<(String, &'static str)>,
+    last: Option<(String, &'static str)>,
+    width: usize,
+) -> Vec<(String, &'static str)> {
+    let cols = |(keys, what): &(String, &str)| keys.chars().count() + what.chars().count() + 3;
+    let mut room = width.saturating_sub(1 + last.as_ref().map_or(0, cols));
+    let mut out: Vec<(String, &'static str)> = pairs
+        .into_iter()
+        .take_while(|p| {
+            let c = cols(p);
+            let fits = c <= room;
+            room = room.saturating_sub(c);
+            fits
+        })
+        .collect();
+    out.extend(last);
+    out
+}
+
 /// The line above the status bar: the last message, or the keys that matter now.
 pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
     if let Some(f) = &app.flash {
@@ -318,7 +340,7 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
         return;
     }
     let k = |c: Command| app.keymap.keys_of(c);
-    let pairs: Vec<(String, &str)> = match (&app.mode, app.focus) {
+    let pairs: Vec<(String, &'static str)> = match (&app.mode, app.focus) {
         (Mode::Normal, Pane::Timeline) => vec![
             (k(Command::AddEntry), "add"),
             (k(Command::EditEntry), "edit"),
@@ -358,7 +380,6 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             (k(Command::PollNow), "poll now"),
             (k(Command::Open), "item"),
             (k(Command::Zoom), "zoom"),
-            (k(Command::Help), "help"),
             (k(Command::Quit), "quit"),
         ],
         (mode, _) => vec![
@@ -371,8 +392,10 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             ("Ctrl-C".to_string(), "quit"),
         ],
     };
+    // In the panes, the way to the help is always shown, whatever else the width leaves out.
+    let help = matches!(app.mode, Mode::Normal).then(|| (k(Command::Help), "help"));
     let mut spans = vec![Span::raw(" ")];
-    for (keys, what) in pairs {
+    for (keys, what) in fit_hint(pairs, help, rect.width as usize) {
         spans.push(Span::styled(keys, theme::key()));
         spans.push(Span::styled(format!(" {what}  "), theme::dim()));
     }
@@ -382,6 +405,31 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hint_keeps_its_first_pairs_and_the_way_to_the_help() {
+        let pairs = || {
+            vec![
+                ("a".to_string(), "add"),
+                ("e".to_string(), "edit"),
+                ("d".to_string(), "delete"),
+            ]
+        };
+        let help = || Some(("?/F1".to_string(), "help"));
+        let names =
+            |v: Vec<(String, &'static str)>| v.into_iter().map(|(_, w)| w).collect::<Vec<_>>();
+        assert_eq!(
+            names(fit_hint(pairs(), help(), 80)),
+            ["add", "edit", "delete", "help"]
+        );
+        // " a add  e edit  ?/F1 help  " is 27 columns: delete gives way, help stays.
+        assert_eq!(
+            names(fit_hint(pairs(), help(), 28)),
+            ["add", "edit", "help"]
+        );
+        assert_eq!(names(fit_hint(pairs(), help(), 5)), ["help"]);
+        assert_eq!(names(fit_hint(pairs(), None, 8)), ["add"]);
+    }
 
     fn part(sep: bool, give: u8, forms: &[&str]) -> Part {
         Part::new(
