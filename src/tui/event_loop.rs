@@ -98,9 +98,15 @@ where
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME_GAP;
+    // A terminal that can no longer be drawn on (an SSH session hung up) ends the loop, but
+    // only after what was handed to the journal is written, below.
+    let mut draw_failed = None;
     loop {
         if dirty && last_draw.elapsed() >= FRAME_GAP {
-            terminal.draw(|f| ui::render(f, &app))?;
+            if let Err(e) = terminal.draw(|f| ui::render(f, &app)) {
+                draw_failed = Some(anyhow::Error::new(e).context("the terminal can't be drawn on"));
+                break;
+            }
             last_draw = Instant::now();
             dirty = false;
         }
@@ -144,5 +150,8 @@ where
             update(&mut app, action);
         }
     }
-    Ok(app)
+    match draw_failed {
+        Some(e) => Err(e),
+        None => Ok(app),
+    }
 }
