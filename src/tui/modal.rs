@@ -29,8 +29,13 @@ fn scroll_delta(cmd: Option<Command>) -> Option<i32> {
     }
 }
 
-fn scrolled(mut scroll: ListCursor, by: i32) -> ListCursor {
+fn scrolled(app: &AppState, mut scroll: ListCursor, by: i32) -> ListCursor {
     scroll.scroll_by(by as isize);
+    let max = app.popup_scroll_max.get();
+    if scroll.offset > max {
+        scroll.offset = max;
+        scroll.selected = max;
+    }
     scroll
 }
 
@@ -41,14 +46,14 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Normal => Mode::Normal,
         Mode::Help { scroll } => match scroll_delta(popup) {
             Some(by) => Mode::Help {
-                scroll: scrolled(scroll, by),
+                scroll: scrolled(app, scroll, by),
             },
             None => Mode::Normal,
         },
         Mode::Detail { entry, scroll } => match (scroll_delta(popup), popup) {
             (Some(by), _) => Mode::Detail {
                 entry,
-                scroll: scrolled(scroll, by),
+                scroll: scrolled(app, scroll, by),
             },
             (None, Some(_)) => Mode::Normal,
             // The timeline's edit and pin work on the entry shown.
@@ -76,7 +81,7 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
             Some(by) => Mode::TraceChain {
                 row,
                 events,
-                scroll: scrolled(scroll, by),
+                scroll: scrolled(app, scroll, by),
             },
             None => Mode::Normal,
         },
@@ -88,14 +93,14 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
             Some(by) => Mode::HealthItem {
                 source,
                 item,
-                scroll: scrolled(scroll, by),
+                scroll: scrolled(app, scroll, by),
             },
             None => Mode::Normal,
         },
         Mode::StepDetail { step, scroll } => match (scroll_delta(popup), popup) {
             (Some(by), _) => Mode::StepDetail {
                 step,
-                scroll: scrolled(scroll, by),
+                scroll: scrolled(app, scroll, by),
             },
             (None, Some(_)) => Mode::Normal,
             (None, None) => match modal(app, &key, &[Context::Playbook]) {

@@ -157,6 +157,10 @@ impl Mode {
 
 /// The console's whole state.
 pub struct AppState {
+    /// How far the open popup's text can scroll, as the last frame drew it (its rows less the
+    /// rows shown; the wrapping depends on the width, so drawing is what knows). Scrolling stops
+    /// there, so `k` after many `j` moves at once.
+    pub popup_scroll_max: std::cell::Cell<usize>,
     pub incident: Incident,
     pub author: String,
     pub zone: Zone,
@@ -219,6 +223,7 @@ impl AppState {
             .drill
             .then(|| "DRILL: this incident is an exercise".to_string());
         let mut app = AppState {
+            popup_scroll_max: std::cell::Cell::new(usize::MAX),
             incident,
             author,
             zone,

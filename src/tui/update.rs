@@ -38,10 +38,26 @@ pub fn key_to_action(app: &AppState, key: KeyEvent) -> Option<Action> {
 /// Applies an action. The only place the console's state changes.
 pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let mode_before = std::mem::discriminant(&app.mode);
+    let layout_before = (app.focus, app.zoom());
+    dispatch(app, action, &mut fx);
+    if (app.focus, app.zoom()) != layout_before {
+        // The timeline's window has another height now (a strip of one row becomes a pane, or
+        // the other way): its first row is worked out again, so it fills what it has.
+        app.settle_scroll();
+    }
+    if std::mem::discriminant(&app.mode) != mode_before {
+        // Another popup (or none): how far it scrolls is known once a frame has drawn it.
+        app.popup_scroll_max.set(usize::MAX);
+    }
+    fx
+}
+
+fn dispatch(app: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Tick(now) => {
             app.now = now;
-            super::panes::trace::tick(app, &mut fx);
+            super::panes::trace::tick(app, fx);
             if app.flash.as_ref().is_some_and(|f| f.until <= now) {
                 app.flash = None;
             }
@@ -58,7 +74,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
                 app.unsaved.retain(|(u, _)| u.id != ev.id);
                 app.incident.apply(ev);
                 if ours {
-                    super::panes::closing::saved(app, ev, &mut fx);
+                    super::panes::closing::saved(app, ev, fx);
                 }
             }
             if had_unsaved && app.unsaved.is_empty() {
@@ -83,7 +99,7 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             app.unsaved.retain(|(u, _)| u.id != event.id);
             app.unsaved.push((*event, error));
         }
-        Action::HealthPolled(snap) => super::panes::health::polled(app, *snap, &mut fx),
+        Action::HealthPolled(snap) => super::panes::health::polled(app, *snap, fx),
         Action::TraceBatch { request, msgs } => super::panes::trace::batch(app, request, msgs),
         Action::TraceDone {
             request,
@@ -95,17 +111,17 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
             query,
             summary,
             saved,
-        } => super::panes::trace::evidence_saved(app, query, &summary, saved, &mut fx),
+        } => super::panes::trace::evidence_saved(app, query, &summary, saved, fx),
         Action::Exported(result) => super::panes::closing::exported(app, result),
         Action::UpdateResults { request, report } => {
-            super::panes::updates::results(app, request, report, &mut fx)
+            super::panes::updates::results(app, request, report, fx)
         }
         Action::ForceQuit => {
             app.quit = true;
             fx.push(Effect::Quit);
         }
-        Action::Command(cmd) => run_command(app, cmd, &mut fx),
-        Action::Key(key) => super::modal::key_in_mode(app, key, &mut fx),
+        Action::Command(cmd) => run_command(app, cmd, fx),
+        Action::Key(key) => super::modal::key_in_mode(app, key, fx),
         Action::Paste(text) => paste(app, &text),
         Action::Click { column, row } => {
             if matches!(app.mode, Mode::Normal) {
@@ -130,12 +146,11 @@ pub fn update(app: &mut AppState, action: Action) -> Vec<Effect> {
                     Command::Up
                 };
                 for _ in 0..delta.unsigned_abs() {
-                    run_command(app, cmd, &mut fx);
+                    run_command(app, cmd, fx);
                 }
             }
         }
     }
-    fx
 }
 
 /// Runs a bound command: the global ones here, the others in the focused pane's module.

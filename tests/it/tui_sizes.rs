@@ -226,6 +226,14 @@ fn frame(a: &mut AppState, w: u16, h: u16) -> String {
     draw(a, w, h).0
 }
 
+/// A frame of the size the state already has, with no `Resize` first (one would work the
+/// timeline's window out again, which the console only does when the terminal changes size).
+fn frame_as_is(a: &AppState) -> String {
+    let mut term = Terminal::new(TestBackend::new(a.width, a.height)).unwrap();
+    term.draw(|f| ui::render(f, a)).unwrap();
+    term.backend().to_string()
+}
+
 /// The rows of a frame as plain strings.
 fn rows(screen: &str) -> Vec<String> {
     screen
@@ -536,6 +544,10 @@ fn detail_popups_wrap_and_say_when_there_is_more_below() {
     assert!(!screen.contains("↓ j:"), "{screen}");
     assert!(screen.contains("↑ k"), "{screen}");
     insta::assert_snapshot!(screen);
+    // The scroll stopped at the end too: one `k` brings back one line, not one of 200.
+    key(&mut a, KeyCode::Char('k'));
+    let back = frame(&mut a, 80, 24);
+    assert!(back.contains("↓ j: 1 more line(s)"), "{back}");
     // The help too.
     update(
         &mut a,
@@ -729,7 +741,7 @@ fn the_timeline_fills_its_pane_when_it_comes_up_from_a_strip() {
         );
     }
     focus(&mut a, Pane::Timeline);
-    let screen = frame(&mut a, 80, 24);
+    let screen = frame_as_is(&a);
     let body = rows(&screen)
         .iter()
         .filter(|r| r.starts_with('┃') && r.contains(':'))

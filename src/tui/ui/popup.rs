@@ -257,6 +257,7 @@ pub fn render_scrolled(
     lines: Vec<Line<'_>>,
     max_width: u16,
     scroll: u16,
+    scroll_max: &std::cell::Cell<usize>,
 ) {
     let rect = layout::centered(
         area,
@@ -266,6 +267,7 @@ pub fn render_scrolled(
     let inner_w = rect.width.saturating_sub(2) as usize;
     let inner_h = rect.height.saturating_sub(2) as usize;
     let rows = wrap_for_popup(&lines, inner_w);
+    scroll_max.set(rows.len().saturating_sub(inner_h));
     let (scroll, below) = scroll_window(rows.len(), inner_h, scroll as usize);
     let mut block = Block::bordered()
         .title(Line::from(format!(" {title} ")))

@@ -382,5 +382,6 @@ pub fn render_chain(
         lines,
         130,
         scroll,
+        &app.popup_scroll_max,
     );
 }
