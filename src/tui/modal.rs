@@ -29,6 +29,17 @@ fn scroll_delta(cmd: Option<Command>) -> Option<i32> {
     }
 }
 
+/// Selects the timeline row of entry `id`; false when the filters hide it.
+fn select_entry(app: &mut AppState, id: uuid::Uuid) -> bool {
+    let rows = &app.timeline.rows;
+    let Some(row) = rows.iter().position(|&i| app.incident.entries[i].id == id) else {
+        return false;
+    };
+    app.timeline.cursor.selected = row;
+    app.settle_scroll();
+    true
+}
+
 fn scrolled(app: &AppState, mut scroll: ListCursor, by: i32) -> ListCursor {
     scroll.scroll_by(by as isize);
     let max = app.popup_scroll_max.get();
@@ -56,8 +67,12 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                 scroll: scrolled(app, scroll, by),
             },
             (None, Some(_)) => Mode::Normal,
-            // The timeline's edit and pin work on the entry shown.
+            // The timeline's edit and pin work on the entry shown (selected first: another
+            // console's entries may have moved the selection while the popup was open).
             (None, None) => match modal(app, &key, &[Context::Timeline]) {
+                Some(Command::EditEntry | Command::TogglePin) if !select_entry(app, entry) => {
+                    Mode::Detail { entry, scroll }
+                }
                 Some(Command::EditEntry) => {
                     if !refused_while_closed(app, Command::EditEntry) {
                         timeline::command(app, Command::EditEntry, fx);

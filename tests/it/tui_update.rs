@@ -221,6 +221,39 @@ fn pin_and_unpin() {
 }
 
 #[test]
+fn the_entry_popup_pins_and_edits_the_entry_it_shows() {
+    let mut a = with_entries();
+    // The newest entry is selected and shown; the view follows new entries.
+    key_mod(&mut a, KeyCode::Char('G'), KeyModifiers::SHIFT);
+    let shown = a.selected_entry().unwrap().id;
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(a.mode, Mode::Detail { entry, .. } if entry == shown));
+    // Another console logs an entry meanwhile, and the selection follows it.
+    update(
+        &mut a,
+        Action::Journal {
+            events: vec![note(
+                60,
+                now(),
+                now(),
+                EntryKind::Note,
+                "from another console",
+            )],
+            warnings: vec![],
+        },
+    );
+    assert_ne!(a.selected_entry().unwrap().id, shown);
+    // p pins the entry in the popup, not the newest one.
+    let fx = key(&mut a, KeyCode::Char('p'));
+    ack(&mut a, fx);
+    assert!(a.incident.entry(shown).unwrap().pinned);
+    assert!(!a.incident.entry(uuid::Uuid::from_u128(60)).unwrap().pinned);
+    // e edits it too.
+    key(&mut a, KeyCode::Char('e'));
+    assert!(matches!(&a.mode, Mode::Edit(e) if e.entry == shown));
+}
+
+#[test]
 fn undo_of_an_add_deletes_it() {
     let mut a = with_entries();
     key(&mut a, KeyCode::Char('a'));
