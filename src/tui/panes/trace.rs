@@ -230,14 +230,19 @@ fn enrich_online_rows(app: &mut AppState, fx: &mut Vec<Effect>) {
 /// and the counts.
 fn keep(app: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(query) = app.trace.query.clone() else {
-        app.flash("run a query first (/ in this pane)", false);
+        let text = format!(
+            "run a query first ({} in this pane)",
+            app.keymap.first_key(Command::TraceQuery)
+        );
+        app.flash(&text, false);
         return;
     };
     if app.trace.running {
-        app.flash(
-            "the query is still running: wait for it, or Esc to stop it first",
-            false,
+        let text = format!(
+            "the query is still running: wait for it, or {} to stop it first",
+            app.keymap.first_key(Command::TraceCancel)
         );
+        app.flash(&text, false);
         return;
     }
     fx.push(Effect::SaveTraceEvidence {

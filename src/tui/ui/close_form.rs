@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::theme;
 use crate::tui::keymap::Command;
@@ -16,8 +16,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
     let n = form.field_count();
     let width = area.width.saturating_sub(10).min(110);
     let rect = layout::centered(area, width, if n == 5 { 26 } else { 22 });
-    let block = Block::bordered()
-        .title(Line::from(format!(
+    let block = super::popup::popup_block(
+        &format!(
             " Close the incident · {} ",
             app.keymap.hint(&[
                 (Command::FormNext, "next field"),
@@ -26,8 +26,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
                 (Command::FormSubmit, "close"),
                 (Command::FormCancel, "cancel"),
             ])
-        )))
-        .border_style(theme::border(true));
+        ),
+        rect.width,
+    )
+    .border_style(theme::border(true));
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);

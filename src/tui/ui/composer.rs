@@ -72,9 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, c: &ComposerState) 
         },
         app.keymap.first_key(Command::ComposerCancel)
     );
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(theme::border(true));
+    let block = super::popup::popup_block(&title, rect.width).border_style(theme::border(true));
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -193,9 +191,8 @@ pub fn render_confirm_send(frame: &mut Frame, area: Rect, app: &AppState, p: &Pe
         Line::raw(""),
     ];
     lines.extend(p.text.lines().map(|l| Line::raw(l.to_string())));
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(Style::new().fg(Color::Red));
+    let block =
+        super::popup::popup_block(&title, rect.width).border_style(Style::new().fg(Color::Red));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)

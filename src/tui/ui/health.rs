@@ -207,6 +207,6 @@ pub fn render_item(
         lines,
         110,
         scroll,
-        &app.popup_scroll_max,
+        app,
     );
 }

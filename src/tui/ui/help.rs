@@ -50,6 +50,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, scroll: u16) {
         lines,
         100,
         scroll,
-        &app.popup_scroll_max,
+        app,
     );
 }

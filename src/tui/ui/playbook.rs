@@ -338,6 +338,6 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, target: &Ste
         lines,
         100,
         scroll,
-        &app.popup_scroll_max,
+        app,
     );
 }

@@ -65,9 +65,7 @@ pub fn render_input(frame: &mut Frame, area: Rect, app: &AppState, input: &Input
     };
     let width = area.width.saturating_sub(10).min(110);
     let rect = layout::centered(area, width, 6);
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(theme::border(true));
+    let block = popup_block(&title, rect.width).border_style(theme::border(true));
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -121,16 +119,18 @@ pub fn render_picker(
             }
         })
         .collect();
-    let block = Block::bordered()
-        .title(Line::from(format!(
+    let block = popup_block(
+        &format!(
             " Attach a playbook · {} choose · {} ",
             app.keymap.pair(Command::PickerDown, Command::PickerUp),
             app.keymap.hint(&[
                 (Command::PickerChoose, "attach"),
                 (Command::PickerCancel, "cancel")
             ])
-        )))
-        .border_style(theme::border(true));
+        ),
+        rect.width,
+    )
+    .border_style(theme::border(true));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
@@ -138,8 +138,8 @@ pub fn render_picker(
 pub fn render_edit(frame: &mut Frame, area: Rect, app: &AppState, edit: &EditState) {
     let width = area.width.saturating_sub(10).min(110);
     let rect = layout::centered(area, width, 14);
-    let block = Block::bordered()
-        .title(Line::from(format!(
+    let block = popup_block(
+        &format!(
             " Edit entry · {} ",
             app.keymap.hint(&[
                 (Command::EditorNext, "next field"),
@@ -147,8 +147,10 @@ pub fn render_edit(frame: &mut Frame, area: Rect, app: &AppState, edit: &EditSta
                 (Command::EditorNewline, "new line"),
                 (Command::EditorCancel, "cancel"),
             ])
-        )))
-        .border_style(theme::border(true));
+        ),
+        rect.width,
+    )
+    .border_style(theme::border(true));
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -246,6 +248,33 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &AppState, what: Confi
     );
 }
 
+/// A popup's bordered block with its title, `Name · key what · … · key back`, fitted to the
+/// popup's width: the parts that don't fit on the top border go on the bottom one (left), so
+/// no advertised key is cut off on a narrow terminal.
+pub fn popup_block(title: &str, width: u16) -> Block<'static> {
+    let room = width.saturating_sub(4) as usize;
+    let parts: Vec<&str> = title.trim().split(" · ").collect();
+    let cols = |s: &str| Span::raw(s).width();
+    let mut top = String::new();
+    let mut rest: Vec<&str> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let add = if i == 0 { cols(part) } else { cols(part) + 3 };
+        if i == 0 || (rest.is_empty() && cols(&top) + add <= room) {
+            if i > 0 {
+                top.push_str(" · ");
+            }
+            top.push_str(part);
+        } else {
+            rest.push(part);
+        }
+    }
+    let mut block = Block::bordered().title(Line::from(format!(" {top} ")));
+    if !rest.is_empty() {
+        block = block.title_bottom(Line::from(format!(" {} ", rest.join(" · "))).left_aligned());
+    }
+    block
+}
+
 /// A centred, bordered, scrollable text popup (entry detail, step detail, health item, message
 /// chain, help): at most `max_width` wide, leaving a margin around it. Long lines wrap (under
 /// their own leading spaces); when the text is taller than the popup, the bottom border says
@@ -257,7 +286,7 @@ pub fn render_scrolled(
     lines: Vec<Line<'_>>,
     max_width: u16,
     scroll: u16,
-    scroll_max: &std::cell::Cell<usize>,
+    app: &AppState,
 ) {
     let rect = layout::centered(
         area,
@@ -267,18 +296,19 @@ pub fn render_scrolled(
     let inner_w = rect.width.saturating_sub(2) as usize;
     let inner_h = rect.height.saturating_sub(2) as usize;
     let rows = wrap_for_popup(&lines, inner_w);
-    scroll_max.set(rows.len().saturating_sub(inner_h));
+    app.popup_scroll_max.set(rows.len().saturating_sub(inner_h));
     let (scroll, below) = scroll_window(rows.len(), inner_h, scroll as usize);
-    let mut block = Block::bordered()
-        .title(Line::from(format!(" {title} ")))
-        .border_style(theme::border(true));
+    let mut block = popup_block(title, rect.width).border_style(theme::border(true));
     if below > 0 || scroll > 0 {
         let mut s = String::from(" ");
         if scroll > 0 {
-            s.push_str("↑ k  ");
+            s.push_str(&format!("↑ {}  ", app.keymap.first_key(Command::ScrollUp)));
         }
         if below > 0 {
-            s.push_str(&format!("↓ j: {below} more line(s) "));
+            s.push_str(&format!(
+                "↓ {}: {below} more line(s) ",
+                app.keymap.first_key(Command::ScrollDown)
+            ));
         }
         block = block.title_bottom(Line::from(s).right_aligned());
     }

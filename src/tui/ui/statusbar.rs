@@ -125,15 +125,16 @@ fn parts(app: &AppState, bar: Style) -> Vec<Part> {
         if title.len() < step.title.len() {
             title.push('…');
         }
+        let ack = app.keymap.first_key(Command::AckCheckBack);
         parts.push(Part::new(
             true,
             KEEP,
             vec![
                 vec![Span::styled(
-                    format!("⏰ check back: {title}{more} (c / :ack)"),
+                    format!("⏰ check back: {title}{more} ({ack} / :ack)"),
                     style,
                 )],
-                vec![Span::styled(format!("⏰ check back{more} (c)"), style)],
+                vec![Span::styled(format!("⏰ check back{more} ({ack})"), style)],
                 vec![Span::styled(format!("⏰ check back{more}"), style)],
             ],
         ));

@@ -280,6 +280,6 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, id: Uuid, sc
         lines,
         100,
         scroll,
-        &app.popup_scroll_max,
+        app,
     );
 }

@@ -63,7 +63,10 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if app.trace_sources.is_empty() {
-        let msg = "No trace sources are configured. Add [[trace.sources]] to the config file: kind = \"exchange-logs\" with the folder of MSGTRK logs, or kind = \"postfix\" with a path such as /var/log/mail.log*; then press / here to query. `warroom trace --exchange-logs DIR` works without a config.";
+        let msg = format!(
+            "No trace sources are configured. Add [[trace.sources]] to the config file: kind = \"exchange-logs\" with the folder of MSGTRK logs, or kind = \"postfix\" with a path such as /var/log/mail.log*; then press {} here to query. `warroom trace --exchange-logs DIR` works without a config.",
+            app.keymap.first_key(Command::TraceQuery)
+        );
         frame.render_widget(
             Paragraph::new(msg)
                 .style(theme::dim())
@@ -382,6 +385,6 @@ pub fn render_chain(
         lines,
         130,
         scroll,
-        &app.popup_scroll_max,
+        app,
     );
 }
