@@ -181,6 +181,21 @@ commands! {
     ChannelSend => ("channel_send", Channels, ["enter"], false, "send to the ticked channels (external ones ask first)"),
 }
 
+impl Command {
+    /// Up, down, a page up or down, the top or the bottom: the moves every list shares.
+    pub fn is_list_move(self) -> bool {
+        matches!(
+            self,
+            Command::Up
+                | Command::Down
+                | Command::PageUp
+                | Command::PageDown
+                | Command::Top
+                | Command::Bottom
+        )
+    }
+}
+
 /// A key and its modifiers, as written in the config (`ctrl-c`, `shift-tab`, `G`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyCombo {

@@ -87,12 +87,7 @@ fn send(
 /// The playbook pane's commands.
 pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
-        Command::Up
-        | Command::Down
-        | Command::PageUp
-        | Command::PageDown
-        | Command::Top
-        | Command::Bottom => navigate(app, cmd),
+        c if c.is_list_move() => navigate(app, cmd),
         Command::Open => open(app),
         _ => change(app, cmd, fx),
     }

@@ -246,12 +246,7 @@ pub fn add_entry(
 /// The timeline's commands (when it has the focus, or from the entry popup).
 pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
-        Command::Up
-        | Command::Down
-        | Command::PageUp
-        | Command::PageDown
-        | Command::Top
-        | Command::Bottom => {
+        c if c.is_list_move() => {
             app.move_cursor(cmd);
         }
         Command::Open => {

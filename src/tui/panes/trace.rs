@@ -143,12 +143,7 @@ pub fn tick(app: &mut AppState, fx: &mut Vec<Effect>) {
 
 pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
-        Command::Up
-        | Command::Down
-        | Command::PageUp
-        | Command::PageDown
-        | Command::Top
-        | Command::Bottom => return navigate(app, cmd),
+        c if c.is_list_move() => return navigate(app, cmd),
         Command::Open => return open(app, fx),
         _ => {}
     }
