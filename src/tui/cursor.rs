@@ -39,10 +39,14 @@ impl ListCursor {
         self.settle(n, page as usize);
     }
 
-    /// Scrolls a popup's text by `by` lines (its window start; the text decides how far it
-    /// can go).
-    pub fn scroll_by(&mut self, by: isize) {
-        self.offset = self.offset.saturating_add_signed(by).min(u16::MAX as usize);
+    /// Scrolls a popup's text by `by` lines, its window start going no further than `max`
+    /// (how far the text can scroll, as the popup was last drawn).
+    pub fn scroll_by(&mut self, by: isize, max: usize) {
+        self.offset = self
+            .offset
+            .saturating_add_signed(by)
+            .min(max)
+            .min(u16::MAX as usize);
         self.selected = self.offset;
     }
 

@@ -41,12 +41,7 @@ fn select_entry(app: &mut AppState, id: uuid::Uuid) -> bool {
 }
 
 fn scrolled(app: &AppState, mut scroll: ListCursor, by: i32) -> ListCursor {
-    scroll.scroll_by(by as isize);
-    let max = app.popup_scroll_max.get();
-    if scroll.offset > max {
-        scroll.offset = max;
-        scroll.selected = max;
-    }
+    scroll.scroll_by(by as isize, app.popup_scroll_max.get());
     scroll
 }
 

@@ -530,6 +530,15 @@ fn external_channels_need_a_yes_on_the_exact_text_and_components_are_chosen() {
         "{frame}"
     );
     assert!(frame.contains("Email service update ·"), "{frame}");
+    // Scrolling stops where the text ends, as in every popup.
+    for _ in 0..50 {
+        key(&mut a, KeyCode::Char('j'));
+    }
+    let Mode::ConfirmSend(p) = &a.mode else {
+        panic!("{:?}", a.mode)
+    };
+    assert!(a.popup_scroll_max.get() < 50);
+    assert_eq!(p.scroll.offset, a.popup_scroll_max.get());
     // Anything but y goes back to the composer, draft intact.
     key(&mut a, KeyCode::Char('n'));
     let Mode::Composer(c) = &a.mode else {

@@ -311,11 +311,11 @@ pub fn confirm_send_key(
             Mode::Normal
         }
         Some(Command::ScrollDown) => {
-            p.scroll.scroll_by(1);
+            p.scroll.scroll_by(1, app.popup_scroll_max.get());
             Mode::ConfirmSend(p)
         }
         Some(Command::ScrollUp) => {
-            p.scroll.scroll_by(-1);
+            p.scroll.scroll_by(-1, app.popup_scroll_max.get());
             Mode::ConfirmSend(p)
         }
         _ => Mode::Composer(p.composer),

@@ -191,15 +191,14 @@ pub fn render_confirm_send(frame: &mut Frame, area: Rect, app: &AppState, p: &Pe
         Line::raw(""),
     ];
     lines.extend(p.text.lines().map(|l| Line::raw(l.to_string())));
-    let block =
-        super::popup::popup_block(&title, rect.width).border_style(Style::new().fg(Color::Red));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((p.scroll.top(), 0)),
+    super::popup::render_scrolled_in(
+        frame,
         rect,
+        &title,
+        lines,
+        p.scroll.top(),
+        app,
+        Style::new().fg(Color::Red),
     );
 }
 

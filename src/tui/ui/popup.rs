@@ -293,12 +293,25 @@ pub fn render_scrolled(
         area.width.saturating_sub(6).min(max_width),
         area.height.saturating_sub(4),
     );
+    render_scrolled_in(frame, rect, title, lines, scroll, app, theme::border(true));
+}
+
+/// [`render_scrolled`] in a given place, with its own border style.
+pub fn render_scrolled_in(
+    frame: &mut Frame,
+    rect: Rect,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    scroll: u16,
+    app: &AppState,
+    border: Style,
+) {
     let inner_w = rect.width.saturating_sub(2) as usize;
     let inner_h = rect.height.saturating_sub(2) as usize;
     let rows = wrap_for_popup(&lines, inner_w);
     app.popup_scroll_max.set(rows.len().saturating_sub(inner_h));
     let (scroll, below) = scroll_window(rows.len(), inner_h, scroll as usize);
-    let mut block = popup_block(title, rect.width).border_style(theme::border(true));
+    let mut block = popup_block(title, rect.width).border_style(border);
     if below > 0 || scroll > 0 {
         let mut s = String::from(" ");
         if scroll > 0 {
