@@ -46,35 +46,28 @@ impl From<crate::domain::health::SecretRef> for SecretSource {
     }
 }
 
+use super::secret::SecretReadError;
+
 impl SecretSource {
     /// Reads the secret now.
     pub fn load(&self) -> Result<Secret, AuthError> {
-        let raw = match self {
-            SecretSource::Env(var) => match std::env::var(var) {
-                Ok(v) => v,
-                Err(std::env::VarError::NotPresent) => {
-                    return Err(AuthError::SecretEnvMissing { var: var.clone() });
-                }
-                Err(std::env::VarError::NotUnicode(_)) => {
-                    return Err(AuthError::SecretUnusable {
-                        from: format!("environment variable `{var}`"),
-                        reason: "it is not valid UTF-8",
-                    });
-                }
-            },
-            SecretSource::File(path) => match std::fs::read(path) {
-                Ok(bytes) => String::from_utf8(bytes).map_err(|_| AuthError::SecretUnusable {
-                    from: format!("file {}", path.display()),
-                    reason: "it is not valid UTF-8",
-                })?,
-                Err(e) => {
-                    return Err(AuthError::SecretFile {
-                        path: path.clone(),
-                        reason: e.kind().to_string(),
-                    });
-                }
-            },
+        let (env, file) = match self {
+            SecretSource::Env(var) => (Some(var.as_str()), None),
+            SecretSource::File(path) => (None, Some(path.as_path())),
         };
+        let raw = super::secret::read_secret(env, file).map_err(|e| match (e, self) {
+            (SecretReadError::EnvMissing, SecretSource::Env(var)) => {
+                AuthError::SecretEnvMissing { var: var.clone() }
+            }
+            (SecretReadError::File(reason), SecretSource::File(path)) => AuthError::SecretFile {
+                path: path.clone(),
+                reason,
+            },
+            _ => AuthError::SecretUnusable {
+                from: self.describe(),
+                reason: "it is not valid UTF-8",
+            },
+        })?;
         let trimmed = raw.trim();
         if trimmed.len() < 4 {
             return Err(AuthError::SecretUnusable {

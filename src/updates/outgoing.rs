@@ -12,6 +12,7 @@ use crate::domain::incident::{Incident, Severity, Status};
 use crate::domain::text::sanitize_line;
 use crate::domain::updates::{ComponentStatus, SecretRef};
 use crate::net::Secret;
+use crate::net::secret::{SecretReadError, read_secret};
 
 /// What goes out: the text and the incident fields the channels need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,17 +150,26 @@ pub enum ChannelError {
 
 /// Reads a password or API key (`what`) now, from the environment or a file.
 pub fn load_secret(r: &SecretRef, what: &str) -> Result<Secret, ChannelError> {
-    let raw = match r {
-        SecretRef::Env(v) => std::env::var(v).map_err(|_| ChannelError::MissingSecretEnv {
+    let (env, file) = match r {
+        SecretRef::Env(v) => (Some(v.as_str()), None),
+        SecretRef::File(p) => (None, Some(p.as_path())),
+    };
+    let raw = read_secret(env, file).map_err(|e| match (e, r) {
+        (SecretReadError::EnvMissing, SecretRef::Env(v)) => ChannelError::MissingSecretEnv {
             var: v.clone(),
             what: what.to_string(),
-        })?,
-        SecretRef::File(p) => std::fs::read_to_string(p).map_err(|e| ChannelError::SecretFile {
+        },
+        (SecretReadError::File(detail), SecretRef::File(p)) => ChannelError::SecretFile {
             path: p.display().to_string(),
             what: what.to_string(),
-            detail: e.kind().to_string(),
-        })?,
-    };
+            detail,
+        },
+        _ => ChannelError::SecretFile {
+            path: r.describe(),
+            what: what.to_string(),
+            detail: "it is not valid UTF-8".to_string(),
+        },
+    })?;
     // A trailing newline from `echo` or an editor is not part of the secret.
     let value = raw.trim_end_matches(['\r', '\n']);
     if value.is_empty() {
