@@ -96,10 +96,15 @@ fn resolve_url(u: &UrlRef) -> Result<String, ChannelError> {
             .ok()
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| ChannelError::MissingEnv(v.clone()))?,
-        UrlRef::File(p) => std::fs::read_to_string(p).map_err(|e| ChannelError::UrlFile {
-            path: p.display().to_string(),
-            detail: e.to_string(),
-        })?,
+        UrlRef::File(p) => {
+            crate::net::secret::read_secret(None, Some(p)).map_err(|e| ChannelError::UrlFile {
+                path: p.display().to_string(),
+                detail: match e {
+                    crate::net::secret::SecretReadError::File(why) => why,
+                    _ => "it is not valid UTF-8".to_string(),
+                },
+            })?
+        }
         UrlRef::Literal(s) => s.clone(),
     };
     let url = url.trim().to_string();
