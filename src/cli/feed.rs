@@ -9,7 +9,7 @@ use crate::config::Config;
 
 /// `warroom feed`: the health sources without the console.
 pub fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
-    use crate::domain::health::{SourceSnapshot, diff};
+    use crate::domain::health::{SourceSnapshot, diff, entries};
     use crate::health::{SourceContext, feed_json, poll_source, spawn_pollers};
     use crate::net::{HttpClient, HttpOptions};
 
@@ -97,14 +97,24 @@ pub fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> an
                     if let Some(e) = &snap.last_error {
                         crate::diagln!("warroom: {}: {e}", snap.name);
                     }
-                    for c in diff(last.get(&snap.name), &snap) {
-                        if json {
-                            writeln!(out, "{}", serde_json::to_string(&c)?)?;
-                        } else {
-                            writeln!(out, "{}  {}", snap.polled_at.format("%Y-%m-%dT%H:%M:%SZ"), c.text)?;
+                    let changes = diff(last.get(&snap.name), &snap);
+                    if json {
+                        // One object a change, as the journal keeps them.
+                        for c in &changes {
+                            writeln!(out, "{}", serde_json::to_string(c)?)?;
                         }
-                        out.flush()?;
+                    } else {
+                        // As the timeline shows them: one entry an item and poll, its further
+                        // lines indented under the first.
+                        let at = snap.polled_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+                        for e in entries(changes, &snap) {
+                            for (n, line) in e.text.lines().enumerate() {
+                                let lead = if n == 0 { at.as_str() } else { "" };
+                                writeln!(out, "{lead:<20}  {line}")?;
+                            }
+                        }
                     }
+                    out.flush()?;
                     if output::reader_gone() {
                         // `warroom feed | head -3`: nobody reads any more.
                         break;

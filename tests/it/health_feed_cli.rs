@@ -154,3 +154,113 @@ async fn feed_once_is_bounded_by_twice_the_timeout_against_long_retry_after() {
     assert!(rss.contains("\tthrottled: retry after 20 s ("), "{out}");
     assert!(err.contains("2 source(s) failed"), "{err}");
 }
+
+/// The lines `warroom feed` prints for its first poll (it polls on; the lines of one poll come
+/// together, so a quiet second after the first line ends the reading).
+fn first_poll_lines(config: &std::path::Path, args: &[&str]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--data-dir",
+            config.parent().unwrap().to_str().unwrap(),
+            "feed",
+        ])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = vec![
+        rx.recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a first line"),
+    ];
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(1)) {
+        lines.push(line);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_feed_prints_one_line_an_item_as_the_timeline_does() {
+    use common::graph::{SECRET, default_docs, secret_file, start_graph};
+    let g = start_graph(default_docs()).await;
+    let secret = secret_file(SECRET);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"[[health.sources]]
+name = "m365"
+kind = "graph"
+tenant = "contoso.onmicrosoft.com"
+client_id = "535fb089-9ff3-47b6-9bfb-4f1264799865"
+client_secret_file = "{}"
+base_url = "{base}"
+token_url = "{base}"
+services = ["Exchange Online"]
+timeout = "5s"
+interval = "1h"
+"#,
+            secret.path.display(),
+            base = g.server.base
+        ),
+    )
+    .unwrap();
+    let cfg2 = cfg.clone();
+    let (json, text) = tokio::task::spawn_blocking(move || {
+        (
+            first_poll_lines(&cfg2, &["--json"]),
+            first_poll_lines(&cfg2, &[]),
+        )
+    })
+    .await
+    .unwrap();
+    // JSON: one object a change, as the journal keeps them.
+    let changes: Vec<serde_json::Value> = json
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut items: Vec<String> = changes
+        .iter()
+        .filter_map(|c| c["item_id"].as_str().map(str::to_string))
+        .collect();
+    items.sort();
+    items.dedup();
+    let source_level = changes.iter().filter(|c| c["item_id"].is_null()).count();
+    assert!(!items.is_empty(), "{json:?}");
+    // Text: one line an item (and one for the source's level), continuation lines indented.
+    let entries: Vec<&String> = text.iter().filter(|l| l.starts_with("20")).collect();
+    assert_eq!(entries.len(), items.len() + source_level, "{text:#?}");
+    for id in &items {
+        assert_eq!(
+            entries.iter().filter(|l| l.contains(id.as_str())).count(),
+            1,
+            "{id} in {text:#?}"
+        );
+    }
+    // Worded as the timeline words it (`m365 EX1234567 new: degraded, …`).
+    assert!(
+        entries
+            .iter()
+            .any(|l| l.contains("m365 EX1234567 new: degraded, ")),
+        "{text:#?}"
+    );
+    for l in text.iter().filter(|l| !l.starts_with("20")) {
+        assert!(l.starts_with("                      "), "{l:?}");
+    }
+}
