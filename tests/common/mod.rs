@@ -171,3 +171,34 @@ pub fn harness_name(module: &str, test: &str) -> String {
         None => test.to_string(),
     }
 }
+
+/// A trace row for message `key` to `rcpt`, received `min` minutes from [`now`], with the reply
+/// its status would have and a deferral at each of `deferrals` (minutes from [`now`]).
+pub fn trace_row(
+    key: &str,
+    rcpt: &str,
+    status: warroom::domain::trace::TraceStatus,
+    min: i64,
+    deferrals: &[i64],
+) -> warroom::domain::trace::TraceRow {
+    use warroom::domain::trace::{TraceRow, TraceStatus};
+    TraceRow {
+        received: mins(min),
+        sender: "alerts@fabrikam.com".into(),
+        recipient: rcpt.into(),
+        subject: "Nightly batch report".into(),
+        status,
+        reply: match status {
+            TraceStatus::Pending => "451 4.7.500 Server busy".into(),
+            TraceStatus::Failed => "550 5.1.1 User unknown".into(),
+            _ => "250 2.0.0 Ok".into(),
+        },
+        message_id: format!("<{key}@fabrikam.com>"),
+        source: "edge".into(),
+        key: key.into(),
+        deferrals: deferrals.iter().map(|m| mins(*m)).collect(),
+        last_event: Some(mins(min + 1)),
+        delay_ms: None,
+        dsn: String::new(),
+    }
+}

@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::domain::event::EventBody;
 use warroom::domain::incident::EntryKind;
-use warroom::domain::trace::{TraceRow, TraceStatus};
+use warroom::domain::trace::TraceStatus;
 use warroom::domain::trace_breakdown::GroupBy;
 use warroom::tui::action::TraceMsg;
 use warroom::tui::app::{Action, AppState, Effect, Mode, update};
@@ -30,28 +30,6 @@ fn pane() -> AppState {
     ];
     key(&mut a, KeyCode::Char('3'));
     a
-}
-
-fn row(key: &str, rcpt: &str, status: TraceStatus, min: i64, deferrals: &[i64]) -> TraceRow {
-    TraceRow {
-        received: mins(min),
-        sender: "alerts@fabrikam.com".into(),
-        recipient: rcpt.into(),
-        subject: "Nightly batch report".into(),
-        status,
-        reply: match status {
-            TraceStatus::Pending => "451 4.7.500 Server busy".into(),
-            TraceStatus::Failed => "550 5.1.1 User unknown".into(),
-            _ => "250 2.0.0 Ok".into(),
-        },
-        message_id: format!("<{key}@fabrikam.com>"),
-        source: "edge".into(),
-        key: key.into(),
-        deferrals: deferrals.iter().map(|m| mins(*m)).collect(),
-        last_event: Some(mins(min + 1)),
-        delay_ms: None,
-        dsn: String::new(),
-    }
 }
 
 fn run_query(a: &mut AppState, text: &str) -> u64 {
@@ -79,14 +57,14 @@ fn rows_stream_in_upsert_and_old_requests_are_dropped() {
         Action::TraceBatch {
             request: r1,
             msgs: vec![
-                TraceMsg::Row(row(
+                TraceMsg::Row(common::trace_row(
                     "q1",
                     "ops@contoso.com",
                     TraceStatus::Pending,
                     -40,
                     &[-39],
                 )),
-                TraceMsg::Row(row(
+                TraceMsg::Row(common::trace_row(
                     "q2",
                     "hr@contoso.com",
                     TraceStatus::Delivered,
@@ -108,7 +86,7 @@ fn rows_stream_in_upsert_and_old_requests_are_dropped() {
         &mut a,
         Action::TraceBatch {
             request: r1,
-            msgs: vec![TraceMsg::Row(row(
+            msgs: vec![TraceMsg::Row(common::trace_row(
                 "q1",
                 "OPS@contoso.com",
                 TraceStatus::Delivered,
@@ -138,7 +116,7 @@ fn rows_stream_in_upsert_and_old_requests_are_dropped() {
         &mut a,
         Action::TraceBatch {
             request: r1,
-            msgs: vec![TraceMsg::Row(row(
+            msgs: vec![TraceMsg::Row(common::trace_row(
                 "q9",
                 "x@contoso.com",
                 TraceStatus::Failed,
@@ -153,7 +131,13 @@ fn rows_stream_in_upsert_and_old_requests_are_dropped() {
         Action::TraceBatch {
             request: r2,
             msgs: vec![
-                TraceMsg::Row(row("q3", "a@contoso.com", TraceStatus::Failed, -5, &[])),
+                TraceMsg::Row(common::trace_row(
+                    "q3",
+                    "a@contoso.com",
+                    TraceStatus::Failed,
+                    -5,
+                    &[],
+                )),
                 TraceMsg::Warning("edge: mail.log.2.gz: not gzip".into()),
             ],
         },
@@ -228,14 +212,20 @@ fn the_configured_query_starts_itself_and_refreshes_in_place() {
         Action::TraceBatch {
             request: r1,
             msgs: vec![
-                TraceMsg::Row(row(
+                TraceMsg::Row(common::trace_row(
                     "q1",
                     "ops@contoso.com",
                     TraceStatus::Pending,
                     -40,
                     &[-39],
                 )),
-                TraceMsg::Row(row("q2", "hr@contoso.com", TraceStatus::Pending, -30, &[])),
+                TraceMsg::Row(common::trace_row(
+                    "q2",
+                    "hr@contoso.com",
+                    TraceStatus::Pending,
+                    -30,
+                    &[],
+                )),
             ],
         },
     );
@@ -259,7 +249,7 @@ fn the_configured_query_starts_itself_and_refreshes_in_place() {
         &mut a,
         Action::TraceBatch {
             request: r2,
-            msgs: vec![TraceMsg::Row(row(
+            msgs: vec![TraceMsg::Row(common::trace_row(
                 "q1",
                 "ops@contoso.com",
                 TraceStatus::Delivered,
@@ -307,7 +297,7 @@ fn enter_loads_the_chain() {
         &mut a,
         Action::TraceBatch {
             request: r,
-            msgs: vec![TraceMsg::Row(row(
+            msgs: vec![TraceMsg::Row(common::trace_row(
                 "edge/ABC123",
                 "ops@contoso.com",
                 TraceStatus::Pending,
@@ -354,14 +344,20 @@ fn t_keeps_the_result_as_evidence_and_a_trace_entry() {
         Action::TraceBatch {
             request: r,
             msgs: vec![
-                TraceMsg::Row(row(
+                TraceMsg::Row(common::trace_row(
                     "q1",
                     "ops@contoso.com",
                     TraceStatus::Pending,
                     -40,
                     &[-39],
                 )),
-                TraceMsg::Row(row("q2", "hr@contoso.com", TraceStatus::Failed, -30, &[])),
+                TraceMsg::Row(common::trace_row(
+                    "q2",
+                    "hr@contoso.com",
+                    TraceStatus::Failed,
+                    -30,
+                    &[],
+                )),
             ],
         },
     );
@@ -430,7 +426,7 @@ fn pane_snapshot_with_counts_and_sparkline() {
         let defers: Vec<i64> = (0..(6 - (i - 12).abs() / 2).max(0))
             .map(|d| -58 + i * 2 + d)
             .collect();
-        msgs.push(TraceMsg::Row(row(
+        msgs.push(TraceMsg::Row(common::trace_row(
             &format!("q{i:02}"),
             &format!("user{i}@contoso.com"),
             status,
@@ -524,7 +520,7 @@ fn a_big_result_is_complete_when_the_run_ends() {
         let msgs = (0..500)
             .map(|i| {
                 let n = chunk * 500 + i;
-                TraceMsg::Row(row(
+                TraceMsg::Row(common::trace_row(
                     &format!("q{n:05}"),
                     "ops@contoso.com",
                     TraceStatus::Delivered,
@@ -582,7 +578,7 @@ fn b_shows_a_breakdown_and_capital_b_changes_the_grouping() {
     .into_iter()
     .enumerate()
     {
-        let mut r = row(&format!("q{i}"), rcpt, status, -30 + i as i64, &[]);
+        let mut r = common::trace_row(&format!("q{i}"), rcpt, status, -30 + i as i64, &[]);
         r.delay_ms = Some(1000 * (i as u64 + 1));
         msgs.push(TraceMsg::Row(r));
     }
@@ -621,7 +617,7 @@ fn b_shows_a_breakdown_and_capital_b_changes_the_grouping() {
         &mut a,
         Action::TraceBatch {
             request: r2,
-            msgs: vec![TraceMsg::Row(row(
+            msgs: vec![TraceMsg::Row(common::trace_row(
                 "q9",
                 "e@contoso.com",
                 TraceStatus::Failed,
@@ -648,16 +644,34 @@ fn a_refresh_answered_with_changes_only_keeps_the_other_rows() {
         .remove(0),
     );
     let r1 = run_query(&mut a, "from:alerts@fabrikam.com");
-    let mut online = row("guid-1", "x@contoso.com", TraceStatus::Pending, -20, &[]);
+    let mut online = common::trace_row("guid-1", "x@contoso.com", TraceStatus::Pending, -20, &[]);
     online.source = "exo".into();
     update(
         &mut a,
         Action::TraceBatch {
             request: r1,
             msgs: vec![
-                TraceMsg::Row(row("q1", "ops@contoso.com", TraceStatus::Pending, -40, &[])),
-                TraceMsg::Row(row("q2", "hr@contoso.com", TraceStatus::Pending, -30, &[])),
-                TraceMsg::Row(row("q3", "it@contoso.com", TraceStatus::Pending, -25, &[])),
+                TraceMsg::Row(common::trace_row(
+                    "q1",
+                    "ops@contoso.com",
+                    TraceStatus::Pending,
+                    -40,
+                    &[],
+                )),
+                TraceMsg::Row(common::trace_row(
+                    "q2",
+                    "hr@contoso.com",
+                    TraceStatus::Pending,
+                    -30,
+                    &[],
+                )),
+                TraceMsg::Row(common::trace_row(
+                    "q3",
+                    "it@contoso.com",
+                    TraceStatus::Pending,
+                    -25,
+                    &[],
+                )),
                 TraceMsg::Row(online),
             ],
         },
@@ -682,7 +696,7 @@ fn a_refresh_answered_with_changes_only_keeps_the_other_rows() {
             request: r2,
             msgs: vec![
                 TraceMsg::Delta,
-                TraceMsg::Row(row(
+                TraceMsg::Row(common::trace_row(
                     "q1",
                     "ops@contoso.com",
                     TraceStatus::Delivered,
@@ -731,7 +745,7 @@ fn the_reason_breakdown_fetches_exchange_online_replies_once() {
         .remove(0),
     );
     let r = run_query(&mut a, "from:alerts@fabrikam.com");
-    let mut online = row("guid-1", "x@contoso.com", TraceStatus::Failed, -20, &[]);
+    let mut online = common::trace_row("guid-1", "x@contoso.com", TraceStatus::Failed, -20, &[]);
     online.source = "exo".into();
     online.reply.clear();
     let mut delivered = online.clone();
@@ -742,7 +756,13 @@ fn the_reason_breakdown_fetches_exchange_online_replies_once() {
         Action::TraceBatch {
             request: r,
             msgs: vec![
-                TraceMsg::Row(row("q1", "ops@contoso.com", TraceStatus::Failed, -40, &[])),
+                TraceMsg::Row(common::trace_row(
+                    "q1",
+                    "ops@contoso.com",
+                    TraceStatus::Failed,
+                    -40,
+                    &[],
+                )),
                 TraceMsg::Row(online.clone()),
                 TraceMsg::Row(delivered),
             ],

@@ -14,7 +14,7 @@ use ratatui::style::{Color, Modifier};
 use warroom::domain::event::EventBody;
 use warroom::domain::health::{HealthItem, ItemUpdate, Level, SourceSnapshot};
 use warroom::domain::incident::{EntryKind, Incident};
-use warroom::domain::trace::{TraceRow, TraceStatus};
+use warroom::domain::trace::TraceStatus;
 use warroom::tui::action::TraceMsg;
 use warroom::tui::app::{Action, AppState, Effect, Pane, update};
 use warroom::tui::keymap::Command;
@@ -104,28 +104,6 @@ fn snapshot(name: &str, level: Level, items: Vec<HealthItem>) -> SourceSnapshot 
     }
 }
 
-fn trace_row(key: &str, rcpt: &str, status: TraceStatus, min: i64) -> TraceRow {
-    TraceRow {
-        received: mins(min),
-        sender: "alerts@fabrikam.com".into(),
-        recipient: rcpt.into(),
-        subject: "Nightly batch report".into(),
-        status,
-        reply: match status {
-            TraceStatus::Pending => "451 4.7.500 Server busy".into(),
-            TraceStatus::Failed => "550 5.1.1 User unknown".into(),
-            _ => "250 2.0.0 Ok".into(),
-        },
-        message_id: format!("<{key}@fabrikam.com>"),
-        source: "edge".into(),
-        key: key.into(),
-        deferrals: vec![],
-        last_event: Some(mins(min + 1)),
-        delay_ms: None,
-        dsn: String::new(),
-    }
-}
-
 /// A console with something in every pane: health sources and items, the cloud-mail playbook,
 /// a finished trace query, and the timeline.
 fn full_app() -> AppState {
@@ -178,11 +156,12 @@ fn full_app() -> AppState {
     ];
     let msgs = (0..9)
         .map(|i| {
-            TraceMsg::Row(trace_row(
+            TraceMsg::Row(common::trace_row(
                 &format!("q{i}"),
                 &format!("user{i}@contoso.com"),
                 statuses[i % 3],
                 -50 + 5 * i as i64,
+                &[],
             ))
         })
         .collect();
