@@ -1,11 +1,13 @@
 //! Talking to the outside: the shared HTTP client (timeouts, size cap, conditional GET,
 //! `Retry-After`), the OAuth2 client-credentials token cache, the SMTP client conversation, and
 //! the [`Secret`] every credential is held in. Shared by the health pollers, the message trace
-//! and the update channels.
+//! and the update channels. And [`process`]: the one way a configured local command is run (no
+//! shell, capped output, a time limit that kills what it started).
 
 mod error;
 pub mod http;
 pub mod oauth;
+pub mod process;
 pub mod secret;
 pub mod smtp;
 
