@@ -8,6 +8,7 @@ pub mod config;
 pub mod diag;
 pub mod domain;
 pub mod drill;
+pub mod evidence;
 pub mod export;
 pub mod health;
 pub mod net;

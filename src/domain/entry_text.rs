@@ -43,6 +43,7 @@ pub fn text(body: &EventBody, before: Before<'_>) -> Option<String> {
             rows,
             by_status,
             evidence,
+            ..
         } => {
             let counts: Vec<String> = by_status
                 .iter()
@@ -110,6 +111,8 @@ pub fn text(body: &EventBody, before: Before<'_>) -> Option<String> {
             text
         }
         EventBody::UpdateSnoozed { minutes } => snooze_entry_text(*minutes),
+        EventBody::EvidenceAdded(e) => super::evidence::evidence_text(e),
+        EventBody::TicketRecorded(t) => super::evidence::ticket_text(t),
         EventBody::IncidentOpened { .. }
         | EventBody::EntryAdded { .. }
         | EventBody::EntryEdited { .. }
@@ -227,6 +230,8 @@ mod tests {
             rows: 3,
             by_status: [("delivered".to_string(), 2), ("failed".to_string(), 0)].into(),
             evidence: Some("trace/1.json".into()),
+            size: None,
+            sha256: None,
         };
         assert_eq!(
             text(&b, before()).unwrap(),

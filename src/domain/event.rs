@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::close_record::FollowUp;
 use super::comms::{ChannelFailure, StatuspagePublished};
+use super::evidence::{EvidenceAdded, TicketRecorded};
 use super::health::{HealthChange, SeenSource};
 use super::playbook::StepAction;
 use super::vocab::{EntryKind, KeyTime, Role, Severity, Status};
@@ -141,6 +142,11 @@ pub enum EventBody {
         by_status: std::collections::BTreeMap<String, usize>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         evidence: Option<String>,
+        /// The evidence file's size and SHA-256 when it was written (none in older journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
     },
     /// The incident was closed; it is read-only until reopened. `override_reason` says why it
     /// was closed while required playbook steps were open.
@@ -185,6 +191,11 @@ pub enum EventBody {
     UpdateSnoozed {
         minutes: u32,
     },
+    /// A file kept as evidence (copied in, or a command's output), with its hash. Allowed on a
+    /// closed incident.
+    EvidenceAdded(EvidenceAdded),
+    /// A support case opened with a provider. Allowed on a closed incident.
+    TicketRecorded(TicketRecorded),
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]
     Unknown,

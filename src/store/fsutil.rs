@@ -83,6 +83,46 @@ fn put_in_place(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> 
     sync_parent(path)
 }
 
+/// Puts a new file in `dir` under the first of `names` that is free, never replacing a file:
+/// `fill` writes a temporary file (once), which is synced and then linked under each name in
+/// turn until one is not taken; the folder is synced. Returns the name used. On any failure
+/// nothing is left behind; when every name is taken the error is `AlreadyExists`.
+pub fn put_new(
+    dir: &Path,
+    names: impl IntoIterator<Item = String>,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<String> {
+    let tmp = temp_name(&dir.join("new"));
+    let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+    let _guard = TempGuard {
+        path: Some(tmp.clone()),
+    };
+    fill(&mut file)?;
+    file.sync_all()?;
+    drop(file);
+    for name in names {
+        let path = dir.join(&name);
+        match std::fs::hard_link(&tmp, &path) {
+            Ok(()) => {
+                sync_dir(dir)?;
+                return Ok(name);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists || path.exists() => continue,
+            // A file system without hard links: a rename, the name having been seen free
+            // (another writer could take it in between; nothing of ours does).
+            Err(_) => {
+                std::fs::rename(&tmp, &path)?;
+                sync_dir(dir)?;
+                return Ok(name);
+            }
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "every name tried is taken",
+    ))
+}
+
 /// Writes a new file that nobody else can see yet (inside a folder being built) and syncs it.
 pub fn write_new_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
@@ -185,6 +225,20 @@ mod tests {
                 .starts_with(".current.tmp-")
         );
         assert_eq!(a.parent(), p.parent());
+    }
+
+    #[test]
+    fn put_new_never_replaces_and_takes_the_next_free_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.log"), "old").unwrap();
+        let tried = || ["a.log".to_string(), "a-2.log".to_string()];
+        let name = put_new(dir.path(), tried(), |f| f.write_all(b"new")).unwrap();
+        assert_eq!(name, "a-2.log");
+        assert_eq!(std::fs::read(dir.path().join("a.log")).unwrap(), b"old");
+        assert_eq!(std::fs::read(dir.path().join("a-2.log")).unwrap(), b"new");
+        let e = put_new(dir.path(), tried(), |f| f.write_all(b"x")).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(names(dir.path()), ["a-2.log", "a.log"]);
     }
 
     #[test]

@@ -61,11 +61,12 @@ pub enum Action {
         key: String,
         result: Result<Vec<TraceEvent>, String>,
     },
-    /// The evidence file of a trace snapshot: its path relative to the incident, or why not.
+    /// The evidence file of a trace snapshot: its path relative to the incident with its size
+    /// and hash, or why not.
     TraceEvidenceSaved {
         query: String,
         summary: Box<TraceSummary>,
-        saved: Result<String, String>,
+        saved: Result<crate::domain::evidence::HashedFile, String>,
     },
     /// The reports were written into `exports/` (the paths), or why not.
     Exported(Result<Vec<std::path::PathBuf>, String>),

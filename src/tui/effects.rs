@@ -106,7 +106,7 @@ impl EffectRunner {
                 // Writing a big result (synced to disk) must not hold up the loop.
                 let (dir, tx) = (self.incident_dir.clone(), self.actions.clone());
                 std::thread::spawn(move || {
-                    let saved = super::trace_runner::save_evidence(
+                    let saved = super::trace_runner::save_evidence_hashed(
                         &dir,
                         &query,
                         &rows,

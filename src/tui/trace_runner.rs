@@ -12,6 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
 use super::action::TraceMsg;
+use crate::domain::evidence::HashedFile;
 use crate::domain::trace::{
     TraceQuery, TraceRow, TraceSourceConfig, TraceSourceKind, TraceSummary,
 };
@@ -352,6 +353,18 @@ pub fn save_evidence(
     summary: &TraceSummary,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
+    save_evidence_hashed(incident_dir, query, rows, summary, now).map(|f| f.file)
+}
+
+/// [`save_evidence`], with the file's size and SHA-256 (which the `trace_snapshot` event
+/// records, so that `warroom evidence verify` checks it).
+pub fn save_evidence_hashed(
+    incident_dir: &Path,
+    query: &str,
+    rows: &[TraceRow],
+    summary: &TraceSummary,
+    now: DateTime<Utc>,
+) -> Result<HashedFile, String> {
     let rel =
         PathBuf::from("evidence").join(format!("trace-{}.json", now.format("%Y%m%dT%H%M%S%.3fZ")));
     let path = incident_dir.join(&rel);
@@ -369,5 +382,9 @@ pub fn save_evidence(
         fsutil::create_dir_all_synced(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     fsutil::write_atomic(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(rel.display().to_string())
+    Ok(HashedFile {
+        file: rel.display().to_string(),
+        size: text.len() as u64,
+        sha256: crate::evidence::hash::sha256_hex(&text),
+    })
 }

@@ -389,7 +389,11 @@ fn t_keeps_the_result_as_evidence_and_a_trace_entry() {
         Action::TraceEvidenceSaved {
             query: query.clone(),
             summary: Box::new(summary.clone()),
-            saved: Ok("evidence/trace-20261130T140300.000Z.json".into()),
+            saved: Ok(warroom::domain::evidence::HashedFile {
+                file: "evidence/trace-20261130T140300.000Z.json".into(),
+                size: 812,
+                sha256: "5e".repeat(32),
+            }),
         },
     );
     let evs = ack(&mut a, fx);
@@ -397,6 +401,14 @@ fn t_keeps_the_result_as_evidence_and_a_trace_entry() {
         evs[0].body,
         EventBody::TraceSnapshot { rows: 2, .. }
     ));
+    // The file's hash is recorded with it, for `warroom evidence verify`.
+    let EventBody::TraceSnapshot { size, sha256, .. } = &evs[0].body else {
+        unreachable!()
+    };
+    assert_eq!(
+        (*size, sha256.as_deref()),
+        (Some(812), Some("5e".repeat(32).as_str()))
+    );
     let e = a.incident.entries.last().unwrap();
     assert_eq!(e.kind, EntryKind::Trace);
     assert_eq!(

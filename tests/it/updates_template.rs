@@ -271,6 +271,8 @@ fn the_latest_kept_trace_fills_the_trace_placeholders() {
             rows: 154,
             by_status,
             evidence: Some("evidence/trace-x.json".into()),
+            size: None,
+            sha256: None,
         },
     });
     let ctx = UpdateContext::build(&inc, None, &Cadence::default(), now(), Zone::UTC);

@@ -9,6 +9,7 @@ use crate::domain::close_record::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing};
 use crate::domain::comms::CommsLog;
 use crate::domain::entry_text::{self, Before};
 use crate::domain::event::{Event, EventBody};
+use crate::domain::evidence::{Custody, TraceKept};
 use crate::domain::health::SeenState;
 use crate::domain::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook};
 pub use crate::domain::vocab::{EntryKind, KeyTime, Role, Severity, Status};
@@ -110,6 +111,8 @@ pub struct Incident {
     pub health_keys: std::collections::HashSet<String>,
     /// The latest trace result kept (`t` in the trace pane).
     pub last_trace: Option<TraceRecord>,
+    /// Evidence, support cases and every trace result kept.
+    pub custody: Custody,
     /// Stakeholder updates sent and snoozed (for the next-update clock).
     pub comms: CommsLog,
     /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
@@ -230,6 +233,7 @@ impl Incident {
             health_seen: SeenState::default(),
             health_keys: Default::default(),
             last_trace: None,
+            custody: Custody::default(),
             comms: CommsLog::default(),
             entries: Vec::new(),
             closing: None,
@@ -445,7 +449,19 @@ impl Incident {
                 rows,
                 by_status,
                 evidence,
+                size,
+                sha256,
             } => {
+                self.custody.add_trace(TraceKept {
+                    at: ev.at,
+                    by: ev.by.clone(),
+                    query: query.clone(),
+                    rows: *rows,
+                    by_status: by_status.clone(),
+                    evidence: evidence.clone(),
+                    size: *size,
+                    sha256: sha256.clone(),
+                });
                 self.push_entry_about(ev, EntryKind::Trace, text, evidence.clone());
                 self.last_trace = Some(TraceRecord {
                     at: ev.at,
@@ -516,6 +532,17 @@ impl Incident {
             EventBody::UpdateSnoozed { minutes } => {
                 self.comms.record_snooze(ev.at, *minutes);
                 self.push_entry(ev, EntryKind::Comms, text);
+                true
+            }
+            // Allowed on a closed incident (see `domain::evidence`).
+            EventBody::EvidenceAdded(e) => {
+                self.custody.add_evidence(ev.at, &ev.by, e);
+                self.push_entry_about(ev, EntryKind::Action, text, e.step.clone());
+                true
+            }
+            EventBody::TicketRecorded(t) => {
+                self.custody.add_ticket(ev.at, &ev.by, t);
+                self.push_entry(ev, EntryKind::Action, text);
                 true
             }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),

@@ -252,11 +252,11 @@ pub fn evidence_saved(
     app: &mut AppState,
     query: String,
     summary: &TraceSummary,
-    saved: Result<String, String>,
+    saved: Result<crate::domain::evidence::HashedFile, String>,
     fx: &mut Vec<Effect>,
 ) {
-    let evidence = match saved {
-        Ok(path) => Some(path),
+    let file = match saved {
+        Ok(f) => Some(f),
         Err(e) => {
             app.flash(
                 format!("could not keep the rows as evidence: {e}; the counts are logged anyway"),
@@ -274,7 +274,9 @@ pub fn evidence_saved(
         query,
         rows: summary.rows,
         by_status,
-        evidence,
+        size: file.as_ref().map(|f| f.size),
+        sha256: file.as_ref().map(|f| f.sha256.clone()),
+        evidence: file.map(|f| f.file),
     }));
 }
 
