@@ -12,6 +12,7 @@ use crate::store::DataDir;
 
 mod demo;
 mod errors;
+mod evidence;
 mod feed;
 mod keys;
 mod list;
@@ -21,6 +22,7 @@ mod open;
 pub mod output;
 mod playbook;
 mod report;
+mod ticket;
 mod timeline;
 mod trace;
 mod update;
@@ -95,6 +97,12 @@ pub enum Verb {
     Update(UpdateArgs),
     /// Run a live outage drill on loopback (no network needed) and open the console on it.
     Demo(demo::DemoArgs),
+    /// Evidence kept with a chain of custody: add files, run a command, list, verify.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceVerb),
+    /// Support cases with the provider: `ticket add REF`.
+    #[command(subcommand)]
+    Ticket(ticket::TicketVerb),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -126,6 +134,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Update(a)) => update::update(&data, &config, a, out),
         Some(Verb::Demo(a)) => demo::demo(&data, &paths, &config, a),
         Some(Verb::Keys) => keys::keys(&config, out),
+        Some(Verb::Evidence(v)) => evidence::evidence(&data, &config, v, out),
+        Some(Verb::Ticket(v)) => ticket::ticket(&data, &config, v, out),
     }
 }
 
@@ -137,6 +147,7 @@ fn prints_json(verb: Option<&Verb>) -> bool {
         | Some(Verb::Feed { json, .. }) => *json,
         Some(Verb::Trace(a)) => a.json,
         Some(Verb::Export(a)) => a.format == crate::export::Format::Json,
+        Some(Verb::Evidence(v)) => v.json(),
         _ => false,
     }
 }

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::text::{FIELD_CAP, sanitize_line};
+
 /// What kind of evidence a file is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,6 +121,24 @@ pub struct TicketRecorded {
     pub provider: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+}
+
+impl TicketRecorded {
+    /// A ticket typed by a person (`warroom ticket add`, `:ticket`): every field cleaned to one
+    /// line; an empty reference refused with what to write.
+    pub fn typed(reference: &str, provider: &str, note: &str) -> Result<Self, String> {
+        let reference = sanitize_line(reference, 256);
+        if reference.is_empty() {
+            return Err(
+                "the ticket needs its reference: the case number the provider gave (e.g. :ticket 12345678 Microsoft)".into(),
+            );
+        }
+        Ok(TicketRecorded {
+            reference,
+            provider: sanitize_line(provider, FIELD_CAP),
+            note: sanitize_line(note, FIELD_CAP),
+        })
+    }
 }
 
 /// One piece of evidence as the incident keeps it.

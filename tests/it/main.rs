@@ -12,6 +12,7 @@ mod close_pane;
 mod drill;
 mod drill_channels;
 mod e2e_tmux;
+mod evidence_cli;
 mod export_reports;
 mod health_feed_cli;
 mod health_graph;
