@@ -70,9 +70,12 @@ pub struct ExportArgs {
     /// Incident id (or a unique part of it) [default: the current one]
     #[arg(long, value_name = "ID")]
     pub incident: Option<String>,
-    /// md, html, json or csv.
+    /// md, html, json or csv; or claim, the service-credit claim pack (Markdown).
     #[arg(long, value_parser = parse_format)]
     pub format: Format,
+    /// With --format claim: keep the health sources and support cases whose name contains this.
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
     /// Zone for the times: an IANA name, UTC or local [default: the configured one]
     #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
     pub tz: Option<Zone>,
@@ -321,7 +324,13 @@ pub fn export(
         pinned_only: a.pinned_only,
         generated_at: chrono::Utc::now(),
     };
-    let text = export::render(a.format, &inc, &events, &opts);
+    if a.provider.is_some() && a.format != Format::Claim {
+        bail!("--provider goes with --format claim (the claim pack for one provider)");
+    }
+    let text = match a.format {
+        Format::Claim => export::claim::render(&inc, &events, &opts, a.provider.as_deref()),
+        f => export::render(f, &inc, &events, &opts),
+    };
     match &a.output {
         Some(path) => {
             export::write_file(path, &text)?;

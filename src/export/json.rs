@@ -7,7 +7,7 @@
 //!   "zone": "America/New_York",          // the zone the other formats were asked for
 //!   "incident": { id, title, severity, status, drill, opened_at, opened_by, started_at,
 //!                 closed_at, roles, key_times, durations, closing, playbooks, entries,
-//!                 health_seen },
+//!                 health_seen, evidence, tickets },
 //!   "events": [ every journal event, as in journal.jsonl ]
 //! }
 //! ```
@@ -117,6 +117,8 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "playbooks": playbooks,
             "entries": inc.entries,
             "health_seen": inc.health_seen,
+            "evidence": inc.custody.files(),
+            "tickets": inc.custody.tickets,
         }),
         events,
     };

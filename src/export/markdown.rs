@@ -83,7 +83,7 @@ fn spans(spans: &[Span]) -> String {
     out
 }
 
-fn block_text(o: &mut String, b: &Block) {
+pub(crate) fn block_text(o: &mut String, b: &Block) {
     match b {
         Block::Heading(level, s) => {
             let _ = writeln!(o, "{} {}", "#".repeat(usize::from(*level)), spans(s));

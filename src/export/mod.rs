@@ -7,6 +7,7 @@
 //! is escaped again here for the format it goes into, although it was already cleaned of
 //! terminal escapes when it entered the journal.
 
+pub mod claim;
 pub mod csv;
 pub mod html;
 pub mod json;
@@ -43,6 +44,8 @@ pub enum Format {
     Html,
     Json,
     Csv,
+    /// The service-credit claim pack (Markdown; not one of the report formats in [`Format::ALL`]).
+    Claim,
 }
 
 impl Format {
@@ -55,6 +58,7 @@ impl Format {
             Format::Html => "html",
             Format::Json => "json",
             Format::Csv => "csv",
+            Format::Claim => "claim.md",
         }
     }
 }
@@ -73,21 +77,24 @@ impl FromStr for Format {
             "html" | "htm" => Ok(Format::Html),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
+            "claim" => Ok(Format::Claim),
             other => Err(format!(
-                "unknown export format {other:?}: use md, html, json or csv"
+                "unknown export format {other:?}: use md, html, json or csv (or claim, the service-credit claim pack)"
             )),
         }
     }
 }
 
 /// The report in one format. `events` is the incident's journal (the JSON carries it so that
-/// it loads back into the same state); the other formats do not need it.
+/// it loads back into the same state; the claim pack reads the level changes from it); the
+/// other formats do not need it.
 pub fn render(format: Format, inc: &Incident, events: &[Event], opts: &ExportOptions) -> String {
     match format {
         Format::Markdown => markdown::render(inc, opts),
         Format::Html => html::render(inc, opts),
         Format::Json => json::render(inc, events, opts),
         Format::Csv => csv::render(inc, opts),
+        Format::Claim => claim::render(inc, events, opts, None),
     }
 }
 

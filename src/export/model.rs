@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{ExportOptions, Stamp, health_seen, playbook_outcome, state_line, timeline, traces};
 use crate::domain::closing::{durations, key_times};
+use crate::domain::evidence::{EvidenceFile, Ticket};
 use crate::domain::incident::{Incident, Role};
 use crate::domain::time::{Zone, format_duration};
 
@@ -354,6 +355,9 @@ pub fn build(inc: &Incident, opts: &ExportOptions) -> Report {
         b.push(Block::List(items));
     }
 
+    let at = |a| word(super::when(a, z));
+    evidence_sections(&mut b, inc.custody.files(), &inc.custody.tickets, &at);
+
     b.push(heading("Follow-ups"));
     match closing.map(|c| &c.follow_ups) {
         Some(f) if !f.is_empty() => {
@@ -379,5 +383,87 @@ pub fn build(inc: &Incident, opts: &ExportOptions) -> Report {
         title: inc.title.clone(),
         drill: inc.drill,
         blocks: b,
+    }
+}
+
+/// Evidence with its hashes, and the support cases recorded: shared with the claim pack
+/// (`when` writes a time as the document does).
+pub(crate) fn evidence_sections(
+    b: &mut Vec<Block>,
+    files: Vec<EvidenceFile>,
+    tickets: &[Ticket],
+    when: &dyn Fn(DateTime<Utc>) -> Span,
+) {
+    b.push(heading("Evidence"));
+    if files.is_empty() {
+        b.push(quiet("None recorded."));
+    } else {
+        b.push(Block::Para(
+            ParaKind::Plain,
+            vec![word(
+                "Files in the incident's folder, with the size and SHA-256 recorded when each was kept (`warroom evidence verify` checks them again).",
+            )],
+        ));
+        let rows = files
+            .into_iter()
+            .map(|f| {
+                let mut what = vec![line(f.what)];
+                if !f.note.is_empty() {
+                    what.extend([word(" — "), line(f.note)]);
+                }
+                if let Some(s) = f.step {
+                    what.extend([word(" (step "), line(s), word(")")]);
+                }
+                vec![
+                    vec![when(f.at)],
+                    vec![line(f.by)],
+                    vec![word(f.kind.as_str())],
+                    vec![line(f.file)],
+                    vec![word(f.size.map(|s| s.to_string()).unwrap_or_default())],
+                    vec![word(f.sha256.unwrap_or_else(|| "not recorded".into()))],
+                    what,
+                ]
+            })
+            .collect();
+        b.push(Block::Table {
+            columns: vec![
+                time_col("Kept"),
+                col("By"),
+                col("Kind"),
+                col("File"),
+                col("Bytes"),
+                col("SHA-256"),
+                col("What"),
+            ],
+            rows,
+        });
+    }
+
+    b.push(heading("Support cases"));
+    if tickets.is_empty() {
+        b.push(quiet("None recorded."));
+    } else {
+        let rows = tickets
+            .iter()
+            .map(|t| {
+                vec![
+                    vec![when(t.at)],
+                    vec![line(&t.ticket.provider)],
+                    vec![line(&t.ticket.reference)],
+                    vec![line(&t.by)],
+                    vec![line(&t.ticket.note)],
+                ]
+            })
+            .collect();
+        b.push(Block::Table {
+            columns: vec![
+                time_col("Recorded"),
+                col("Provider"),
+                col("Reference"),
+                col("By"),
+                col("Note"),
+            ],
+            rows,
+        });
     }
 }

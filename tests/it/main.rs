@@ -13,6 +13,7 @@ mod drill;
 mod drill_channels;
 mod e2e_tmux;
 mod evidence_cli;
+mod export_claim;
 mod export_reports;
 mod health_feed_cli;
 mod health_graph;
