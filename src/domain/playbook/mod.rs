@@ -23,6 +23,8 @@
 //! due = "10m"          # relative to incident start
 //! required = true
 //! check_back = "15m"   # re-check timer while the step is in progress
+//! run = ["pwsh", "-Command", "Get-ServiceHealth"]  # offered, never run by itself
+//! ticket = true        # ticking it offers :ticket (the step opens a support case)
 //! ```
 //!
 //! Unknown fields are errors, and every error names the file, the line and the field.
@@ -116,6 +118,11 @@ pub struct Step {
     pub required: bool,
     /// While the step is in progress, how often someone should look again.
     pub check_back: Option<TimeDelta>,
+    /// A command the console offers to run for the step (after a confirmation), its output
+    /// kept as evidence: the program and its arguments, run without a shell. Empty for none.
+    pub run: Vec<String>,
+    /// The step opens a support case with the provider: ticking it offers `:ticket`.
+    pub ticket: bool,
 }
 
 impl Playbook {

@@ -137,6 +137,8 @@ const STEP_FIELDS: &[&str] = &[
     "due",
     "required",
     "check_back",
+    "run",
+    "ticket",
 ];
 
 type Table<'i> = DeTable<'i>;
@@ -330,21 +332,9 @@ fn parse_step(
         let span = table.get("check_back").map_or(0..0, Spanned::span);
         return Err(src.error(span, Some("check_back"), PlaybookErrorKind::ZeroCheckBack));
     }
-    let required = match table.get("required") {
-        Some(value) => match value.get_ref() {
-            DeValue::Boolean(b) => *b,
-            other => {
-                return Err(wrong_type(
-                    src,
-                    "required",
-                    value,
-                    "a boolean (true or false)",
-                    other,
-                ));
-            }
-        },
-        None => false,
-    };
+    let required = boolean(src, table, "required")?;
+    let run = command(src, table, "run")?;
+    let ticket = boolean(src, table, "ticket")?;
     Ok(Step {
         id,
         title,
@@ -353,7 +343,68 @@ fn parse_step(
         due,
         required,
         check_back,
+        run,
+        ticket,
     })
+}
+
+/// A boolean that may be absent (false then).
+fn boolean(src: &Source<'_>, table: &Table<'_>, field: &str) -> Result<bool, PlaybookError> {
+    match table.get(field) {
+        Some(value) => match value.get_ref() {
+            DeValue::Boolean(b) => Ok(*b),
+            other => Err(wrong_type(
+                src,
+                field,
+                value,
+                "a boolean (true or false)",
+                other,
+            )),
+        },
+        None => Ok(false),
+    }
+}
+
+/// A command as an argument list (`["pwsh", "-Command", "..."]`), run without a shell: at least
+/// the program, every element a string, none empty or with control characters. Absent: empty.
+fn command(src: &Source<'_>, table: &Table<'_>, field: &str) -> Result<Vec<String>, PlaybookError> {
+    let Some(value) = table.get(field) else {
+        return Ok(Vec::new());
+    };
+    let expected = "a list of strings: the program and its arguments, e.g. [\"pwsh\", \"-Command\", \"Get-TransportRule\"]";
+    let items = match value.get_ref() {
+        DeValue::Array(items) => items,
+        other => return Err(wrong_type(src, field, value, expected, other)),
+    };
+    if items.is_empty() {
+        return Err(src.error(
+            value.span(),
+            Some(field),
+            PlaybookErrorKind::Empty {
+                hint: "name the program and its arguments, or leave `run` out",
+            },
+        ));
+    }
+    items
+        .iter()
+        .map(|item| match item.get_ref() {
+            DeValue::String(s) => {
+                let arg = s.as_ref();
+                if arg.chars().any(char::is_control) || (arg.trim().is_empty()) {
+                    Err(src.error(
+                        item.span(),
+                        Some(field),
+                        PlaybookErrorKind::Empty {
+                            hint: "each argument needs text, without control characters",
+                        },
+                    ))
+                } else {
+                    Ok(arg.to_string())
+                }
+            }
+            other => Err(wrong_type(src, field, item, expected, other)),
+        })
+        .collect()
 }
 
 /// Ids end up in journal lines and on command lines; keep them plain.

@@ -380,3 +380,51 @@ fn the_real_builtins_load_without_errors() {
     assert_eq!(loaded.len(), BUILTIN_PLAYBOOKS.len());
     assert!(loaded.windows(2).all(|w| w[0].id < w[1].id));
 }
+
+#[test]
+fn a_step_may_carry_a_command_and_mark_the_support_case() {
+    let text = |run: &str| {
+        format!(
+            "name = \"R\"\n[[sections]]\ntitle = \"T\"\n[[sections.steps]]\nid = \"snap\"\ntitle = \"Snapshot\"\n{run}\n"
+        )
+    };
+    let pb = parse_playbook(
+        "r",
+        "r.toml",
+        &text(
+            "run = [\"pwsh\", \"-Command\", \"Get-TransportRule | ConvertTo-Json\"]\nticket = true",
+        ),
+    )
+    .unwrap();
+    let step = pb.step("snap").unwrap();
+    assert_eq!(
+        step.run,
+        ["pwsh", "-Command", "Get-TransportRule | ConvertTo-Json"]
+    );
+    assert!(step.ticket);
+    let plain = parse_playbook("r", "r.toml", &text("")).unwrap();
+    assert!(plain.step("snap").unwrap().run.is_empty());
+    assert!(!plain.step("snap").unwrap().ticket);
+
+    for (bad, says) in [
+        ("run = \"pwsh -Command x\"", "expected a list of strings"),
+        ("run = []", "is empty"),
+        ("run = [\"pwsh\", 3]", "expected a list of strings"),
+        ("run = [\"\"]", "each argument needs text"),
+        ("ticket = \"yes\"", "expected a boolean"),
+    ] {
+        let e = parse_playbook("r", "r.toml", &text(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says) && e.starts_with("r.toml:7:"), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn the_default_playbook_offers_the_transport_rules_snapshot_and_the_ticket() {
+    let (_, text) = BUILTIN_PLAYBOOKS[0];
+    let pb = parse_playbook(DEFAULT_PLAYBOOK, "builtin", text).unwrap();
+    assert_eq!(pb.step("snapshot-mail-config").unwrap().run[0], "pwsh");
+    assert!(pb.step("open-vendor-ticket").unwrap().ticket);
+    assert_eq!(pb.steps().filter(|(_, s)| s.ticket).count(), 1);
+}
