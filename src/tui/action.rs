@@ -70,6 +70,9 @@ pub enum Action {
     },
     /// The reports were written into `exports/` (the paths), or why not.
     Exported(Result<Vec<std::path::PathBuf>, String>),
+    /// A playbook step's command ran (what its `evidence_added` event records), or why it
+    /// could not.
+    EvidenceRan(Result<Box<crate::domain::evidence::EvidenceAdded>, String>),
     /// A stakeholder update's send finished (request id from [`Effect::SendUpdate`]).
     UpdateResults {
         request: u64,
@@ -118,6 +121,8 @@ pub enum Effect {
     },
     /// Put this text on the terminal's clipboard (OSC 52).
     Clipboard(String),
+    /// Run a command and keep its output as evidence (then [`Action::EvidenceRan`]).
+    RunEvidence(Box<crate::evidence::run::EvidenceRun>),
 }
 
 /// What the scan reports, as the console receives it. Rows are by far the most common

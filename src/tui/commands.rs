@@ -149,6 +149,15 @@ pub const COMMANDS: &[LineCommand] = &[
         run: export,
     },
     LineCommand {
+        name: "ticket",
+        aliases: &[],
+        args: "REF [PROVIDER]",
+        help: "record a support case opened with the provider (its case number)",
+        // Allowed on a closed incident: a case for a credit often comes after the close.
+        changes: false,
+        run: ticket,
+    },
+    LineCommand {
         name: "help",
         aliases: &["h"],
         args: "",
@@ -307,6 +316,10 @@ fn keytime(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), St
 
 fn export(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
     super::panes::closing::command_line(app, "export", arg, fx)
+}
+
+fn ticket(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    super::panes::evidence::ticket(app, arg, fx)
 }
 
 fn help(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {

@@ -144,6 +144,15 @@ impl EffectRunner {
                 self.actions.clone(),
             ),
             Effect::Clipboard(text) => super::updates_send::clipboard(&text),
+            Effect::RunEvidence(what) => {
+                let (dir, tx) = (self.incident_dir.clone(), self.actions.clone());
+                tokio::spawn(async move {
+                    let r = crate::evidence::run::run(&dir, &what, Utc::now()).await;
+                    let _ = tx.send(Action::EvidenceRan(
+                        r.map(Box::new).map_err(|e| e.to_string()),
+                    ));
+                });
+            }
         }
     }
 

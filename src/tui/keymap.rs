@@ -135,6 +135,8 @@ commands! {
     NoteStep => ("step_note", Playbook, ["n"], true, "add a timeline note about the step"),
     AckCheckBack => ("step_checked", Playbook, ["c"], true, "acknowledge the step's check-back timer"),
     AttachPlaybook => ("attach_playbook", Playbook, ["A"], true, "attach another playbook"),
+    // Not a change in the guard's sense: evidence is allowed on a closed incident.
+    RunStep => ("step_run", Playbook, ["r"], false, "run the step's command after a confirmation; its output is kept as evidence"),
     PollNow => ("poll_now", Health, ["r"], false, "poll every health source now"),
     TraceQuery => ("trace_query", Trace, ["/"], false, "new query: from: to: id: subject: status: since: until:"),
     TraceCancel => ("trace_cancel", Trace, ["esc"], false, "stop the running query"),

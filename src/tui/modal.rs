@@ -123,7 +123,8 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                     | Command::SkipStep
                     | Command::OwnerStep
                     | Command::NoteStep
-                    | Command::AckCheckBack),
+                    | Command::AckCheckBack
+                    | Command::RunStep),
                 ) => {
                     app.mode = Mode::StepDetail {
                         step: step.clone(),
@@ -161,6 +162,7 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Composer(c) => super::panes::updates::composer_key(app, c, key, fx),
         Mode::ConfirmSend(p) => super::panes::updates::confirm_send_key(app, p, key, fx),
         Mode::Snooze { cursor } => super::panes::updates::snooze_key(app, cursor, key, fx),
+        Mode::ConfirmRun(c) => super::panes::evidence::confirm_key(app, *c, key, fx),
     };
 }
 

@@ -134,13 +134,25 @@ pub enum Mode {
     Snooze {
         cursor: ListCursor,
     },
+    /// The exact command of a playbook step, before it is run.
+    ConfirmRun(Box<RunConfirm>),
+}
+
+/// A step's command waiting for a yes; `back` is what had the keyboard before.
+#[derive(Debug, Clone)]
+pub struct RunConfirm {
+    pub step: StepRef,
+    pub argv: Vec<String>,
+    pub back: Box<Mode>,
 }
 
 impl Mode {
     /// The command that leaves this mode, for the hint line (`None`: any key, or none).
     pub fn cancel_command(&self) -> Option<Command> {
         match self {
-            Mode::Normal | Mode::Confirm { .. } | Mode::ConfirmSend(_) => None,
+            Mode::Normal | Mode::Confirm { .. } | Mode::ConfirmSend(_) | Mode::ConfirmRun(_) => {
+                None
+            }
             Mode::Help { .. }
             | Mode::Detail { .. }
             | Mode::TraceChain { .. }

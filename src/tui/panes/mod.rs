@@ -2,6 +2,7 @@
 //! (`super::state`), never `update` itself.
 
 pub mod closing;
+pub mod evidence;
 pub mod health;
 pub mod playbook;
 pub mod timeline;

@@ -180,10 +180,23 @@ pub fn step_command(app: &mut AppState, target: StepRef, cmd: Command, fx: &mut 
             open_input(app, InputPurpose::StepNote(target), "");
             return;
         }
+        Command::RunStep => {
+            super::evidence::offer_run(app, target);
+            return;
+        }
         _ => return,
     };
-    if let Err(e) = send(app, &target, action, fx) {
-        app.flash(e, true);
+    let ticked = matches!(
+        action,
+        StepAction::SetStatus {
+            status: crate::domain::playbook::StepStatus::Done,
+            ..
+        }
+    );
+    match send(app, &target, action, fx) {
+        Err(e) => app.flash(e, true),
+        Ok(()) if ticked => super::evidence::offer_ticket(app, &target),
+        Ok(()) => {}
     }
 }
 

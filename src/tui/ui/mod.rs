@@ -2,6 +2,7 @@
 
 pub mod close_form;
 pub mod composer;
+pub mod evidence;
 pub mod health;
 pub mod help;
 pub mod playbook;
@@ -96,6 +97,12 @@ fn render_default(frame: &mut Frame, app: &AppState) {
             composer::render_confirm_send(frame, area, app, p);
         }
         Mode::Snooze { cursor } => composer::render_snooze(frame, area, app, cursor.selected),
+        Mode::ConfirmRun(c) => {
+            if let Mode::StepDetail { step, scroll } = c.back.as_ref() {
+                playbook::render_detail(frame, area, app, step, scroll.top());
+            }
+            evidence::render_confirm_run(frame, area, app, c);
+        }
         Mode::Confirm { what, back } => {
             match back.as_ref() {
                 Mode::Composer(c) => composer::render(frame, area, app, c),

@@ -318,21 +318,41 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, target: &Ste
             format!("{} by {by}", WithOffset(at, app.zone)),
         ));
     }
+    if !step.run.is_empty() {
+        lines.push(row(
+            "Command",
+            format!(
+                "{} ({} runs it, after a confirmation)",
+                crate::net::process::display_argv(&step.run),
+                app.keymap.first_key(Command::RunStep)
+            ),
+        ));
+    }
+    if step.ticket {
+        lines.push(row(
+            "Ticket",
+            "ticking it offers :ticket REF [PROVIDER] for the case number".to_string(),
+        ));
+    }
     lines.push(Line::from(""));
     lines.extend(step.detail.lines().map(|l| Line::from(l.to_string())));
+    let mut keys = vec![
+        (Command::ToggleDone, "done"),
+        (Command::StartStep, "doing"),
+        (Command::SkipStep, "skip"),
+        (Command::OwnerStep, "owner"),
+        (Command::NoteStep, "note"),
+        (Command::AckCheckBack, "checked"),
+    ];
+    if !step.run.is_empty() {
+        keys.push((Command::RunStep, "run"));
+    }
     super::popup::render_scrolled(
         frame,
         area,
         &format!(
             "Step · {} · {} back",
-            app.keymap.hint(&[
-                (Command::ToggleDone, "done"),
-                (Command::StartStep, "doing"),
-                (Command::SkipStep, "skip"),
-                (Command::OwnerStep, "owner"),
-                (Command::NoteStep, "note"),
-                (Command::AckCheckBack, "checked"),
-            ]),
+            app.keymap.hint(&keys),
             app.keymap.first_key(Command::ClosePopup)
         ),
         lines,

@@ -393,6 +393,14 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             ("Ctrl-C".to_string(), "quit"),
         ],
     };
+    let mut pairs = pairs;
+    if matches!(app.mode, Mode::Normal)
+        && app.focus == Pane::Playbook
+        && crate::tui::panes::playbook::selected(app).is_some_and(|(_, s, _)| !s.run.is_empty())
+    {
+        // The selected step has a command: its key comes right after "done".
+        pairs.insert(1.min(pairs.len()), (k(Command::RunStep), "run"));
+    }
     // In the panes, the way to the help is always shown, whatever else the width leaves out.
     let help = matches!(app.mode, Mode::Normal).then(|| (k(Command::Help), "help"));
     let mut spans = vec![Span::raw(" ")];
