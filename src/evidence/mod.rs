@@ -275,6 +275,30 @@ mod tests {
     }
 
     #[test]
+    fn verify_reads_nothing_outside_the_incident_folder() {
+        let inc = tempfile::tempdir().unwrap();
+        let f = |file: &str| EvidenceFile {
+            at: chrono::DateTime::UNIX_EPOCH,
+            by: "x".into(),
+            kind: EvidenceKind::File,
+            file: file.into(),
+            what: String::new(),
+            note: String::new(),
+            size: Some(1),
+            sha256: Some("00".into()),
+            step: None,
+        };
+        for bad in ["../../etc/passwd", "/etc/passwd", "evidence/../../x"] {
+            let c = check(inc.path(), &f(bad));
+            assert!(
+                matches!(c, Check::Unreadable(_)) && c.is_problem(),
+                "{bad}: {c:?}"
+            );
+        }
+        assert_eq!(check(inc.path(), &f("evidence/none")), Check::Missing);
+    }
+
+    #[test]
     fn a_folder_is_refused_with_what_to_do() {
         let inc = tempfile::tempdir().unwrap();
         let e = add_file(inc.path(), inc.path(), "")

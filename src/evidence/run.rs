@@ -70,7 +70,8 @@ pub async fn run(
     let (o, e) = kept;
     Ok(EvidenceAdded {
         file: o.file,
-        original: display_argv(&what.argv),
+        // The argument list is kept as given; its one-line form is shown, so it is cleaned.
+        original: crate::domain::text::sanitize_line(&display_argv(&what.argv), 1024),
         size: o.size,
         sha256: o.sha256,
         note: what.note.clone(),
