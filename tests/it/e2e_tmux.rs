@@ -491,3 +491,61 @@ fn demo_sends_an_update_to_teams_mail_and_the_status_page() {
     let page = std::fs::read_to_string(dir.join("statuspage/incidents.json")).unwrap();
     assert!(page.contains("\"id\": \"drillinc1\""), "{page}");
 }
+
+#[test]
+fn a_step_command_runs_after_the_confirmation_and_its_output_is_kept_as_evidence() {
+    let t = Tmux::start("steprun");
+    let playbooks = t.home.join("config/warroom/playbooks");
+    std::fs::create_dir_all(&playbooks).unwrap();
+    std::fs::write(
+        playbooks.join("e2e-run.toml"),
+        r#"name = "E2E run"
+[[sections]]
+title = "Evidence"
+[[sections.steps]]
+id = "snapshot"
+title = "Snapshot the rules"
+run = ["sh", "-c", "echo rules-from-e2e; echo careful >&2"]
+"#,
+    )
+    .unwrap();
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom new --title 'E2E step run' --playbook e2e-run && warroom");
+    t.keys(&["Enter"]);
+    t.wait_for("the console", |s| {
+        s.contains("4 Timeline") && s.contains("Snapshot the rules")
+    });
+    t.keys(&["2"]);
+    t.keys(&["r"]);
+    let s = t.wait_for("the confirmation", |s| {
+        s.contains("Run and keep as evidence?")
+    });
+    assert!(
+        s.contains("sh -c 'echo rules-from-e2e; echo careful >&2'"),
+        "{s}"
+    );
+    t.keys(&["y"]);
+    t.wait_for("the evidence entry", |s| s.contains("evidence: ran sh -c"));
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+
+    let incidents = t.home.join("data/warroom/incidents");
+    let dir = std::fs::read_dir(&incidents)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"type\":\"evidence_added\""), "{journal}");
+    assert!(
+        journal.contains("\"step\":\"e2e-run/snapshot\""),
+        "{journal}"
+    );
+    let mut kept: Vec<String> = std::fs::read_dir(dir.join("evidence"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["careful\n", "rules-from-e2e\n"]);
+}
