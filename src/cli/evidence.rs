@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Subcommand;
 
+use super::report::pick_any;
 use crate::config::Config;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::evidence::EvidenceFile;
@@ -69,16 +70,6 @@ impl EvidenceVerb {
     }
 }
 
-/// The incident named, else the current one (open or closed), else the latest open one.
-pub(super) fn pick(data: &DataDir, wanted: Option<&str>) -> anyhow::Result<String> {
-    if wanted.is_none()
-        && let Some(cur) = data.current()
-    {
-        return Ok(cur);
-    }
-    Ok(data.pick(wanted)?)
-}
-
 fn note(n: Option<&str>) -> String {
     n.map(|n| sanitize_line(n, FIELD_CAP)).unwrap_or_default()
 }
@@ -95,7 +86,7 @@ pub fn evidence(
             note: n,
             files,
         } => {
-            let id = pick(data, incident.as_deref())?;
+            let id = pick_any(data, incident.as_deref())?;
             data.load(&id)?;
             let dir = data.incident_dir(&id);
             let mut journal = data.journal(&id)?;
@@ -132,7 +123,7 @@ pub fn evidence(
             timeout,
             command,
         } => {
-            let id = pick(data, incident.as_deref())?;
+            let id = pick_any(data, incident.as_deref())?;
             data.load(&id)?;
             let what = EvidenceRun {
                 argv: command,
@@ -156,7 +147,7 @@ pub fn evidence(
             Ok(())
         }
         EvidenceVerb::List { incident, json } => {
-            let id = pick(data, incident.as_deref())?;
+            let id = pick_any(data, incident.as_deref())?;
             let files = data.load(&id)?.incident.custody.files();
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&files)?)?;
@@ -185,7 +176,7 @@ pub fn evidence(
             Ok(())
         }
         EvidenceVerb::Verify { incident } => {
-            let id = pick(data, incident.as_deref())?;
+            let id = pick_any(data, incident.as_deref())?;
             let files = data.load(&id)?.incident.custody.files();
             let results = evidence::verify(&data.incident_dir(&id), &files);
             let mut bad = 0;

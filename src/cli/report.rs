@@ -96,7 +96,7 @@ fn parse_zone(s: &str) -> Result<Zone, String> {
 }
 
 /// The incident named, else the current one (open or closed), else the latest open one.
-fn pick_any(data: &DataDir, wanted: Option<&str>) -> anyhow::Result<String> {
+pub(super) fn pick_any(data: &DataDir, wanted: Option<&str>) -> anyhow::Result<String> {
     if wanted.is_none()
         && let Some(cur) = data.current()
     {

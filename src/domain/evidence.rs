@@ -176,7 +176,7 @@ pub struct TraceKept {
     pub sha256: Option<String>,
 }
 
-/// Evidence, support cases and kept traces, in the order they were recorded.
+/// Evidence, support cases and kept traces, each in time order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Custody {
     pub evidence: Vec<EvidenceItem>,
@@ -205,24 +205,36 @@ pub struct EvidenceFile {
 }
 
 impl Custody {
+    // Each list is kept in time order whatever order the events arrive in (another console's
+    // events can come later than ours).
+
     pub fn add_evidence(&mut self, at: DateTime<Utc>, by: &str, added: &EvidenceAdded) {
-        self.evidence.push(EvidenceItem {
-            at,
-            by: by.to_string(),
-            added: added.clone(),
-        });
+        let i = self.evidence.partition_point(|e| e.at <= at);
+        self.evidence.insert(
+            i,
+            EvidenceItem {
+                at,
+                by: by.to_string(),
+                added: added.clone(),
+            },
+        );
     }
 
     pub fn add_ticket(&mut self, at: DateTime<Utc>, by: &str, ticket: &TicketRecorded) {
-        self.tickets.push(Ticket {
-            at,
-            by: by.to_string(),
-            ticket: ticket.clone(),
-        });
+        let i = self.tickets.partition_point(|t| t.at <= at);
+        self.tickets.insert(
+            i,
+            Ticket {
+                at,
+                by: by.to_string(),
+                ticket: ticket.clone(),
+            },
+        );
     }
 
     pub fn add_trace(&mut self, trace: TraceKept) {
-        self.traces.push(trace);
+        let i = self.traces.partition_point(|t| t.at <= trace.at);
+        self.traces.insert(i, trace);
     }
 
     /// Every evidence file, oldest first: the files and command outputs (a command's standard
@@ -466,6 +478,13 @@ mod tests {
             inc.entries
                 .iter()
                 .any(|e| e.text == "support case with Microsoft: MS-1")
+        );
+        // The same custody whatever order the events arrive in.
+        let mut shuffled = vec![events[0].clone()];
+        shuffled.extend(events[1..].iter().rev().cloned());
+        assert_eq!(
+            Incident::from_events(&shuffled).unwrap().custody,
+            inc.custody
         );
         // Both survive a round trip through the journal's line format.
         for ev in &events[3..] {
