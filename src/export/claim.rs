@@ -200,8 +200,10 @@ pub fn render(
     let mut named: Vec<(String, String, String)> = Vec::new();
     if items.is_empty() {
         let why = match provider {
+            // Typed on the command line: escaped like any text from outside.
             Some(p) => format!(
-                "No provider incident was recorded by a health source whose name contains \"{p}\"."
+                "No provider incident was recorded by a health source whose name contains \"{}\".",
+                inline(p)
             ),
             None => "No provider incident was recorded by the health sources.".to_string(),
         };

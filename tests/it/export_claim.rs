@@ -178,6 +178,11 @@ fn a_provider_filter_and_an_empty_journal_say_plainly_what_cannot_be_shown() {
         ),
         "{doc}"
     );
+    let odd = export::claim::render(&inc, &events, &opts(Zone::UTC), Some("*[x](y)\u{1b}[2J"));
+    assert!(
+        odd.contains("contains \"\\*\\[x\\](y)\"") && !odd.contains("\u{1b}"),
+        "{odd}"
+    );
     // The Microsoft case is not Google's.
     assert!(doc.contains("No support case was recorded"), "{doc}");
     // Our own signals stay whole.
