@@ -53,6 +53,14 @@ pub struct CloseArgs {
     /// Also resolve the Statuspage incident(s) the updates opened (asked when run in a terminal).
     #[arg(long)]
     pub resolve_statuspage: bool,
+    /// The status to leave the incident in [default: resolved]; its current one
+    /// (e.g. investigating) keeps it.
+    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    pub status: Option<crate::domain::incident::Status>,
+}
+
+fn parse_status(s: &str) -> Result<crate::domain::incident::Status, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +192,10 @@ pub fn close(
         .iter()
         .map(|f| FollowUp::parse(f).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // Closing says what it did: the status it leaves, logged by the closer before the close.
+    if let Some(status) = crate::domain::closing::status_change_at_close(&inc, a.status) {
+        bodies.push(EventBody::StatusSet { status });
+    }
     bodies.push(EventBody::Closed {
         summary,
         impact: sanitize(impact.trim(), BODY_CAP),

@@ -55,6 +55,17 @@ pub fn required_open_text(open: &[(String, String)]) -> String {
     )
 }
 
+/// The status an incident is left in by closing, unless the closer chose another: `resolved`.
+pub const STATUS_AT_CLOSE: Status = Status::Resolved;
+
+/// The status change closing makes, logged (by the closer) just before the `closed` event:
+/// to `chosen` (or [`STATUS_AT_CLOSE`]) when the incident is not in that status already.
+/// Choosing the status it is in (e.g. `investigating`) keeps it, and changes nothing.
+pub fn status_change_at_close(inc: &Incident, chosen: Option<Status>) -> Option<Status> {
+    let to = chosen.unwrap_or(STATUS_AT_CLOSE);
+    (to != inc.status).then_some(to)
+}
+
 /// One key time as the report shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct KeyTimeValue {
@@ -352,6 +363,31 @@ mod tests {
         );
         // Reopening an open incident changes nothing.
         assert!(!inc.apply(&ev(43, "alice", EventBody::Reopened { reason: None })));
+    }
+
+    #[test]
+    fn closing_resolves_unless_told_otherwise() {
+        let inc = Incident::from_events(&base()[..1]).unwrap();
+        assert_eq!(inc.status, Status::Investigating);
+        assert_eq!(status_change_at_close(&inc, None), Some(Status::Resolved));
+        assert_eq!(
+            status_change_at_close(&inc, Some(Status::Investigating)),
+            None
+        );
+        assert_eq!(
+            status_change_at_close(&inc, Some(Status::Monitoring)),
+            Some(Status::Monitoring)
+        );
+        let mut evs = base();
+        evs.push(ev(
+            30,
+            "alice",
+            EventBody::StatusSet {
+                status: Status::Resolved,
+            },
+        ));
+        let resolved = Incident::from_events(&evs).unwrap();
+        assert_eq!(status_change_at_close(&resolved, None), None);
     }
 
     #[test]

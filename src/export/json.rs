@@ -5,7 +5,7 @@
 //!   "schema_version": 1,
 //!   "generated_at": RFC 3339 UTC,
 //!   "zone": "America/New_York",          // the zone the other formats were asked for
-//!   "incident": { id, title, severity, status, drill, opened_at, opened_by, started_at,
+//!   "incident": { id, title, severity, status, state, drill, opened_at, opened_by, started_at,
 //!                 closed_at, roles, key_times, durations, closing, playbooks, entries,
 //!                 health_seen },
 //!   "events": [ every journal event, as in journal.jsonl ]
@@ -105,6 +105,12 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "title": inc.title,
             "severity": inc.severity,
             "status": inc.status,
+            // The status and whether it is closed, as the other reports' status row says it.
+            "state": format!(
+                "{} · {}",
+                inc.status,
+                if inc.is_closed() { "closed" } else { "open" }
+            ),
             "drill": inc.drill,
             "opened_at": inc.opened_at,
             "opened_by": inc.opened_by,

@@ -165,6 +165,7 @@ commands! {
     FormNext => ("form_next", Form, ["tab"], false, "next field"),
     FormPrev => ("form_prev", Form, ["shift-tab"], false, "previous field"),
     FormCancel => ("form_cancel", Form, ["esc"], false, "cancel (asks before dropping the text)"),
+    FormStatus => ("form_status", Form, ["alt-s"], false, "the status closing leaves: resolved, or another (the current one keeps it)"),
     ConfirmYes => ("confirm_yes", Confirm, ["y", "Y"], false, "yes (any other key is no)"),
     PickerDown => ("picker_down", Picker, ["j", "down"], false, "next choice"),
     PickerUp => ("picker_up", Picker, ["k", "up"], false, "previous choice"),

@@ -335,6 +335,9 @@ pub struct CloseForm {
     /// Required playbook steps open when the form was opened: (playbook, step title).
     pub required_open: Vec<(String, String)>,
     pub error: Option<String>,
+    /// The status closing leaves the incident in (resolved unless the closer picks another;
+    /// the current one keeps it).
+    pub status_after: crate::domain::incident::Status,
 }
 
 impl CloseForm {

@@ -9,6 +9,7 @@ mod cli_output;
 mod cli_terminal;
 mod close_cli;
 mod close_pane;
+mod close_status;
 mod drill;
 mod drill_channels;
 mod e2e_tmux;

@@ -58,6 +58,7 @@ pub fn open_form(app: &mut AppState) {
         focus: 0,
         required_open: required_open(&app.incident),
         error: None,
+        status_after: crate::domain::closing::STATUS_AT_CLOSE,
     }));
 }
 
@@ -83,6 +84,15 @@ pub fn form_key(
             Mode::Close(form)
         }
         Some(Command::FormSubmit) => submit(app, form, fx),
+        Some(Command::FormStatus) => {
+            let all = crate::domain::incident::Status::ALL;
+            let i = all
+                .iter()
+                .position(|s| *s == form.status_after)
+                .unwrap_or(0);
+            form.status_after = all[(i + 1) % all.len()];
+            Mode::Close(form)
+        }
         Some(Command::FormNewline) => {
             form.fields[form.focus].insert_newline();
             Mode::Close(form)
@@ -138,6 +148,12 @@ fn submit(app: &mut AppState, mut form: Box<CloseForm>, fx: &mut Vec<Effect>) ->
         ));
         form.focus = 4;
         return Mode::Close(form);
+    }
+    // Closing says what it did: the status it leaves, logged just before the close.
+    if let Some(status) =
+        crate::domain::closing::status_change_at_close(&app.incident, Some(form.status_after))
+    {
+        fx.push(app.append(EventBody::StatusSet { status }));
     }
     fx.push(app.append(EventBody::Closed {
         summary,
