@@ -116,6 +116,7 @@ pub fn text(body: &EventBody, before: Before<'_>) -> Option<String> {
         | EventBody::EntryDeleted { .. }
         | EventBody::EntryRestored { .. }
         | EventBody::EntryPinned { .. }
+        | EventBody::EntryMarked { .. }
         | EventBody::PlaybookAttached { .. }
         | EventBody::StepChanged { .. }
         | EventBody::HealthSeen { .. }

@@ -185,6 +185,12 @@ pub enum EventBody {
     UpdateSnoozed {
         minutes: u32,
     },
+    /// A timeline entry's marker set (`marker` left out: cleared). Makes no entry of its own.
+    EntryMarked {
+        entry: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        marker: Option<super::marker::Marker>,
+    },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]
     Unknown,

@@ -8,6 +8,7 @@ pub mod entry_text;
 pub mod event;
 pub mod health;
 pub mod incident;
+pub mod marker;
 pub mod playbook;
 pub mod text;
 pub mod time;

@@ -88,6 +88,18 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
         .iter()
         .map(|(r, p)| (r.as_str().to_string(), json!(p)))
         .collect();
+    // Each entry as it is, with its marker (`detection`, … `key_moment`) when it has one.
+    let entries: Vec<Value> = inc
+        .entries
+        .iter()
+        .map(|e| {
+            let mut v = json!(e);
+            if let (Some(m), Some(obj)) = (inc.markers.get(&e.id), v.as_object_mut()) {
+                obj.insert("marker".into(), json!(m));
+            }
+            v
+        })
+        .collect();
     #[derive(serde::Serialize)]
     struct Doc<'a> {
         schema_version: u32,
@@ -121,7 +133,7 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "durations": durations,
             "closing": inc.closing,
             "playbooks": playbooks,
-            "entries": inc.entries,
+            "entries": entries,
             "health_seen": inc.health_seen,
         }),
         events,

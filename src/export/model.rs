@@ -245,6 +245,9 @@ pub fn build(inc: &Incident, opts: &ExportOptions) -> Report {
                 if e.pinned {
                     text.extend([Span::Pin, word(" ")]);
                 }
+                if let Some(m) = inc.markers.get(&e.id) {
+                    text.extend([Span::Strong(m.label().to_string()), word(" ")]);
+                }
                 text.push(Span::Lines(e.text.clone()));
                 vec![
                     vec![word(s.date)],

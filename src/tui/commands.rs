@@ -289,6 +289,7 @@ fn retry(app: &mut AppState, _: &str, fx: &mut Vec<Effect>) -> Result<(), String
 fn nofilter(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {
     app.timeline.text_filter.clear();
     app.timeline.kind_filter = None;
+    app.timeline.marked_only = false;
     app.rebuild_rows(true);
     Ok(())
 }

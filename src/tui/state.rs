@@ -372,6 +372,9 @@ impl AppState {
             {
                 continue;
             }
+            if tv.marked_only && !self.incident.markers.contains_key(&e.id) {
+                continue;
+            }
             if !needle.is_empty()
                 && !e.text.to_lowercase().contains(&needle)
                 && !e.author.to_lowercase().contains(&needle)

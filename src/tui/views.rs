@@ -26,6 +26,8 @@ pub struct TimelineView {
     pub cursor: ListCursor,
     pub text_filter: String,
     pub kind_filter: Option<EntryKind>,
+    /// Only entries with a marker (after the kinds in the `f` cycle).
+    pub marked_only: bool,
     /// `incident.version` the rows were computed at.
     pub(crate) built_at: u64,
     /// Entry to keep selected across rebuilds.

@@ -25,6 +25,7 @@ mod journal_crash;
 mod journal_damage;
 mod journal_files;
 mod layering;
+mod markers;
 mod no_leftovers;
 mod playbook_pane;
 mod prop_inputs;

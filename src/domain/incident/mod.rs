@@ -120,6 +120,8 @@ pub struct Incident {
     pub key_times_set: BTreeMap<KeyTime, DateTime<Utc>>,
     /// When each status was first set.
     pub status_first: BTreeMap<Status, DateTime<Utc>>,
+    /// The marker of each marked entry (by entry id).
+    pub markers: BTreeMap<Uuid, crate::domain::marker::Marker>,
     /// Events of types this build does not know.
     pub unknown_events: usize,
     /// Events that did not apply (e.g. an edit of an entry that does not exist).
@@ -235,6 +237,7 @@ impl Incident {
             closing: None,
             key_times_set: BTreeMap::new(),
             status_first: BTreeMap::new(),
+            markers: BTreeMap::new(),
             unknown_events: 0,
             ignored_events: 0,
             repeated_events: 0,
@@ -524,6 +527,16 @@ impl Incident {
                 let p = *pinned;
                 self.set_flag(*entry, |e| e.pinned = p)
             }
+            EventBody::EntryMarked { entry, marker } => match self.position(*entry) {
+                Some(_) => {
+                    match marker {
+                        Some(m) => self.markers.insert(*entry, *m),
+                        None => self.markers.remove(entry),
+                    };
+                    true
+                }
+                None => false,
+            },
         };
         if changed {
             self.version += 1;

@@ -3,6 +3,7 @@
 
 pub mod closing;
 pub mod health;
+pub mod markers;
 pub mod playbook;
 pub mod timeline;
 pub mod trace;
