@@ -21,6 +21,7 @@ mod open;
 pub mod output;
 mod playbook;
 mod report;
+mod review;
 mod timeline;
 mod trace;
 mod update;
@@ -95,6 +96,8 @@ pub enum Verb {
     Update(UpdateArgs),
     /// Run a live outage drill on loopback (no network needed) and open the console on it.
     Demo(demo::DemoArgs),
+    /// Write the post-incident review in $EDITOR (prefilled from the incident), or --print it.
+    Review(review::ReviewArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -126,6 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Update(a)) => update::update(&data, &config, a, out),
         Some(Verb::Demo(a)) => demo::demo(&data, &paths, &config, a),
         Some(Verb::Keys) => keys::keys(&config, out),
+        Some(Verb::Review(a)) => review::review(&data, &paths, &config, a, out),
     }
 }
 

@@ -90,6 +90,9 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Only the post-incident review (with --format md).
+    #[arg(long)]
+    pub review_only: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -333,7 +336,14 @@ pub fn export(
         pinned_only: a.pinned_only,
         generated_at: chrono::Utc::now(),
     };
-    let text = export::render(a.format, &inc, &events, &opts);
+    let text = if a.review_only {
+        if a.format != Format::Markdown {
+            bail!("--review-only prints the review as Markdown: use it with --format md");
+        }
+        export::review::markdown(&inc, opts.zone)
+    } else {
+        export::render(a.format, &inc, &events, &opts)
+    };
     match &a.output {
         Some(path) => {
             export::write_file(path, &text)?;

@@ -117,6 +117,7 @@ pub fn text(body: &EventBody, before: Before<'_>) -> Option<String> {
         | EventBody::EntryRestored { .. }
         | EventBody::EntryPinned { .. }
         | EventBody::EntryMarked { .. }
+        | EventBody::ReviewSaved { .. }
         | EventBody::PlaybookAttached { .. }
         | EventBody::StepChanged { .. }
         | EventBody::HealthSeen { .. }

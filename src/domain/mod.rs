@@ -10,6 +10,7 @@ pub mod health;
 pub mod incident;
 pub mod marker;
 pub mod playbook;
+pub mod review;
 pub mod text;
 pub mod time;
 pub mod toml_errors;

@@ -7,7 +7,7 @@
 //!   "zone": "America/New_York",          // the zone the other formats were asked for
 //!   "incident": { id, title, severity, status, state, drill, opened_at, opened_by, started_at,
 //!                 closed_at, roles, key_times, durations, closing, playbooks, entries,
-//!                 health_seen },
+//!                 health_seen, review: { sections, versions } },
 //!   "events": [ every journal event, as in journal.jsonl ]
 //! }
 //! ```
@@ -135,6 +135,11 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "playbooks": playbooks,
             "entries": entries,
             "health_seen": inc.health_seen,
+            // The review as the reports show it, and every saved version.
+            "review": {
+                "sections": crate::export::review::report_sections(inc, opts.zone),
+                "versions": inc.reviews,
+            },
         }),
         events,
     };

@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod review;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

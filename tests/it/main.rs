@@ -30,6 +30,7 @@ mod no_leftovers;
 mod playbook_pane;
 mod prop_inputs;
 mod prop_journal;
+mod review_cli;
 mod trace_exchange;
 mod trace_exo;
 mod trace_pane;

@@ -120,6 +120,8 @@ pub struct Incident {
     pub key_times_set: BTreeMap<KeyTime, DateTime<Utc>>,
     /// When each status was first set.
     pub status_first: BTreeMap<Status, DateTime<Utc>>,
+    /// Every saved version of the post-incident review, oldest first.
+    pub reviews: Vec<crate::domain::review::ReviewVersion>,
     /// The marker of each marked entry (by entry id).
     pub markers: BTreeMap<Uuid, crate::domain::marker::Marker>,
     /// Events of types this build does not know.
@@ -238,6 +240,7 @@ impl Incident {
             key_times_set: BTreeMap::new(),
             status_first: BTreeMap::new(),
             markers: BTreeMap::new(),
+            reviews: Vec::new(),
             unknown_events: 0,
             ignored_events: 0,
             repeated_events: 0,
@@ -526,6 +529,16 @@ impl Incident {
             EventBody::EntryPinned { entry, pinned } => {
                 let p = *pinned;
                 self.set_flag(*entry, |e| e.pinned = p)
+            }
+            // Allowed on a closed incident, like every review event.
+            EventBody::ReviewSaved { template, sections } => {
+                self.reviews.push(crate::domain::review::ReviewVersion {
+                    at: ev.at,
+                    by: ev.by.clone(),
+                    template: template.clone(),
+                    sections: sections.clone(),
+                });
+                true
             }
             EventBody::EntryMarked { entry, marker } => match self.position(*entry) {
                 Some(_) => {
