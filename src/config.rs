@@ -73,6 +73,10 @@ pub struct Config {
     pub trace: TraceConfig,
     /// Stakeholder updates: cadence, templates, channels.
     pub updates: UpdatesConfig,
+    /// The folder of the user's review templates, `<config dir>/review-templates` (set from
+    /// the config file's place, not a key).
+    #[serde(skip)]
+    pub review_templates_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -86,6 +90,7 @@ impl Default for Config {
             health: HealthConfig::default(),
             trace: TraceConfig::default(),
             updates: UpdatesConfig::default(),
+            review_templates_dir: None,
         }
     }
 }
@@ -256,6 +261,7 @@ impl Paths {
         if config.updates.templates_dir.is_none() {
             config.updates.templates_dir = Some(config_dir.join("templates"));
         }
+        config.review_templates_dir = Some(config_dir.join("review-templates"));
         let data_dir = match data_flag.or_else(|| config.data_dir.clone()) {
             Some(p) => p,
             None => dirs.ok_or(ConfigError::NoHome)?.data_dir().to_path_buf(),

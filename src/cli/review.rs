@@ -28,8 +28,11 @@ pub struct ReviewArgs {
 }
 
 /// The folder of the user's review templates.
-pub fn templates_dir(paths: &Paths) -> std::path::PathBuf {
-    paths.config_dir.join("review-templates")
+pub fn templates_dir(paths: &Paths, config: &Config) -> std::path::PathBuf {
+    config
+        .review_templates_dir
+        .clone()
+        .unwrap_or_else(|| paths.config_dir.join("review-templates"))
 }
 
 /// `warroom review`.
@@ -45,7 +48,7 @@ pub fn review(
         (wanted, _) => data.pick(wanted.as_deref())?,
     };
     let inc = data.load(&id)?.incident;
-    let templates = ReviewTemplates::load(&templates_dir(paths));
+    let templates = ReviewTemplates::load(&templates_dir(paths, config));
     let template = templates.get(&a.template)?;
     let zone = config.zone();
     let text = rv::render(&inc, zone, template)?;

@@ -74,6 +74,12 @@ pub enum Action {
         request: u64,
         report: crate::updates::SendReport,
     },
+    /// The editor of [`Effect::EditReview`] ended: the file's text after it, or why not.
+    ReviewEdited {
+        template: String,
+        before: String,
+        result: Result<String, String>,
+    },
 }
 
 /// What `update` asks the outside to do.
@@ -117,6 +123,14 @@ pub enum Effect {
     },
     /// Put this text on the terminal's clipboard (OSC 52).
     Clipboard(String),
+    /// Suspend the console (leave the alternate screen and raw mode), run the editor on the
+    /// review `text`, restore the console, then [`Action::ReviewEdited`]. Run by the loop,
+    /// which owns the terminal.
+    EditReview {
+        incident: String,
+        template: String,
+        text: String,
+    },
 }
 
 /// What the scan reports, as the console receives it. Rows are by far the most common

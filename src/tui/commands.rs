@@ -149,6 +149,14 @@ pub const COMMANDS: &[LineCommand] = &[
         run: export,
     },
     LineCommand {
+        name: "review",
+        aliases: &[],
+        args: "[TEMPLATE]",
+        help: "write the post-incident review in $EDITOR (the console waits; also when closed)",
+        changes: true,
+        run: review,
+    },
+    LineCommand {
         name: "help",
         aliases: &["h"],
         args: "",
@@ -194,6 +202,10 @@ pub fn unknown(word: &str) -> String {
     format!("unknown command :{word}: try {}", names.join(", "))
 }
 
+/// The commands that change the incident and are allowed while it is closed: the review is
+/// written after the close.
+pub const ALLOWED_WHEN_CLOSED: &[&str] = &["review"];
+
 /// Runs a `:` line. Errors say how to write it; a change to a closed incident is refused here,
 /// for every command the table marks as a change.
 pub fn run_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
@@ -206,7 +218,7 @@ pub fn run_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Result<
         return Ok(());
     }
     let cmd = find(word).ok_or_else(|| unknown(word))?;
-    if cmd.changes && app.incident.is_closed() {
+    if cmd.changes && app.incident.is_closed() && !ALLOWED_WHEN_CLOSED.contains(&cmd.name) {
         return Err(super::state::CLOSED.into());
     }
     (cmd.run)(app, arg, fx)
@@ -308,6 +320,10 @@ fn keytime(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), St
 
 fn export(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
     super::panes::closing::command_line(app, "export", arg, fx)
+}
+
+fn review(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    super::panes::review::open(app, arg, fx)
 }
 
 fn help(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {

@@ -144,6 +144,8 @@ impl EffectRunner {
                 self.actions.clone(),
             ),
             Effect::Clipboard(text) => super::updates_send::clipboard(&text),
+            // The loop runs it: it needs the terminal (see `event_loop::edit_review`).
+            Effect::EditReview { .. } => {}
         }
     }
 

@@ -215,6 +215,8 @@ pub struct AppState {
     pub quit: bool,
     /// Stakeholder updates: config, templates, sends on their way.
     pub updates: UpdatesState,
+    /// The review templates (`:review`): the built-ins and the user's.
+    pub review_templates: crate::export::review::ReviewTemplates,
 }
 
 impl AppState {
@@ -260,6 +262,7 @@ impl AppState {
             banner,
             quit: false,
             updates: Default::default(),
+            review_templates: Default::default(),
         };
         app.health_seen = app.incident.health_seen.clone();
         app.rebuild_rows(true);

@@ -31,6 +31,7 @@ mod playbook_pane;
 mod prop_inputs;
 mod prop_journal;
 mod review_cli;
+mod review_pane;
 mod trace_exchange;
 mod trace_exo;
 mod trace_pane;

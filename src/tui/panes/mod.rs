@@ -5,6 +5,7 @@ pub mod closing;
 pub mod health;
 pub mod markers;
 pub mod playbook;
+pub mod review;
 pub mod timeline;
 pub mod trace;
 pub mod updates;
