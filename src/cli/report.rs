@@ -196,7 +196,8 @@ pub fn close(
         .map(|f| FollowUp::parse(f).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<Vec<_>>>()?;
     // Closing says what it did: the status it leaves, logged by the closer before the close.
-    if let Some(status) = crate::domain::closing::status_change_at_close(&inc, a.status) {
+    let status_change = crate::domain::closing::status_change_at_close(&inc, a.status);
+    if let Some(status) = status_change {
         bodies.push(EventBody::StatusSet { status });
     }
     bodies.push(EventBody::Closed {
@@ -213,6 +214,10 @@ pub fn close(
     let mut journal = data.journal(&id)?;
     for body in bodies {
         journal.append(&Event::new(now, config.author(), body))?;
+    }
+    match status_change {
+        Some(s) => writeln!(out, "status: {} → {s}", inc.status)?,
+        None => writeln!(out, "status: {} (kept)", inc.status)?,
     }
     writeln!(out, "closed {id}")?;
     let (inc, events, _) = data.load_events(&id)?;

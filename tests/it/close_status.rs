@@ -62,7 +62,8 @@ fn closing_resolves_with_one_logged_change_by_the_closer() {
     let id = new_incident(d);
     let mut c = warroom(d);
     c.env("USER", "bob");
-    run(c, &["close", "--summary", "MX fixed"]);
+    let out = run(c, &["close", "--summary", "MX fixed"]);
+    assert!(out.contains("status: investigating → resolved"), "{out}");
     let (inc, events, _) = DataDir::new(d).load_events(&id).unwrap();
     assert_eq!(inc.status, Status::Resolved);
     let n = events.len();
@@ -88,10 +89,11 @@ fn status_investigating_keeps_it_and_the_reports_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let id = new_incident(d);
-    run(
+    let out = run(
         warroom(d),
         &["close", "--summary", "gave up", "--status", "investigating"],
     );
+    assert!(out.contains("status: investigating (kept)"), "{out}");
     let (inc, events, _) = DataDir::new(d).load_events(&id).unwrap();
     assert_eq!(inc.status, Status::Investigating);
     assert!(

@@ -96,6 +96,18 @@ fn m_cycles_the_marker_and_u_undoes_it() {
         "{flash}"
     );
     assert_eq!(key_time(&a.incident, KeyTime::Detected).at, Some(mins(-45)));
+    // The close form offers it too.
+    key(&mut a, KeyCode::Char(':'));
+    typed(&mut a, "close");
+    key(&mut a, KeyCode::Enter);
+    let f = frame(&a, 200, 50);
+    assert!(
+        f.contains("detected 13:18:00 offered by a detection marker"),
+        "{f}"
+    );
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Char('y'));
+    assert!(matches!(a.mode, warroom::tui::app::Mode::Normal));
     let mut seen = vec![a.incident.markers[&id]];
     for _ in 0..3 {
         mark(&mut a);

@@ -150,9 +150,9 @@ fn submit(app: &mut AppState, mut form: Box<CloseForm>, fx: &mut Vec<Effect>) ->
         return Mode::Close(form);
     }
     // Closing says what it did: the status it leaves, logged just before the close.
-    if let Some(status) =
-        crate::domain::closing::status_change_at_close(&app.incident, Some(form.status_after))
-    {
+    let status =
+        crate::domain::closing::status_change_at_close(&app.incident, Some(form.status_after));
+    if let Some(status) = status {
         fx.push(app.append(EventBody::StatusSet { status }));
     }
     fx.push(app.append(EventBody::Closed {
@@ -162,7 +162,14 @@ fn submit(app: &mut AppState, mut form: Box<CloseForm>, fx: &mut Vec<Effect>) ->
         follow_ups,
         override_reason: (!open.is_empty()).then_some(reason),
     }));
-    app.flash("closing… the reports are written once it is saved", false);
+    let said = match status {
+        Some(s) => format!("status {} → {s}", app.incident.status),
+        None => format!("status {} kept", app.incident.status),
+    };
+    app.flash(
+        format!("closing… {said}; the reports are written once it is saved"),
+        false,
+    );
     Mode::Normal
 }
 

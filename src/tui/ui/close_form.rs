@@ -92,6 +92,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
                 format!(" · {} another", app.keymap.first_key(Command::FormStatus)),
                 theme::dim(),
             ),
+            // A detection marker earlier than the detected time offers its time.
+            Span::styled(
+                crate::domain::closing::detection_offer(&app.incident)
+                    .map(|at| {
+                        format!(
+                            " · detected {} offered by a detection marker (:keytime detected sets another)",
+                            app.zone.to_wall(at).format("%H:%M:%S")
+                        )
+                    })
+                    .unwrap_or_default(),
+                theme::marker(),
+            ),
         ])),
         areas[next],
     );
