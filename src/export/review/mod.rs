@@ -157,3 +157,89 @@ pub fn markdown(inc: &Incident, zone: Zone) -> String {
 fn one_line(s: &str) -> String {
     crate::domain::text::sanitize_line(s, 512)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::{Event, EventBody};
+    use crate::domain::incident::{Severity, Status};
+    use chrono::TimeZone;
+
+    fn incident(extra: Vec<EventBody>) -> Incident {
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 14, 0, 0)
+            .unwrap();
+        let mut evs = vec![Event::new(
+            t,
+            "alice",
+            EventBody::IncidentOpened {
+                incident: "i".into(),
+                title: "MX".into(),
+                severity: Severity::Sev2,
+                status: Status::Investigating,
+                started_at: None,
+                drill: false,
+            },
+        )];
+        evs.extend(extra.into_iter().map(|b| Event::new(t, "bob", b)));
+        Incident::from_events(&evs).unwrap()
+    }
+
+    fn saved(sections: &[(&str, &str)]) -> EventBody {
+        EventBody::ReviewSaved {
+            template: "mine".into(),
+            sections: sections
+                .iter()
+                .map(|(t, x)| SectionText {
+                    title: t.to_string(),
+                    text: x.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_latest_saved_text_wins_and_other_sections_follow_the_built_in_ones() {
+        let inc = incident(vec![
+            saved(&[("Summary", "first"), ("Lessons", "old")]),
+            saved(&[("summary", "second"), ("Lessons", "keep two MX")]),
+        ]);
+        assert_eq!(inc.reviews.len(), 2);
+        let s = report_sections(&inc, Zone::UTC);
+        assert_eq!(s.len(), SECTIONS.len() + 1);
+        assert_eq!(s[0].text, "second");
+        assert_eq!(s.last().unwrap().title, "Lessons");
+        assert_eq!(s.last().unwrap().text, "keep two MX");
+        assert_eq!(s[5].title, "What went well");
+        assert_eq!(s[5].text, "", "not written");
+        let md = render(
+            &inc,
+            Zone::UTC,
+            ReviewTemplates::default().get("default").unwrap(),
+        )
+        .unwrap();
+        assert!(md.contains("## Summary\n\nsecond\n"), "{md}");
+        assert!(
+            md.contains("## What went well\n\nNot written yet.\n"),
+            "{md}"
+        );
+        let only = markdown(&inc, Zone::UTC);
+        assert!(only.contains("(2 version(s))"), "{only}");
+        assert!(only.contains("## Lessons\n\nkeep two MX"), "{only}");
+    }
+
+    #[test]
+    fn a_review_saved_line_without_its_fields_still_loads() {
+        let ev: Event = serde_json::from_str(
+            r#"{"v":1,"id":"0190a0b0-0000-7000-8000-000000000001","at":"2026-11-30T14:00:00Z","by":"x","type":"review_saved"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ev.body,
+            EventBody::ReviewSaved {
+                template: String::new(),
+                sections: vec![]
+            }
+        );
+    }
+}
