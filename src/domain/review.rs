@@ -22,8 +22,9 @@ pub const SECTIONS: [(&str, &str); 9] = [
     ("action_items", "Action items"),
 ];
 
-/// The most text one section keeps (64 KiB); longer text is cut at a character boundary.
-pub const SECTION_MAX: usize = 65_536;
+/// The most text a saved review holds, all sections together (256 KiB); a longer one is
+/// refused, never cut.
+pub const REVIEW_MAX: usize = 262_144;
 
 /// The most sections a saved review keeps.
 pub const SECTIONS_MAX: usize = 64;
@@ -126,21 +127,26 @@ pub fn parse(markdown: &str) -> ReviewText {
     out
 }
 
-/// A section's lines as its text: ends trimmed, capped, empty when it says only
-/// [`NOT_WRITTEN`].
+/// A section's lines as its text: ends trimmed, empty when it says only [`NOT_WRITTEN`].
 fn body(lines: &[&str]) -> String {
     let text = lines.join("\n").trim().to_string();
-    if text == NOT_WRITTEN || text.is_empty() {
+    if text == NOT_WRITTEN {
         return String::new();
     }
-    if text.len() <= SECTION_MAX {
-        return text;
+    text
+}
+
+/// Why these sections cannot be saved: over [`REVIEW_MAX`] bytes together.
+pub fn check_size(sections: &[SectionText]) -> Result<(), String> {
+    let n: usize = sections.iter().map(|s| s.title.len() + s.text.len()).sum();
+    if n > REVIEW_MAX {
+        return Err(format!(
+            "the review is {} KiB long; the limit is {} KiB: shorten it, or keep the long text in a file and say where it is",
+            n.div_ceil(1024),
+            REVIEW_MAX / 1024
+        ));
     }
-    let mut end = SECTION_MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
+    Ok(())
 }
 
 /// Writes sections back as Markdown: `## Title`, a blank line, the text (or [`NOT_WRITTEN`]).
@@ -213,6 +219,19 @@ mod tests {
         let edited = DOC.replace("Not written yet.", "The runbook was right.");
         let s = changes(DOC, &edited).unwrap();
         assert_eq!(s[1].text, "The runbook was right.");
+    }
+
+    #[test]
+    fn a_review_over_the_limit_is_refused_not_cut() {
+        let big = format!("## A\n\n{}\n", "x".repeat(REVIEW_MAX + 1));
+        let r = parse(&big);
+        assert_eq!(r.sections[0].text.len(), REVIEW_MAX + 1);
+        assert!(
+            check_size(&r.sections)
+                .unwrap_err()
+                .contains("limit is 256 KiB")
+        );
+        assert!(check_size(&parse(DOC).sections).is_ok());
     }
 
     #[test]

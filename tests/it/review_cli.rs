@@ -248,6 +248,20 @@ fn a_failing_or_missing_editor_saves_nothing_and_keeps_the_text() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nothing was saved"), "{err}");
     assert!(err.contains("kept in"), "{err}");
+    // Too long a review is refused, not cut, and the text is kept.
+    let big = e.dir.path().join("big.sh");
+    std::fs::write(
+        &big,
+        "#!/bin/sh\nfor f; do :; done\nhead -c 300000 /dev/zero | tr '\\0' x >> \"$f\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = e.run(e.cmd().env("EDITOR", &big), &["review"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the limit is 256 KiB"), "{err}");
+    let kept = err.rsplit("kept in ").next().unwrap().trim();
+    assert!(std::fs::metadata(kept).unwrap().len() > 300_000, "{kept}");
     assert!(reviews(&e.data(), &id).is_empty());
 }
 

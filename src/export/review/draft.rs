@@ -48,8 +48,18 @@ pub fn edit_text(incident: &str, text: &str) -> Result<String, String> {
                 path.display()
             )
         })?;
+    let text = String::from_utf8_lossy(&read).into_owned();
+    // Too long to save: refused, and the file kept so nothing typed is lost.
+    crate::domain::review::check_size(&crate::domain::review::parse(&text).sections).map_err(
+        |e| {
+            format!(
+                "{e}; nothing was saved; the text is kept in {}",
+                path.display()
+            )
+        },
+    )?;
     let _ = std::fs::remove_file(&path);
-    Ok(String::from_utf8_lossy(&read).into_owned())
+    Ok(text)
 }
 
 /// `<tmp>/warroom-review-<incident>-<unique>.md`.
