@@ -41,6 +41,8 @@ pub struct SectionText {
 /// One saved version of the review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReviewVersion {
+    /// The id of the `review_saved` event.
+    pub id: uuid::Uuid,
     pub at: DateTime<Utc>,
     pub by: String,
     /// The template it was written from.

@@ -258,3 +258,55 @@ fn every_export_carries_the_markers() {
     assert_eq!(e["marker"], "diagnosis");
     assert!(entries.iter().filter(|e| e.get("marker").is_some()).count() == 1);
 }
+
+#[test]
+fn the_latest_marking_and_review_win_in_any_arrival_order() {
+    let id = uuid::Uuid::from_u128(11);
+    let early = ev(
+        60,
+        mins(-5),
+        "bob",
+        EventBody::EntryMarked {
+            entry: id,
+            marker: Some(Marker::Repair),
+        },
+    );
+    let late = ev(
+        61,
+        mins(-2),
+        "dana",
+        EventBody::EntryMarked {
+            entry: id,
+            marker: Some(Marker::KeyMoment),
+        },
+    );
+    let review = |n, at, text: &str| {
+        ev(
+            n,
+            at,
+            "bob",
+            EventBody::ReviewSaved {
+                template: "default".into(),
+                sections: vec![warroom::domain::review::SectionText {
+                    title: "Summary".into(),
+                    text: text.into(),
+                }],
+            },
+        )
+    };
+    let (r1, r2) = (
+        review(70, mins(-4), "first"),
+        review(71, mins(-1), "second"),
+    );
+    for order in [[&early, &late, &r1, &r2], [&late, &early, &r2, &r1]] {
+        let mut inc = incident();
+        for e in order {
+            inc.apply(e);
+        }
+        assert_eq!(inc.markers.get(&id), Some(&Marker::KeyMoment));
+        assert_eq!(
+            inc.reviews.last().unwrap().section("Summary"),
+            Some("second")
+        );
+    }
+}

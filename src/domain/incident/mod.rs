@@ -133,6 +133,8 @@ pub struct Incident {
     pub repeated_events: usize,
     /// Ids of the events folded in.
     seen: std::collections::HashSet<Uuid, IdHash>,
+    /// The (time, event id) of the marking that decided each entry's marker.
+    marker_keys: std::collections::HashMap<Uuid, (DateTime<Utc>, Uuid), IdHash>,
     /// Where each entry sorts (`occurred_at`, `seq`), so that finding one by id is a binary
     /// search, not a scan (a journal of many edits of early entries replays in linear time).
     keys: std::collections::HashMap<Uuid, (DateTime<Utc>, u64), IdHash>,
@@ -250,6 +252,7 @@ impl Incident {
                 s
             },
             keys: std::collections::HashMap::with_hasher(IdHash),
+            marker_keys: std::collections::HashMap::with_hasher(IdHash),
             events: 1,
             version: 1,
         })
@@ -532,21 +535,36 @@ impl Incident {
             }
             // Allowed on a closed incident, like every review event.
             EventBody::ReviewSaved { template, sections } => {
-                self.reviews.push(crate::domain::review::ReviewVersion {
-                    at: ev.at,
-                    by: ev.by.clone(),
-                    template: template.clone(),
-                    sections: sections.clone(),
-                });
+                // Kept in (time, event id) order, so the latest is the same in any arrival order.
+                let at = self
+                    .reviews
+                    .partition_point(|r| (r.at, r.id) <= (ev.at, ev.id));
+                self.reviews.insert(
+                    at,
+                    crate::domain::review::ReviewVersion {
+                        id: ev.id,
+                        at: ev.at,
+                        by: ev.by.clone(),
+                        template: template.clone(),
+                        sections: sections.clone(),
+                    },
+                );
                 true
             }
+            // The latest marking (by time, then event id) wins, in any arrival order.
             EventBody::EntryMarked { entry, marker } => match self.position(*entry) {
                 Some(_) => {
-                    match marker {
-                        Some(m) => self.markers.insert(*entry, *m),
-                        None => self.markers.remove(entry),
-                    };
-                    true
+                    let key = (ev.at, ev.id);
+                    if self.marker_keys.get(entry).is_some_and(|k| *k > key) {
+                        false
+                    } else {
+                        self.marker_keys.insert(*entry, key);
+                        match marker {
+                            Some(m) => self.markers.insert(*entry, *m),
+                            None => self.markers.remove(entry),
+                        };
+                        true
+                    }
                 }
                 None => false,
             },
