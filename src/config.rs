@@ -73,6 +73,10 @@ pub struct Config {
     pub trace: TraceConfig,
     /// Stakeholder updates: cadence, templates, channels.
     pub updates: UpdatesConfig,
+    /// The folder of the user's review templates, `<config dir>/review-templates` (set from
+    /// the config file's place, not a key).
+    #[serde(skip)]
+    pub review_templates_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -86,6 +90,7 @@ impl Default for Config {
             health: HealthConfig::default(),
             trace: TraceConfig::default(),
             updates: UpdatesConfig::default(),
+            review_templates_dir: None,
         }
     }
 }
@@ -166,15 +171,47 @@ impl Config {
         self.timezone.parse().unwrap_or(Zone::Local)
     }
 
-    /// The author name: the config's, else `$USER`, else `unknown`.
+    /// The author name of every change made here (the one place it is worked out): the
+    /// config's, else `$USER`, else the account's login name ([`login_name`]), else `unknown`.
     pub fn author(&self) -> String {
         self.author
             .clone()
             .filter(|a| !a.trim().is_empty())
-            .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-            .or_else(|| std::env::var("USERNAME").ok().filter(|u| !u.is_empty()))
+            .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()))
+            .or_else(login_name)
             .unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// The login name of the account this runs as, when `$USER` is not set (cron, `env -i`, some
+/// containers): `$LOGNAME`, else the name `/etc/passwd` gives the process's user id (read as
+/// a file, no libc call), else `$USERNAME` (Windows habits).
+pub fn login_name() -> Option<String> {
+    let var = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    var("LOGNAME")
+        .or_else(|| {
+            use std::os::unix::fs::MetadataExt;
+            // /proc/self belongs to the process's user.
+            let uid = std::fs::metadata("/proc/self").ok()?.uid();
+            let text = std::fs::read_to_string("/etc/passwd").ok()?;
+            passwd_name(&text, uid)
+        })
+        .or_else(|| var("USERNAME"))
+}
+
+/// The name of user `uid` in `/etc/passwd` text (`name:x:uid:gid:…`).
+pub fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut f = line.split(':');
+        let name = f.next()?.trim();
+        let id = f.nth(1)?.trim().parse::<u32>().ok()?;
+        (id == uid && !name.is_empty() && !name.starts_with('#')).then(|| name.to_string())
+    })
 }
 
 /// The line where `key = …` is written (1 when it cannot be found).
@@ -224,6 +261,7 @@ impl Paths {
         if config.updates.templates_dir.is_none() {
             config.updates.templates_dir = Some(config_dir.join("templates"));
         }
+        config.review_templates_dir = Some(config_dir.join("review-templates"));
         let data_dir = match data_flag.or_else(|| config.data_dir.clone()) {
             Some(p) => p,
             None => dirs.ok_or(ConfigError::NoHome)?.data_dir().to_path_buf(),
@@ -521,5 +559,13 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(cfg.author(), "ic-alice");
+    }
+
+    #[test]
+    fn the_login_name_comes_from_the_passwd_entry_of_the_uid() {
+        let text = "# comment\nroot:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/sh\nbroken line\n";
+        assert_eq!(passwd_name(text, 1000).as_deref(), Some("alice"));
+        assert_eq!(passwd_name(text, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(text, 4242), None);
     }
 }

@@ -22,6 +22,7 @@ mod open;
 pub mod output;
 mod playbook;
 mod report;
+mod review;
 mod ticket;
 mod timeline;
 mod trace;
@@ -103,6 +104,8 @@ pub enum Verb {
     /// Support cases with the provider: `ticket add REF`.
     #[command(subcommand)]
     Ticket(ticket::TicketVerb),
+    /// Write the post-incident review in $EDITOR (prefilled from the incident), or --print it.
+    Review(review::ReviewArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -136,6 +139,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Keys) => keys::keys(&config, out),
         Some(Verb::Evidence(v)) => evidence::evidence(&data, &config, v, out),
         Some(Verb::Ticket(v)) => ticket::ticket(&data, &config, v, out),
+        Some(Verb::Review(a)) => review::review(&data, &paths, &config, a, out),
     }
 }
 

@@ -53,6 +53,14 @@ pub struct CloseArgs {
     /// Also resolve the Statuspage incident(s) the updates opened (asked when run in a terminal).
     #[arg(long)]
     pub resolve_statuspage: bool,
+    /// The status to leave the incident in [default: resolved]; its current one
+    /// (e.g. investigating) keeps it.
+    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
+    pub status: Option<crate::domain::incident::Status>,
+}
+
+fn parse_status(s: &str) -> Result<crate::domain::incident::Status, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +93,9 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Only the post-incident review (with --format md).
+    #[arg(long)]
+    pub review_only: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -187,6 +198,11 @@ pub fn close(
         .iter()
         .map(|f| FollowUp::parse(f).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // Closing says what it did: the status it leaves, logged by the closer before the close.
+    let status_change = crate::domain::closing::status_change_at_close(&inc, a.status);
+    if let Some(status) = status_change {
+        bodies.push(EventBody::StatusSet { status });
+    }
     bodies.push(EventBody::Closed {
         summary,
         impact: sanitize(impact.trim(), BODY_CAP),
@@ -201,6 +217,10 @@ pub fn close(
     let mut journal = data.journal(&id)?;
     for body in bodies {
         journal.append(&Event::new(now, config.author(), body))?;
+    }
+    match status_change {
+        Some(s) => writeln!(out, "status: {} → {s}", inc.status)?,
+        None => writeln!(out, "status: {} (kept)", inc.status)?,
     }
     writeln!(out, "closed {id}")?;
     let (inc, events, _) = data.load_events(&id)?;
@@ -327,9 +347,15 @@ pub fn export(
     if a.provider.is_some() && a.format != Format::Claim {
         bail!("--provider goes with --format claim (the claim pack for one provider)");
     }
-    let text = match a.format {
-        Format::Claim => export::claim::render(&inc, &events, &opts, a.provider.as_deref()),
-        f => export::render(f, &inc, &events, &opts),
+    let text = if a.review_only {
+        if a.format != Format::Markdown {
+            bail!("--review-only prints the review as Markdown: use it with --format md");
+        }
+        export::review::markdown(&inc, opts.zone)
+    } else if a.format == Format::Claim {
+        export::claim::render(&inc, &events, &opts, a.provider.as_deref())
+    } else {
+        export::render(a.format, &inc, &events, &opts)
     };
     match &a.output {
         Some(path) => {

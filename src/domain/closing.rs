@@ -7,7 +7,7 @@
 //! | key time | proposed as |
 //! |---|---|
 //! | `started` | the earliest of the incident's start (`started_at`, the opening time unless given) and the earliest timeline entry (a backdated first symptom) |
-//! | `detected` | when the incident was opened |
+//! | `detected` | when the incident was opened, or the earliest entry marked `detection` when that is earlier |
 //! | `acknowledged` | the first change a person logged after the opening: an entry, a step, a field or role change (health entries, key times, closing and reopening do not count) |
 //! | `mitigated` | the first time the status became mitigated, monitoring or resolved |
 //! | `resolved` | the first time the status became resolved, else when the incident was closed |
@@ -19,7 +19,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 pub use super::close_record::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing, FollowUp};
-use super::incident::Incident;
+use super::incident::{Entry, Incident};
+use super::marker::Marker;
 pub use super::vocab::KeyTime;
 use super::vocab::{EntryKind, Status};
 
@@ -55,6 +56,17 @@ pub fn required_open_text(open: &[(String, String)]) -> String {
     )
 }
 
+/// The status an incident is left in by closing, unless the closer chose another: `resolved`.
+pub const STATUS_AT_CLOSE: Status = Status::Resolved;
+
+/// The status change closing makes, logged (by the closer) just before the `closed` event:
+/// to `chosen` (or [`STATUS_AT_CLOSE`]) when the incident is not in that status already.
+/// Choosing the status it is in (e.g. `investigating`) keeps it, and changes nothing.
+pub fn status_change_at_close(inc: &Incident, chosen: Option<Status>) -> Option<Status> {
+    let to = chosen.unwrap_or(STATUS_AT_CLOSE);
+    (to != inc.status).then_some(to)
+}
+
 /// One key time as the report shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct KeyTimeValue {
@@ -71,7 +83,12 @@ pub fn proposed(inc: &Incident, which: KeyTime) -> Option<DateTime<Utc>> {
             let earliest = inc.visible_entries().map(|e| e.occurred_at).min();
             Some(earliest.map_or(inc.started_at, |e| e.min(inc.started_at)))
         }
-        KeyTime::Detected => Some(inc.opened_at),
+        KeyTime::Detected => Some(
+            marked(inc, Marker::Detection)
+                .map(|e| e.occurred_at)
+                .min()
+                .map_or(inc.opened_at, |d| d.min(inc.opened_at)),
+        ),
         KeyTime::Acknowledged => inc
             .visible_entries()
             .filter(|e| {
@@ -93,6 +110,27 @@ pub fn proposed(inc: &Incident, which: KeyTime) -> Option<DateTime<Utc>> {
             .copied()
             .or(inc.closed_at),
     }
+}
+
+/// The visible entries with marker `m`, in occurred order.
+pub fn marked(inc: &Incident, m: Marker) -> impl Iterator<Item = &Entry> {
+    inc.visible_entries()
+        .filter(move |e| inc.markers.get(&e.id) == Some(&m))
+}
+
+/// The detected time a detection marker offers: the earliest entry marked `detection`, when
+/// it is earlier than the detected key time as it stands without it (set by hand, or the
+/// opening). `None` when no marker offers an earlier one.
+pub fn detection_offer(inc: &Incident) -> Option<chrono::DateTime<Utc>> {
+    let earliest = marked(inc, Marker::Detection)
+        .map(|e| e.occurred_at)
+        .min()?;
+    let current = inc
+        .key_times_set
+        .get(&KeyTime::Detected)
+        .copied()
+        .unwrap_or(inc.opened_at);
+    (earliest < current).then_some(earliest)
 }
 
 /// A key time: the one set by hand, else the proposal.
@@ -352,6 +390,76 @@ mod tests {
         );
         // Reopening an open incident changes nothing.
         assert!(!inc.apply(&ev(43, "alice", EventBody::Reopened { reason: None })));
+    }
+
+    #[test]
+    fn closing_resolves_unless_told_otherwise() {
+        let inc = Incident::from_events(&base()[..1]).unwrap();
+        assert_eq!(inc.status, Status::Investigating);
+        assert_eq!(status_change_at_close(&inc, None), Some(Status::Resolved));
+        assert_eq!(
+            status_change_at_close(&inc, Some(Status::Investigating)),
+            None
+        );
+        assert_eq!(
+            status_change_at_close(&inc, Some(Status::Monitoring)),
+            Some(Status::Monitoring)
+        );
+        let mut evs = base();
+        evs.push(ev(
+            30,
+            "alice",
+            EventBody::StatusSet {
+                status: Status::Resolved,
+            },
+        ));
+        let resolved = Incident::from_events(&evs).unwrap();
+        assert_eq!(status_change_at_close(&resolved, None), None);
+    }
+
+    #[test]
+    fn an_earlier_detection_marker_proposes_the_detected_time() {
+        let mut evs = base();
+        let symptom = evs[1].id;
+        let inc = Incident::from_events(&evs).unwrap();
+        assert_eq!(detection_offer(&inc), None);
+        evs.push(ev(
+            5,
+            "bob",
+            EventBody::EntryMarked {
+                entry: symptom,
+                marker: Some(Marker::Detection),
+            },
+        ));
+        let inc = Incident::from_events(&evs).unwrap();
+        assert_eq!(detection_offer(&inc), Some(t(-12)));
+        let k = key_time(&inc, KeyTime::Detected);
+        assert_eq!((k.at, k.set), (Some(t(-12)), false));
+        // Set by hand earlier still: nothing to offer, the hand-set time wins.
+        evs.push(ev(
+            6,
+            "bob",
+            EventBody::KeyTimeSet {
+                which: KeyTime::Detected,
+                time: t(-20),
+            },
+        ));
+        let inc = Incident::from_events(&evs).unwrap();
+        assert_eq!(detection_offer(&inc), None);
+        assert_eq!(key_time(&inc, KeyTime::Detected).at, Some(t(-20)));
+        // Cleared: back to the opening.
+        evs.truncate(5);
+        evs.push(ev(
+            7,
+            "bob",
+            EventBody::EntryMarked {
+                entry: symptom,
+                marker: None,
+            },
+        ));
+        let inc = Incident::from_events(&evs).unwrap();
+        assert!(inc.markers.is_empty());
+        assert_eq!(key_time(&inc, KeyTime::Detected).at, Some(t(0)));
     }
 
     #[test]

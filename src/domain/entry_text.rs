@@ -119,6 +119,8 @@ pub fn text(body: &EventBody, before: Before<'_>) -> Option<String> {
         | EventBody::EntryDeleted { .. }
         | EventBody::EntryRestored { .. }
         | EventBody::EntryPinned { .. }
+        | EventBody::EntryMarked { .. }
+        | EventBody::ReviewSaved { .. }
         | EventBody::PlaybookAttached { .. }
         | EventBody::StepChanged { .. }
         | EventBody::HealthSeen { .. }

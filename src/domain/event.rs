@@ -196,6 +196,21 @@ pub enum EventBody {
     EvidenceAdded(EvidenceAdded),
     /// A support case opened with a provider. Allowed on a closed incident.
     TicketRecorded(TicketRecorded),
+    /// A timeline entry's marker set (`marker` left out: cleared). Makes no entry of its own.
+    EntryMarked {
+        entry: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        marker: Option<super::marker::Marker>,
+    },
+    /// A version of the post-incident review saved: the text of each section (every version is
+    /// kept; the latest wins). Allowed on a closed incident. Makes no timeline entry.
+    ReviewSaved {
+        /// The template it was written from.
+        #[serde(default)]
+        template: String,
+        #[serde(default)]
+        sections: Vec<super::review::SectionText>,
+    },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]
     Unknown,

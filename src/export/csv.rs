@@ -7,7 +7,7 @@ use super::{ExportOptions, Stamp, timeline};
 use crate::domain::incident::Incident;
 
 /// Columns, in order.
-pub const HEADER: [&str; 9] = [
+pub const HEADER: [&str; 10] = [
     "date",
     "time",
     "utc_offset",
@@ -17,6 +17,7 @@ pub const HEADER: [&str; 9] = [
     "text",
     "logged_at_utc",
     "entry_id",
+    "marker",
 ];
 
 /// One cell, neutralised and quoted as needed.
@@ -53,6 +54,10 @@ pub fn render(inc: &Incident, opts: &ExportOptions) -> String {
             e.text.clone(),
             e.logged_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             e.id.to_string(),
+            inc.markers
+                .get(&e.id)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default(),
         ];
         let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
         out.push_str(&cells.join(","));

@@ -5,9 +5,9 @@
 //!   "schema_version": 1,
 //!   "generated_at": RFC 3339 UTC,
 //!   "zone": "America/New_York",          // the zone the other formats were asked for
-//!   "incident": { id, title, severity, status, drill, opened_at, opened_by, started_at,
+//!   "incident": { id, title, severity, status, state, drill, opened_at, opened_by, started_at,
 //!                 closed_at, roles, key_times, durations, closing, playbooks, entries,
-//!                 health_seen, evidence, tickets },
+//!                 health_seen, evidence, tickets, review: { sections, versions } },
 //!   "events": [ every journal event, as in journal.jsonl ]
 //! }
 //! ```
@@ -88,6 +88,18 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
         .iter()
         .map(|(r, p)| (r.as_str().to_string(), json!(p)))
         .collect();
+    // Each entry as it is, with its marker (`detection`, … `key_moment`) when it has one.
+    let entries: Vec<Value> = inc
+        .entries
+        .iter()
+        .map(|e| {
+            let mut v = json!(e);
+            if let (Some(m), Some(obj)) = (inc.markers.get(&e.id), v.as_object_mut()) {
+                obj.insert("marker".into(), json!(m));
+            }
+            v
+        })
+        .collect();
     #[derive(serde::Serialize)]
     struct Doc<'a> {
         schema_version: u32,
@@ -105,6 +117,12 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "title": inc.title,
             "severity": inc.severity,
             "status": inc.status,
+            // The status and whether it is closed, as the other reports' status row says it.
+            "state": format!(
+                "{} · {}",
+                inc.status,
+                if inc.is_closed() { "closed" } else { "open" }
+            ),
             "drill": inc.drill,
             "opened_at": inc.opened_at,
             "opened_by": inc.opened_by,
@@ -115,10 +133,15 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "durations": durations,
             "closing": inc.closing,
             "playbooks": playbooks,
-            "entries": inc.entries,
+            "entries": entries,
             "health_seen": inc.health_seen,
             "evidence": inc.custody.files(),
             "tickets": inc.custody.tickets,
+            // The review as the reports show it, and every saved version.
+            "review": {
+                "sections": crate::export::review::report_sections(inc, opts.zone),
+                "versions": inc.reviews,
+            },
         }),
         events,
     };

@@ -13,6 +13,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod review;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

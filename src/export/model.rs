@@ -105,6 +105,33 @@ fn heading(s: &str) -> Block {
     Block::Heading(2, vec![word(s)])
 }
 
+/// The post-incident review, after the timeline: each section's latest saved text, else what
+/// the incident says of it; sections nobody wrote say so.
+fn review(b: &mut Vec<Block>, inc: &Incident, z: Zone) {
+    b.push(heading("Review"));
+    b.push(match inc.reviews.last() {
+        Some(r) => Block::Para(
+            ParaKind::Quiet,
+            vec![
+                word("Saved "),
+                when(r.at, z),
+                word(" by "),
+                line(&r.by),
+                word(format!("; {} version(s) kept.", inc.reviews.len())),
+            ],
+        ),
+        None => quiet("Not saved yet: prefilled from the incident (`warroom review` writes it)."),
+    });
+    for s in super::review::report_sections(inc, z) {
+        b.push(Block::Heading(3, vec![line(s.title)]));
+        b.push(if s.text.trim().is_empty() {
+            quiet(crate::domain::review::NOT_WRITTEN)
+        } else {
+            Block::Text(s.text)
+        });
+    }
+}
+
 /// Builds the report of `inc`.
 pub fn build(inc: &Incident, opts: &ExportOptions) -> Report {
     let z = opts.zone;
@@ -246,6 +273,9 @@ pub fn build(inc: &Incident, opts: &ExportOptions) -> Report {
                 if e.pinned {
                     text.extend([Span::Pin, word(" ")]);
                 }
+                if let Some(m) = inc.markers.get(&e.id) {
+                    text.extend([Span::Strong(m.label().to_string()), word(" ")]);
+                }
                 text.push(Span::Lines(e.text.clone()));
                 vec![
                     vec![word(s.date)],
@@ -267,6 +297,8 @@ pub fn build(inc: &Incident, opts: &ExportOptions) -> Report {
             rows,
         });
     }
+
+    review(&mut b, inc, z);
 
     b.push(heading("Playbook outcome"));
     let outcome = playbook_outcome(inc);

@@ -4,6 +4,7 @@
 //! and the update channels. And [`process`]: the one way a configured local command is run (no
 //! shell, capped output, a time limit that kills what it started).
 
+pub mod editor;
 mod error;
 pub mod http;
 pub mod oauth;

@@ -78,6 +78,12 @@ pub enum Action {
         request: u64,
         report: crate::updates::SendReport,
     },
+    /// The editor of [`Effect::EditReview`] ended: the file's text after it, or why not.
+    ReviewEdited {
+        template: String,
+        before: String,
+        result: Result<String, String>,
+    },
 }
 
 /// What `update` asks the outside to do.
@@ -123,6 +129,14 @@ pub enum Effect {
     Clipboard(String),
     /// Run a command and keep its output as evidence (then [`Action::EvidenceRan`]).
     RunEvidence(Box<crate::evidence::run::EvidenceRun>),
+    /// Suspend the console (leave the alternate screen and raw mode), run the editor on the
+    /// review `text`, restore the console, then [`Action::ReviewEdited`]. Run by the loop,
+    /// which owns the terminal.
+    EditReview {
+        incident: String,
+        template: String,
+        text: String,
+    },
 }
 
 /// What the scan reports, as the console receives it. Rows are by far the most common

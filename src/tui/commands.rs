@@ -153,9 +153,17 @@ pub const COMMANDS: &[LineCommand] = &[
         aliases: &[],
         args: "REF [PROVIDER]",
         help: "record a support case opened with the provider (its case number)",
-        // Allowed on a closed incident: a case for a credit often comes after the close.
-        changes: false,
+        // Allowed on a closed incident (see ALLOWED_WHEN_CLOSED).
+        changes: true,
         run: ticket,
+    },
+    LineCommand {
+        name: "review",
+        aliases: &[],
+        args: "[TEMPLATE]",
+        help: "write the post-incident review in $EDITOR (the console waits; also when closed)",
+        changes: true,
+        run: review,
     },
     LineCommand {
         name: "help",
@@ -203,6 +211,10 @@ pub fn unknown(word: &str) -> String {
     format!("unknown command :{word}: try {}", names.join(", "))
 }
 
+/// The commands that change the incident and are allowed while it is closed: the review is
+/// written after the close, and a support case for a credit is often opened after it.
+pub const ALLOWED_WHEN_CLOSED: &[&str] = &["review", "ticket"];
+
 /// Runs a `:` line. Errors say how to write it; a change to a closed incident is refused here,
 /// for every command the table marks as a change.
 pub fn run_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
@@ -215,7 +227,7 @@ pub fn run_line(app: &mut AppState, line: &str, fx: &mut Vec<Effect>) -> Result<
         return Ok(());
     }
     let cmd = find(word).ok_or_else(|| unknown(word))?;
-    if cmd.changes && app.incident.is_closed() {
+    if cmd.changes && app.incident.is_closed() && !ALLOWED_WHEN_CLOSED.contains(&cmd.name) {
         return Err(super::state::CLOSED.into());
     }
     (cmd.run)(app, arg, fx)
@@ -298,6 +310,7 @@ fn retry(app: &mut AppState, _: &str, fx: &mut Vec<Effect>) -> Result<(), String
 fn nofilter(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {
     app.timeline.text_filter.clear();
     app.timeline.kind_filter = None;
+    app.timeline.marked_only = false;
     app.rebuild_rows(true);
     Ok(())
 }
@@ -320,6 +333,10 @@ fn export(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), Str
 
 fn ticket(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
     super::panes::evidence::ticket(app, arg, fx)
+}
+
+fn review(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    super::panes::review::open(app, arg, fx)
 }
 
 fn help(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {

@@ -153,6 +153,8 @@ impl EffectRunner {
                     ));
                 });
             }
+            // The loop runs it: it needs the terminal (see `event_loop::edit_review`).
+            Effect::EditReview { .. } => {}
         }
     }
 

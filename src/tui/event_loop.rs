@@ -74,6 +74,21 @@ impl QuitSignals {
     }
 }
 
+/// Suspends the console (the terminal back to normal: main screen, cooked mode), runs the
+/// editor on the review off the loop's thread, and takes the terminal over again.
+async fn edit_review(incident: String, text: String) -> Result<String, String> {
+    super::terminal::restore();
+    let result = tokio::task::spawn_blocking(move || {
+        crate::export::review::draft::edit_text(&incident, &text)
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the editor's task failed: {e}")));
+    if let Err(e) = super::terminal::resume() {
+        tracing::error!("cannot take the terminal back after the editor: {e}");
+    }
+    result
+}
+
 /// Runs the console until it quits (or one of `signals` arrives).
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
@@ -130,10 +145,32 @@ where
             _ = signals.recv() => batch.push(Action::ForceQuit),
             _ = tokio::time::sleep_until(last_draw + FRAME_GAP), if dirty => {}
         }
-        for action in batch {
+        let mut batch: std::collections::VecDeque<Action> = batch.into();
+        while let Some(action) = batch.pop_front() {
             dirty = true;
             for effect in update(&mut app, action) {
-                runner.run(effect, &app);
+                match effect {
+                    super::action::Effect::EditReview {
+                        incident,
+                        template,
+                        text,
+                    } => {
+                        // The editor reads the keyboard: no event stream may read it meanwhile.
+                        drop(events);
+                        let result = edit_review(incident, text.clone()).await;
+                        events = EventStream::new();
+                        // The screen was cleared on the way back; a blank frame makes the
+                        // next one draw every cell (`Terminal::clear` would ask the terminal
+                        // where its cursor is, and wait for the answer).
+                        terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+                        batch.push_back(Action::ReviewEdited {
+                            template,
+                            before: text,
+                            result,
+                        });
+                    }
+                    effect => runner.run(effect, &app),
+                }
             }
         }
         if app.quit {

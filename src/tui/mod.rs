@@ -53,6 +53,12 @@ pub fn run_console(
         tracing::warn!("{e}");
     }
     app.updates = views::UpdatesState::new(config.updates.clone(), templates);
+    if let Some(dir) = &config.review_templates_dir {
+        app.review_templates = crate::export::review::ReviewTemplates::load(dir);
+        for e in &app.review_templates.errors {
+            tracing::warn!("{e}");
+        }
+    }
     for w in &loaded.warnings {
         tracing::warn!("{w}");
     }

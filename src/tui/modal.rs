@@ -65,7 +65,9 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
             // The timeline's edit and pin work on the entry shown (selected first: another
             // console's entries may have moved the selection while the popup was open).
             (None, None) => match modal(app, &key, &[Context::Timeline]) {
-                Some(Command::EditEntry | Command::TogglePin) if !select_entry(app, entry) => {
+                Some(Command::EditEntry | Command::TogglePin | Command::CycleMarker)
+                    if !select_entry(app, entry) =>
+                {
                     Mode::Detail { entry, scroll }
                 }
                 Some(Command::EditEntry) => {
@@ -74,9 +76,9 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                     }
                     std::mem::replace(&mut app.mode, Mode::Normal)
                 }
-                Some(Command::TogglePin) => {
-                    if !refused_while_closed(app, Command::TogglePin) {
-                        timeline::command(app, Command::TogglePin, fx);
+                Some(cmd @ (Command::TogglePin | Command::CycleMarker)) => {
+                    if !refused_while_closed(app, cmd) {
+                        timeline::command(app, cmd, fx);
                     }
                     Mode::Detail { entry, scroll }
                 }

@@ -227,6 +227,8 @@ pub struct AppState {
     pub quit: bool,
     /// Stakeholder updates: config, templates, sends on their way.
     pub updates: UpdatesState,
+    /// The review templates (`:review`): the built-ins and the user's.
+    pub review_templates: crate::export::review::ReviewTemplates,
 }
 
 impl AppState {
@@ -272,6 +274,7 @@ impl AppState {
             banner,
             quit: false,
             updates: Default::default(),
+            review_templates: Default::default(),
         };
         app.health_seen = app.incident.health_seen.clone();
         app.rebuild_rows(true);
@@ -382,6 +385,9 @@ impl AppState {
             if let Some(k) = tv.kind_filter
                 && e.kind != k
             {
+                continue;
+            }
+            if tv.marked_only && !self.incident.markers.contains_key(&e.id) {
                 continue;
             }
             if !needle.is_empty()

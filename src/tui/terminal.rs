@@ -49,6 +49,21 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Takes the terminal over again after [`restore`] (the console was suspended while an editor
+/// ran): raw mode, alternate screen, mouse capture, bracketed paste.
+pub fn resume() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = io::stdout();
+    execute!(
+        out,
+        EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
 /// Gives the terminal back. Safe to call more than once.
 pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {

@@ -114,6 +114,11 @@ fn dispatch(app: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         } => super::panes::trace::evidence_saved(app, query, &summary, saved, fx),
         Action::Exported(result) => super::panes::closing::exported(app, result),
         Action::EvidenceRan(result) => super::panes::evidence::ran(app, result, fx),
+        Action::ReviewEdited {
+            template,
+            before,
+            result,
+        } => super::panes::review::edited(app, template, &before, result, fx),
         Action::UpdateResults { request, report } => {
             super::panes::updates::results(app, request, report, fx)
         }

@@ -26,6 +26,8 @@ pub struct TimelineView {
     pub cursor: ListCursor,
     pub text_filter: String,
     pub kind_filter: Option<EntryKind>,
+    /// Only entries with a marker (after the kinds in the `f` cycle).
+    pub marked_only: bool,
     /// `incident.version` the rows were computed at.
     pub(crate) built_at: u64,
     /// Entry to keep selected across rebuilds.
@@ -335,6 +337,9 @@ pub struct CloseForm {
     /// Required playbook steps open when the form was opened: (playbook, step title).
     pub required_open: Vec<(String, String)>,
     pub error: Option<String>,
+    /// The status closing leaves the incident in (resolved unless the closer picks another;
+    /// the current one keeps it).
+    pub status_after: crate::domain::incident::Status,
 }
 
 impl CloseForm {

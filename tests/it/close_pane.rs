@@ -78,14 +78,21 @@ fn close_is_refused_with_required_steps_open_unless_a_reason_is_given() {
     typed(&mut a, "vendor steps tracked in the ticket");
     let fx = key(&mut a, KeyCode::Enter);
     let evs = appends(&fx);
-    assert_eq!(evs.len(), 1);
+    // Closing says what it did: the status goes to resolved first (one logged change).
+    assert_eq!(evs.len(), 2);
+    assert_eq!(
+        evs[0].body,
+        EventBody::StatusSet {
+            status: warroom::domain::incident::Status::Resolved
+        }
+    );
     let EventBody::Closed {
         summary,
         impact,
         follow_ups,
         override_reason,
         ..
-    } = &evs[0].body
+    } = &evs[1].body
     else {
         panic!("{:?}", evs[0].body)
     };

@@ -549,3 +549,53 @@ run = ["sh", "-c", "echo rules-from-e2e; echo careful >&2"]
     kept.sort();
     assert_eq!(kept, ["careful\n", "rules-from-e2e\n"]);
 }
+
+#[test]
+fn review_suspends_the_console_for_the_editor_and_restores_it() {
+    let t = Tmux::start("review");
+    // A stand-in editor that needs the keyboard: it shows the terminal's modes, reads a line
+    // typed into it and writes it into the file (its last argument).
+    let editor = t.home.join("ed.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nfor f; do :; done\nstty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'\necho \"EDITING $(basename \"$f\")\"\nread line\nprintf '\\n## What went well\\n\\n%s\\n' \"$line\" >> \"$f\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text(&format!(
+        "warroom new --title 'Review E2E' && clear && EDITOR='{} --wait' warroom",
+        editor.display()
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for("the console", |s| s.contains("4 Timeline"));
+    t.keys(&[":"]);
+    t.type_text("review");
+    t.keys(&["Enter"]);
+    // The console is suspended: normal screen, cooked mode, no mouse reporting.
+    let s = t.wait_for("the editor", |s| s.contains("EDITING warroom-review-"));
+    assert!(
+        s.lines().any(|l| l.trim() == "icanon"),
+        "raw mode in the editor:\n{s}"
+    );
+    assert_eq!(t.modes(), "alt=0 mouse=0000 cursor=1");
+    // Keys reach the editor, not the console.
+    t.type_text("typed in the editor");
+    t.keys(&["Enter"]);
+    t.wait_for("the console back", |s| {
+        s.contains("4 Timeline") && s.contains("review saved")
+    });
+    assert!(t.modes().starts_with("alt=1"), "{}", t.modes());
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+    let incidents = t.home.join("data/warroom/incidents");
+    let dir = std::fs::read_dir(&incidents)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"type\":\"review_saved\""), "{journal}");
+    assert!(journal.contains("typed in the editor"), "{journal}");
+}

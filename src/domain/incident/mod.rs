@@ -123,6 +123,10 @@ pub struct Incident {
     pub key_times_set: BTreeMap<KeyTime, DateTime<Utc>>,
     /// When each status was first set.
     pub status_first: BTreeMap<Status, DateTime<Utc>>,
+    /// Every saved version of the post-incident review, oldest first.
+    pub reviews: Vec<crate::domain::review::ReviewVersion>,
+    /// The marker of each marked entry (by entry id).
+    pub markers: BTreeMap<Uuid, crate::domain::marker::Marker>,
     /// Events of types this build does not know.
     pub unknown_events: usize,
     /// Events that did not apply (e.g. an edit of an entry that does not exist).
@@ -132,6 +136,8 @@ pub struct Incident {
     pub repeated_events: usize,
     /// Ids of the events folded in.
     seen: std::collections::HashSet<Uuid, IdHash>,
+    /// The (time, event id) of the marking that decided each entry's marker.
+    marker_keys: std::collections::HashMap<Uuid, (DateTime<Utc>, Uuid), IdHash>,
     /// Where each entry sorts (`occurred_at`, `seq`), so that finding one by id is a binary
     /// search, not a scan (a journal of many edits of early entries replays in linear time).
     keys: std::collections::HashMap<Uuid, (DateTime<Utc>, u64), IdHash>,
@@ -239,6 +245,8 @@ impl Incident {
             closing: None,
             key_times_set: BTreeMap::new(),
             status_first: BTreeMap::new(),
+            markers: BTreeMap::new(),
+            reviews: Vec::new(),
             unknown_events: 0,
             ignored_events: 0,
             repeated_events: 0,
@@ -248,6 +256,7 @@ impl Incident {
                 s
             },
             keys: std::collections::HashMap::with_hasher(IdHash),
+            marker_keys: std::collections::HashMap::with_hasher(IdHash),
             events: 1,
             version: 1,
         })
@@ -551,6 +560,41 @@ impl Incident {
                 let p = *pinned;
                 self.set_flag(*entry, |e| e.pinned = p)
             }
+            // Allowed on a closed incident, like every review event.
+            EventBody::ReviewSaved { template, sections } => {
+                // Kept in (time, event id) order, so the latest is the same in any arrival order.
+                let at = self
+                    .reviews
+                    .partition_point(|r| (r.at, r.id) <= (ev.at, ev.id));
+                self.reviews.insert(
+                    at,
+                    crate::domain::review::ReviewVersion {
+                        id: ev.id,
+                        at: ev.at,
+                        by: ev.by.clone(),
+                        template: template.clone(),
+                        sections: sections.clone(),
+                    },
+                );
+                true
+            }
+            // The latest marking (by time, then event id) wins, in any arrival order.
+            EventBody::EntryMarked { entry, marker } => match self.position(*entry) {
+                Some(_) => {
+                    let key = (ev.at, ev.id);
+                    if self.marker_keys.get(entry).is_some_and(|k| *k > key) {
+                        false
+                    } else {
+                        self.marker_keys.insert(*entry, key);
+                        match marker {
+                            Some(m) => self.markers.insert(*entry, *m),
+                            None => self.markers.remove(entry),
+                        };
+                        true
+                    }
+                }
+                None => false,
+            },
         };
         if changed {
             self.version += 1;

@@ -58,6 +58,7 @@ pub fn open_form(app: &mut AppState) {
         focus: 0,
         required_open: required_open(&app.incident),
         error: None,
+        status_after: crate::domain::closing::STATUS_AT_CLOSE,
     }));
 }
 
@@ -83,6 +84,15 @@ pub fn form_key(
             Mode::Close(form)
         }
         Some(Command::FormSubmit) => submit(app, form, fx),
+        Some(Command::FormStatus) => {
+            let all = crate::domain::incident::Status::ALL;
+            let i = all
+                .iter()
+                .position(|s| *s == form.status_after)
+                .unwrap_or(0);
+            form.status_after = all[(i + 1) % all.len()];
+            Mode::Close(form)
+        }
         Some(Command::FormNewline) => {
             form.fields[form.focus].insert_newline();
             Mode::Close(form)
@@ -139,6 +149,12 @@ fn submit(app: &mut AppState, mut form: Box<CloseForm>, fx: &mut Vec<Effect>) ->
         form.focus = 4;
         return Mode::Close(form);
     }
+    // Closing says what it did: the status it leaves, logged just before the close.
+    let status =
+        crate::domain::closing::status_change_at_close(&app.incident, Some(form.status_after));
+    if let Some(status) = status {
+        fx.push(app.append(EventBody::StatusSet { status }));
+    }
     fx.push(app.append(EventBody::Closed {
         summary,
         impact: sanitize(text_of(&form.fields[1]).trim(), BODY_CAP),
@@ -146,7 +162,14 @@ fn submit(app: &mut AppState, mut form: Box<CloseForm>, fx: &mut Vec<Effect>) ->
         follow_ups,
         override_reason: (!open.is_empty()).then_some(reason),
     }));
-    app.flash("closing… the reports are written once it is saved", false);
+    let said = match status {
+        Some(s) => format!("status {} → {s}", app.incident.status),
+        None => format!("status {} kept", app.incident.status),
+    };
+    app.flash(
+        format!("closing… {said}; the reports are written once it is saved"),
+        false,
+    );
     Mode::Normal
 }
 

@@ -4,7 +4,9 @@
 pub mod closing;
 pub mod evidence;
 pub mod health;
+pub mod markers;
 pub mod playbook;
+pub mod review;
 pub mod timeline;
 pub mod trace;
 pub mod updates;

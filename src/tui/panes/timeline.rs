@@ -298,6 +298,7 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                     EventBody::EntryRestored { .. } => "restored the deleted entry",
                     EventBody::EntryDeleted { .. } => "removed the added entry",
                     EventBody::EntryPinned { .. } => "pin undone",
+                    EventBody::EntryMarked { .. } => "marker undone",
                     EventBody::EntryEdited { .. } => "edit undone",
                     _ => "undone",
                 };
@@ -311,17 +312,25 @@ pub fn command(app: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             open_input(app, InputPurpose::Filter, &current);
         }
         Command::CycleKind => {
+            // Each kind, then the marked entries (when there are any), then all again.
             let all = EntryKind::ALL;
-            app.timeline.kind_filter = match app.timeline.kind_filter {
-                None => Some(all[0]),
-                Some(k) => all
+            let any_marked = !app.incident.markers.is_empty();
+            let tv = &mut app.timeline;
+            (tv.kind_filter, tv.marked_only) = match (tv.kind_filter, tv.marked_only) {
+                (_, true) => (None, false),
+                (None, false) => (Some(all[0]), false),
+                (Some(k), false) => match all
                     .iter()
                     .position(|x| *x == k)
                     .and_then(|i| all.get(i + 1))
-                    .copied(),
+                {
+                    Some(next) => (Some(*next), false),
+                    None => (None, any_marked),
+                },
             };
             app.rebuild_rows(true);
         }
+        Command::CycleMarker => super::markers::cycle(app, fx),
         _ => {}
     }
 }

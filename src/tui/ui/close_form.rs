@@ -15,7 +15,7 @@ use crate::tui::views::{CloseForm, FIELDS};
 pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
     let n = form.field_count();
     let width = area.width.saturating_sub(10).min(110);
-    let rect = layout::centered(area, width, if n == 5 { 26 } else { 22 });
+    let rect = layout::centered(area, width, if n == 5 { 27 } else { 23 });
     let block = super::popup::popup_block(
         &format!(
             " Close the incident · {} ",
@@ -43,6 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
         rows.push(Constraint::Length(1));
         rows.push(Constraint::Length(3));
     }
+    rows.push(Constraint::Length(1));
     rows.push(Constraint::Length(3));
     let areas = Layout::vertical(rows).split(inner);
     let label = |i: usize| {
@@ -78,6 +79,35 @@ pub fn render(frame: &mut Frame, area: Rect, app: &AppState, form: &CloseForm) {
         frame.render_widget(&form.fields[4], f);
         next = 6;
     }
+    let status = if form.status_after == app.incident.status {
+        format!("{} (kept)", form.status_after)
+    } else {
+        format!("{} (now {})", form.status_after, app.incident.status)
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!("{:<11}", "Status"), theme::dim()),
+            Span::raw(status),
+            Span::styled(
+                format!(" · {} another", app.keymap.first_key(Command::FormStatus)),
+                theme::dim(),
+            ),
+            // A detection marker earlier than the detected time offers its time.
+            Span::styled(
+                crate::domain::closing::detection_offer(&app.incident)
+                    .map(|at| {
+                        format!(
+                            " · detected {} offered by a detection marker (:keytime detected sets another)",
+                            app.zone.to_wall(at).format("%H:%M:%S")
+                        )
+                    })
+                    .unwrap_or_default(),
+                theme::marker(),
+            ),
+        ])),
+        areas[next],
+    );
+    next += 1;
     let msg = match &form.error {
         Some(e) => Line::styled(e.clone(), theme::error()),
         None => Line::styled(

@@ -348,6 +348,7 @@ pub fn render_hint(frame: &mut Frame, rect: Rect, app: &AppState) {
             (k(Command::DeleteEntry), "delete"),
             (k(Command::Undo), "undo"),
             (k(Command::TogglePin), "pin"),
+            (k(Command::CycleMarker), "mark"),
             (k(Command::Filter), "filter"),
             (k(Command::CycleKind), "kind"),
             (k(Command::Open), "open"),

@@ -195,6 +195,11 @@ pub fn pin() -> Style {
     Style::new().fg(Color::Yellow)
 }
 
+/// A timeline marker's tag (`DET`, `DIAG`, `FIX`, `KEY`).
+pub fn marker() -> Style {
+    Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+}
+
 #[cfg(test)]
 mod tests {
     use std::ffi::OsStr;

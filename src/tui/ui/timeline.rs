@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::{pane_block, theme};
 use crate::domain::incident::Entry;
+use crate::domain::marker::Marker;
 use crate::domain::time::{WithOffset, show_time};
 use crate::tui::keymap::Command;
 use crate::tui::pane::Pane;
@@ -26,6 +27,9 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
     let mut extra = format!("{} entries", tv.rows.len());
     if let Some(k) = tv.kind_filter {
         extra.push_str(&format!(" · kind={k}"));
+    }
+    if tv.marked_only {
+        extra.push_str(" · marked");
     }
     if !tv.text_filter.is_empty() {
         extra.push_str(&format!(" · /{}", tv.text_filter));
@@ -63,7 +67,8 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
         let time = columns.time(e, app);
         let selected = r == tv.cursor.selected && focused;
         if zoomed {
-            let (line, indent) = row_line(e, time, time_w, columns, None, true);
+            let marker = app.incident.markers.get(&e.id).copied();
+            let (line, indent) = row_line(e, marker, time, time_w, columns, None, true);
             let mut rows = super::wrap::wrap_line(&line, width, indent);
             if selected {
                 for row in &mut rows {
@@ -72,7 +77,8 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
             }
             rows
         } else {
-            let (mut line, _) = row_line(e, time, time_w, columns, Some(width), false);
+            let marker = app.incident.markers.get(&e.id).copied();
+            let (mut line, _) = row_line(e, marker, time, time_w, columns, Some(width), false);
             if selected {
                 highlight(&mut line, width);
             }
@@ -155,6 +161,7 @@ fn highlight(line: &mut Line<'_>, width: usize) {
 /// with `…`; `whole`: all of the text (to be wrapped), rather than its first line.
 fn row_line(
     e: &Entry,
+    marker: Option<Marker>,
     time: String,
     time_w: usize,
     columns: Columns,
@@ -189,6 +196,10 @@ fn row_line(
                 spans.push(Span::styled(format!("{author} "), theme::dim()));
             }
         }
+    }
+    // The marker's small tag, before the text (every size).
+    if let Some(m) = marker {
+        spans.push(Span::styled(format!("{} ", m.tag()), theme::marker()));
     }
     let indent: usize = spans.iter().map(|s| s.width()).sum();
     if whole {
@@ -244,6 +255,14 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, id: Uuid, sc
             Span::styled("Kind      ", label),
             Span::styled(e.kind.as_str(), theme::kind(e.kind)),
             Span::raw(if e.pinned { "   ★ pinned" } else { "" }),
+            Span::styled(
+                app.incident
+                    .markers
+                    .get(&e.id)
+                    .map(|m| format!("   {} marked {m}", m.tag()))
+                    .unwrap_or_default(),
+                theme::marker(),
+            ),
         ]),
         Line::from(""),
     ];
@@ -273,8 +292,11 @@ pub fn render_detail(frame: &mut Frame, area: Rect, app: &AppState, id: Uuid, sc
         area,
         &format!(
             "Entry · {} · {} back",
-            app.keymap
-                .hint(&[(Command::EditEntry, "edit"), (Command::TogglePin, "pin")]),
+            app.keymap.hint(&[
+                (Command::EditEntry, "edit"),
+                (Command::TogglePin, "pin"),
+                (Command::CycleMarker, "mark"),
+            ]),
             app.keymap.first_key(Command::ClosePopup)
         ),
         lines,
