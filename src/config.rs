@@ -14,6 +14,7 @@ use crate::domain::playbook::{
 use crate::domain::time::Zone;
 use crate::domain::toml_errors::from_toml;
 use crate::domain::trace::TraceConfig;
+use crate::domain::tracker::FollowupsConfig;
 use crate::domain::updates::UpdatesConfig;
 
 /// The documented default configuration, shipped in the binary.
@@ -73,6 +74,8 @@ pub struct Config {
     pub trace: TraceConfig,
     /// Stakeholder updates: cadence, templates, channels.
     pub updates: UpdatesConfig,
+    /// Follow-ups: the trackers they are pushed to.
+    pub followups: FollowupsConfig,
 }
 
 impl Default for Config {
@@ -86,6 +89,7 @@ impl Default for Config {
             health: HealthConfig::default(),
             trace: TraceConfig::default(),
             updates: UpdatesConfig::default(),
+            followups: FollowupsConfig::default(),
         }
     }
 }

@@ -13,5 +13,6 @@ pub mod health;
 pub mod net;
 pub mod store;
 pub mod trace;
+pub mod tracker;
 pub mod tui;
 pub mod updates;

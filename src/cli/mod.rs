@@ -13,6 +13,7 @@ use crate::store::DataDir;
 mod demo;
 mod errors;
 mod feed;
+mod followups;
 mod keys;
 mod list;
 mod log;
@@ -21,6 +22,7 @@ mod open;
 pub mod output;
 mod playbook;
 mod report;
+mod stats;
 mod timeline;
 mod trace;
 mod update;
@@ -95,6 +97,11 @@ pub enum Verb {
     Update(UpdateArgs),
     /// Run a live outage drill on loopback (no network needed) and open the console on it.
     Demo(demo::DemoArgs),
+    /// List follow-ups (owner, due, state), mark them done or dropped, push them to a tracker.
+    Followups(followups::FollowupsArgs),
+    /// Figures across incidents: by severity, time to detect/acknowledge/mitigate/resolve,
+    /// updates on time, follow-ups.
+    Stats(stats::StatsArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -126,6 +133,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Update(a)) => update::update(&data, &config, a, out),
         Some(Verb::Demo(a)) => demo::demo(&data, &paths, &config, a),
         Some(Verb::Keys) => keys::keys(&config, out),
+        Some(Verb::Followups(a)) => followups::followups(&data, &config, a, out),
+        Some(Verb::Stats(a)) => stats::stats(&data, &config, a, out),
     }
 }
 
@@ -137,6 +146,8 @@ fn prints_json(verb: Option<&Verb>) -> bool {
         | Some(Verb::Feed { json, .. }) => *json,
         Some(Verb::Trace(a)) => a.json,
         Some(Verb::Export(a)) => a.format == crate::export::Format::Json,
+        Some(Verb::Followups(a)) => followups::prints_json(a),
+        Some(Verb::Stats(a)) => a.json,
         _ => false,
     }
 }

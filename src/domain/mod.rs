@@ -17,5 +17,6 @@ pub mod toml_errors;
 pub mod trace;
 pub mod trace_breakdown;
 pub mod trace_query;
+pub mod tracker;
 pub mod updates;
 pub mod vocab;
