@@ -38,7 +38,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
-/// `90d` (days are read here; the shared parser reads up to hours), else a time.
+/// A duration back (`90d`, `36h`, and weeks: `12w`), `all`, else a time.
 fn since(
     text: &str,
     now: chrono::DateTime<Utc>,
