@@ -118,6 +118,16 @@ fn done_and_drop_change_follow_ups_of_a_closed_incident() {
     );
     assert!(loaded.visible_entries().any(|e| e.text
         == "follow-up dropped: Alert on queue growth (reason: the vendor alerts already)"));
+    let (ok, md, err) = run(d, &["export", "--format", "md"]);
+    assert!(ok, "{err}");
+    assert!(
+        md.contains("| dropped: the vendor alerts already |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("follow-up done: Add a second MX"),
+        "in the timeline too: {md}"
+    );
     let (ok, _, err) = run(d, &["log", "--incident", &id, "late note"]);
     assert!(!ok && err.contains("closed"), "{err}");
 }

@@ -178,6 +178,14 @@ async fn github_issues_are_created_once_each() {
     );
     assert!(!s.journal().contains(GITHUB_TOKEN));
 
+    // The report's follow-ups carry the issues.
+    let (ok, md, err) = s.run(&["export", "--format", "md"], &[]);
+    assert!(ok, "{err}");
+    assert!(
+        md.contains("| Add a second MX | @carol | 2026-12-15 | open | acme/mail-infra\\#1 https://github.example/acme/mail-infra/issues/1 |"),
+        "{md}"
+    );
+
     // A second push sends nothing; a follow-up done since is never pushed.
     let (ok, out, err) = s
         .run_async(&["followups", "push", "--tracker", "gh"], &env)
