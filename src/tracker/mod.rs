@@ -186,3 +186,17 @@ fn refused(tracker: &str, status: u16, said: &str, token: &Secret) -> TrackerErr
     };
     TrackerError::Refused(format!("{tracker} answered HTTP {status}{said} ({hint})"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_taken_out_of_the_summary() {
+        assert_eq!(
+            without_links("see https://wiki.internal/mx and (http://x.y) or www.example.org now"),
+            "see (link removed) and ((link removed) or (link removed) now"
+        );
+        assert_eq!(without_links("no links here"), "no links here");
+    }
+}
