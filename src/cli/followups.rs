@@ -432,54 +432,98 @@ fn push(
         .enable_all()
         .build()?;
     let http = crate::net::HttpClient::new(crate::net::HttpOptions::default())?;
-    let mut failed = 0;
-    for (inc, f) in &todo {
-        let issue = crate::tracker::draft(inc, f, t);
-        match runtime.block_on(crate::tracker::create(&http, t, &issue)) {
-            Ok(created) => {
-                // Recorded at once, so a failure further on loses nothing.
-                let body = EventBody::FollowupPushed {
-                    followup: f.id.clone(),
-                    tracker: t.name.clone(),
-                    key: created.key.clone(),
-                    url: sanitize_line(&created.url, 2048),
-                };
-                data.journal(&inc.id)?
-                    .append(&Event::new(Utc::now(), config.author(), body))
-                    .with_context(|| {
-                        format!(
-                            "issue {} was created for follow-up {} but could not be recorded: note it before pushing again",
-                            created.url,
-                            f.short_id()
-                        )
-                    })?;
-                writeln!(
-                    out,
-                    "pushed {} \"{}\" → {} {}",
-                    f.short_id(),
-                    f.action,
-                    created.key,
-                    created.url
-                )?;
-            }
-            Err(e) => {
+    let (mut failed, mut tried) = (0, 0);
+    let mut ids: Vec<&str> = todo.iter().map(|(inc, _)| inc.id.as_str()).collect();
+    ids.dedup();
+    for id in ids {
+        // One push at a time per incident (another `push` waits here), and the journal read
+        // again once it is ours: a follow-up the other one pushed meanwhile is not pushed twice.
+        let lock_file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(data.incident_dir(id).join(PUSH_LOCK))
+            .with_context(|| format!("cannot open the push lock of incident {id}"))?;
+        let mut lock = fd_lock::RwLock::new(lock_file);
+        let _held = lock
+            .write()
+            .with_context(|| format!("cannot lock incident {id} for the push"))?;
+        let inc = data.load(id)?.incident;
+        let fresh: Vec<&FollowUpItem> = inc
+            .followups()
+            .iter()
+            .filter(|f| f.state == FollowUpState::Open && f.pushed_to(&t.name).is_none())
+            .collect();
+        for f in fresh {
+            tried += 1;
+            if !push_one(data, config, &runtime, &http, t, &inc, f, out)? {
                 failed += 1;
-                crate::diagln!(
-                    "warroom: follow-up {} \"{}\" (incident {}) was not pushed to {}: {e}",
-                    f.short_id(),
-                    f.action,
-                    inc.id,
-                    t.name
-                );
             }
         }
     }
     if failed > 0 {
         bail!(
-            "{failed} of {} follow-ups were not pushed to {} (said above); the others are recorded: fix the cause and push again, nothing is created twice",
-            todo.len(),
+            "{failed} of {tried} follow-ups were not pushed to {} (said above); the others are recorded: fix the cause and push again, nothing is created twice",
             t.name
         );
     }
     Ok(())
+}
+
+/// The file in an incident's folder that `push` holds locked while it pushes.
+const PUSH_LOCK: &str = "followups-push.lock";
+
+/// Pushes one follow-up and records the issue; false (said on stderr) when the tracker did not
+/// create it. An error only when the issue was created but could not be recorded.
+#[allow(clippy::too_many_arguments)]
+fn push_one(
+    data: &DataDir,
+    config: &Config,
+    runtime: &tokio::runtime::Runtime,
+    http: &crate::net::HttpClient,
+    t: &TrackerConfig,
+    inc: &Incident,
+    f: &FollowUpItem,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let issue = crate::tracker::draft(inc, f, t);
+    match runtime.block_on(crate::tracker::create(http, t, &issue)) {
+        Ok(created) => {
+            // Recorded at once, so a failure further on loses nothing.
+            let body = EventBody::FollowupPushed {
+                followup: f.id.clone(),
+                tracker: t.name.clone(),
+                key: created.key.clone(),
+                url: sanitize_line(&created.url, 2048),
+            };
+            data.journal(&inc.id)?
+                .append(&Event::new(Utc::now(), config.author(), body))
+                .with_context(|| {
+                    format!(
+                        "issue {} was created for follow-up {} but could not be recorded: note it before pushing again",
+                        created.url,
+                        f.short_id()
+                    )
+                })?;
+            writeln!(
+                out,
+                "pushed {} \"{}\" → {} {}",
+                f.short_id(),
+                f.action,
+                created.key,
+                created.url
+            )?;
+            Ok(true)
+        }
+        Err(e) => {
+            crate::diagln!(
+                "warroom: follow-up {} \"{}\" (incident {}) was not pushed to {}: {e}",
+                f.short_id(),
+                f.action,
+                inc.id,
+                t.name
+            );
+            Ok(false)
+        }
+    }
 }

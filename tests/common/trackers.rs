@@ -54,6 +54,8 @@ pub struct TrackerState {
     /// One entry a request, first first: `Some((status, body))` answers so, `None` behaves
     /// normally.
     pub script: VecDeque<Option<(u16, String)>>,
+    /// How long each answer is held back (to make two pushes overlap).
+    pub delay: std::time::Duration,
     next: u32,
     base: String,
 }
@@ -93,6 +95,8 @@ pub async fn github_server() -> (Server, TrackerShared) {
         headers: HeaderMap,
         body: Bytes,
     ) -> Response {
+        let delay = s.lock().unwrap().delay;
+        tokio::time::sleep(delay).await;
         if let Some(r) = record(&s, format!("/repos/{owner}/{repo}/issues"), &headers, &body) {
             return r;
         }

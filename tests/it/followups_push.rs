@@ -241,6 +241,25 @@ async fn a_failure_in_the_middle_loses_nothing_and_a_retry_pushes_only_the_rest(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pushes_at_once_create_each_issue_once() {
+    let (server, gh) = github_server().await;
+    let s = Setup::new(&github_toml(&server.base));
+    gh.lock().unwrap().delay = std::time::Duration::from_millis(150);
+    let env = [("T_GH", GITHUB_TOKEN)];
+    let (one, two) = tokio::join!(
+        s.run_async(&["followups", "push"], &env),
+        s.run_async(&["followups", "push"], &env)
+    );
+    assert!(one.0 && two.0, "{one:?} {two:?}");
+    assert_eq!(requests(&gh).len(), 3, "{one:?} {two:?}");
+    assert_eq!(
+        s.journal().matches("\"type\":\"followup_pushed\"").count(),
+        3
+    );
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_is_reported_without_the_token() {
     let (server, gh) = github_server().await;
     let s = Setup::new(&github_toml(&server.base));
