@@ -418,12 +418,22 @@ fn push(
         .filter(|(_, f)| f.state == FollowUpState::Open && f.pushed_to(&t.name).is_none())
         .collect();
     if todo.is_empty() {
-        writeln!(
-            out,
-            "nothing to push: every open follow-up is on {} already (`warroom followups{}` lists them)",
-            t.name,
+        let any_open = incidents
+            .iter()
+            .any(|i| i.followups().iter().any(|f| f.state == FollowUpState::Open));
+        let list = format!(
+            "`warroom followups{}` lists them",
             if all { " --all" } else { "" }
-        )?;
+        );
+        if any_open {
+            writeln!(
+                out,
+                "nothing to push: every open follow-up is on {} already ({list})",
+                t.name
+            )?;
+        } else {
+            writeln!(out, "nothing to push: no follow-up is open ({list})")?;
+        }
         return Ok(());
     }
     // Checked before anything is sent: without a token no request would succeed.
