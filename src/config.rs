@@ -14,6 +14,7 @@ use crate::domain::playbook::{
 use crate::domain::time::Zone;
 use crate::domain::toml_errors::from_toml;
 use crate::domain::trace::TraceConfig;
+use crate::domain::tracker::FollowupsConfig;
 use crate::domain::updates::UpdatesConfig;
 
 /// The documented default configuration, shipped in the binary.
@@ -77,6 +78,8 @@ pub struct Config {
     /// the config file's place, not a key).
     #[serde(skip)]
     pub review_templates_dir: Option<PathBuf>,
+    /// Follow-ups: the trackers they are pushed to.
+    pub followups: FollowupsConfig,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             trace: TraceConfig::default(),
             updates: UpdatesConfig::default(),
             review_templates_dir: None,
+            followups: FollowupsConfig::default(),
         }
     }
 }

@@ -14,5 +14,6 @@ pub mod health;
 pub mod net;
 pub mod store;
 pub mod trace;
+pub mod tracker;
 pub mod tui;
 pub mod updates;

@@ -56,6 +56,8 @@ pub fn log(
         bail!("the entry has no text: say what happened");
     }
     let loaded = data.load(&id)?;
+    // The closed-incident guard of the command line; follow-up events are the ones allowed on a
+    // closed incident (`EventBody::allowed_on_closed`, written by `warroom followups`).
     if loaded.incident.is_closed() {
         bail!("incident {id} is closed: reopen it first with `warroom reopen --incident {id}`");
     }

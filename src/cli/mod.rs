@@ -14,6 +14,7 @@ mod demo;
 mod errors;
 mod evidence;
 mod feed;
+mod followups;
 mod keys;
 mod list;
 mod log;
@@ -23,6 +24,7 @@ pub mod output;
 mod playbook;
 mod report;
 mod review;
+mod stats;
 mod ticket;
 mod timeline;
 mod trace;
@@ -106,6 +108,11 @@ pub enum Verb {
     Ticket(ticket::TicketVerb),
     /// Write the post-incident review in $EDITOR (prefilled from the incident), or --print it.
     Review(review::ReviewArgs),
+    /// List follow-ups (owner, due, state), mark them done or dropped, push them to a tracker.
+    Followups(followups::FollowupsArgs),
+    /// Figures across incidents: by severity, time to detect/acknowledge/mitigate/resolve,
+    /// updates on time, follow-ups.
+    Stats(stats::StatsArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -140,6 +147,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Evidence(v)) => evidence::evidence(&data, &config, v, out),
         Some(Verb::Ticket(v)) => ticket::ticket(&data, &config, v, out),
         Some(Verb::Review(a)) => review::review(&data, &paths, &config, a, out),
+        Some(Verb::Followups(a)) => followups::followups(&data, &config, a, out),
+        Some(Verb::Stats(a)) => stats::stats(&data, &config, a, out),
     }
 }
 
@@ -152,6 +161,8 @@ fn prints_json(verb: Option<&Verb>) -> bool {
         Some(Verb::Trace(a)) => a.json,
         Some(Verb::Export(a)) => a.format == crate::export::Format::Json,
         Some(Verb::Evidence(v)) => v.json(),
+        Some(Verb::Followups(a)) => followups::prints_json(a),
+        Some(Verb::Stats(a)) => a.json,
         _ => false,
     }
 }

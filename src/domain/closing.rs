@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `started` | the earliest of the incident's start (`started_at`, the opening time unless given) and the earliest timeline entry (a backdated first symptom) |
 //! | `detected` | when the incident was opened, or the earliest entry marked `detection` when that is earlier |
-//! | `acknowledged` | the first change a person logged after the opening: an entry, a step, a field or role change (health entries, key times, closing and reopening do not count) |
+//! | `acknowledged` | the first change a person logged after the opening: an entry, a step, a field or role change (health entries, key times, closing and reopening, follow-up changes do not count) |
 //! | `mitigated` | the first time the status became mitigated, monitoring or resolved |
 //! | `resolved` | the first time the status became resolved, else when the incident was closed |
 //!
@@ -19,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 pub use super::close_record::{ABOUT_CLOSE, ABOUT_KEY_TIME, Closing, FollowUp};
+use super::followup::ABOUT_FOLLOWUP;
 use super::incident::{Entry, Incident};
 use super::marker::Marker;
 pub use super::vocab::KeyTime;
@@ -95,7 +96,9 @@ pub fn proposed(inc: &Incident, which: KeyTime) -> Option<DateTime<Utc>> {
                 e.kind != EntryKind::Health
                     && e.logged_at > inc.opened_at
                     && !e.about.as_deref().is_some_and(|a| {
-                        a == ABOUT_CLOSE || a.starts_with(&format!("{ABOUT_KEY_TIME}/"))
+                        a == ABOUT_CLOSE
+                            || a.starts_with(&format!("{ABOUT_KEY_TIME}/"))
+                            || a.starts_with(&format!("{ABOUT_FOLLOWUP}/"))
                     })
             })
             .map(|e| e.logged_at)

@@ -37,6 +37,11 @@ pub struct CommsLog {
     pub snoozes: Vec<(DateTime<Utc>, u32)>,
     /// The Statuspage incident of each page (by page id), as last published.
     pub statuspage: std::collections::BTreeMap<String, StatuspagePublished>,
+    /// When each update that reached a channel went out, in journal order (for the figures
+    /// across incidents, `domain::stats`).
+    pub sent_times: Vec<DateTime<Utc>>,
+    /// Every snooze ever made: (when, minutes), in journal order.
+    pub snooze_log: Vec<(DateTime<Utc>, u32)>,
 }
 
 impl CommsLog {
@@ -44,6 +49,7 @@ impl CommsLog {
     pub fn record_sent(&mut self, at: DateTime<Utc>, reached_any: bool) {
         if reached_any {
             self.sent += 1;
+            self.sent_times.push(at);
             if self.last_sent.is_none_or(|l| at >= l) {
                 self.last_sent = Some(at);
                 self.snoozes.retain(|(s, _)| *s > at);
@@ -67,6 +73,7 @@ impl CommsLog {
     }
 
     pub fn record_snooze(&mut self, at: DateTime<Utc>, minutes: u32) {
+        self.snooze_log.push((at, minutes));
         if self.last_sent.is_none_or(|l| at >= l) {
             self.snoozes.push((at, minutes));
         }

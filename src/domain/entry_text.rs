@@ -7,6 +7,7 @@
 
 use super::comms::ChannelFailure;
 use super::event::EventBody;
+use super::followup::FollowUpState;
 use super::playbook::Playbook;
 pub use super::playbook::timeline_text as step_changed;
 use super::vocab::{Severity, Status};
@@ -124,6 +125,8 @@ pub fn text(body: &EventBody, before: Before<'_>) -> Option<String> {
         | EventBody::PlaybookAttached { .. }
         | EventBody::StepChanged { .. }
         | EventBody::HealthSeen { .. }
+        | EventBody::FollowupChanged { .. }
+        | EventBody::FollowupPushed { .. }
         | EventBody::Unknown => return None,
     })
 }
@@ -158,6 +161,25 @@ pub fn sent_entry_text(
         head.push_str(&format!("; FAILED: {}", f.join(", ")));
     }
     format!("{head}\n{text}")
+}
+
+/// `follow-up done: Add a second MX`, `follow-up dropped: … (reason: …)`: the text of a
+/// `followup_changed` event, told with the follow-up's action (the event carries only its id).
+pub fn followup_changed(action: &str, state: FollowUpState, reason: Option<&str>) -> String {
+    let verb = match state {
+        FollowUpState::Open => "reopened",
+        FollowUpState::Done => "done",
+        FollowUpState::Dropped => "dropped",
+    };
+    match reason {
+        Some(r) if !r.is_empty() => format!("follow-up {verb}: {action} (reason: {r})"),
+        _ => format!("follow-up {verb}: {action}"),
+    }
+}
+
+/// `follow-up pushed to github: Add a second MX → acme/mail#12 <url>`.
+pub fn followup_pushed(action: &str, tracker: &str, key: &str, url: &str) -> String {
+    format!("follow-up pushed to {tracker}: {action} → {key} {url}")
 }
 
 /// The timeline text of a snooze.

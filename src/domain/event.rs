@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::close_record::FollowUp;
 use super::comms::{ChannelFailure, StatuspagePublished};
 use super::evidence::{EvidenceAdded, TicketRecorded};
+use super::followup::FollowUpState;
 use super::health::{HealthChange, SeenSource};
 use super::playbook::StepAction;
 use super::vocab::{EntryKind, KeyTime, Role, Severity, Status};
@@ -211,7 +212,40 @@ pub enum EventBody {
         #[serde(default)]
         sections: Vec<super::review::SectionText>,
     },
+    /// A follow-up's state changed (`followup` is its id, see `domain::followup`); `reason`
+    /// says why it was dropped. Allowed on a closed incident.
+    FollowupChanged {
+        followup: String,
+        #[serde(default)]
+        state: FollowUpState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A follow-up was pushed to a tracker: the issue created there (`key` such as
+    /// `owner/repo#12` or `OPS-7`, and its URL). Allowed on a closed incident.
+    FollowupPushed {
+        followup: String,
+        #[serde(default)]
+        tracker: String,
+        #[serde(default)]
+        key: String,
+        #[serde(default)]
+        url: String,
+    },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]
     Unknown,
+}
+
+impl EventBody {
+    /// Whether this event may be written to a closed incident. The closed-incident guards (the
+    /// console's changes, `warroom log`, `warroom close`) refuse every other change; the
+    /// follow-up events are what happens after a close (marking a follow-up done or dropped,
+    /// recording the tracker issue it was pushed to).
+    pub fn allowed_on_closed(&self) -> bool {
+        matches!(
+            self,
+            EventBody::FollowupChanged { .. } | EventBody::FollowupPushed { .. }
+        )
+    }
 }

@@ -6,8 +6,8 @@
 //!   "generated_at": RFC 3339 UTC,
 //!   "zone": "America/New_York",          // the zone the other formats were asked for
 //!   "incident": { id, title, severity, status, state, drill, opened_at, opened_by, started_at,
-//!                 closed_at, roles, key_times, durations, closing, playbooks, entries,
-//!                 health_seen, evidence, tickets, review: { sections, versions } },
+//!                 closed_at, roles, key_times, durations, closing, followups, playbooks,
+//!                 entries, health_seen, evidence, tickets, review: { sections, versions } },
 //!   "events": [ every journal event, as in journal.jsonl ]
 //! }
 //! ```
@@ -132,6 +132,7 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
             "key_times": key_times,
             "durations": durations,
             "closing": inc.closing,
+            "followups": inc.followups(),
             "playbooks": playbooks,
             "entries": entries,
             "health_seen": inc.health_seen,

@@ -391,24 +391,42 @@ pub fn build(inc: &Incident, opts: &ExportOptions) -> Report {
     evidence_sections(&mut b, inc.custody.files(), &inc.custody.tickets, &at);
 
     b.push(heading("Follow-ups"));
-    match closing.map(|c| &c.follow_ups) {
-        Some(f) if !f.is_empty() => {
-            let rows = f
-                .iter()
-                .map(|f| {
-                    vec![
-                        vec![line(&f.action)],
-                        vec![line(&f.owner)],
-                        vec![line(f.due.as_deref().unwrap_or(""))],
-                    ]
-                })
-                .collect();
-            b.push(Block::Table {
-                columns: vec![col("Action"), col("Owner"), col("Due")],
-                rows,
-            });
-        }
-        _ => b.push(quiet("None recorded.")),
+    // Every follow-up decided at a close, with where it stands and its tracker issues.
+    let f = inc.followups();
+    if f.is_empty() {
+        b.push(quiet("None recorded."));
+    } else {
+        let rows = f
+            .iter()
+            .map(|f| {
+                let state = match (&f.state, &f.reason) {
+                    (s, Some(r)) => format!("{s}: {r}"),
+                    (s, None) => s.to_string(),
+                };
+                let issues: Vec<String> = f
+                    .pushed
+                    .iter()
+                    .map(|p| format!("{} {}", p.key, p.url))
+                    .collect();
+                vec![
+                    vec![line(&f.action)],
+                    vec![line(&f.owner)],
+                    vec![line(f.due_text.as_deref().unwrap_or(""))],
+                    vec![line(&state)],
+                    vec![line(issues.join(", "))],
+                ]
+            })
+            .collect();
+        b.push(Block::Table {
+            columns: vec![
+                col("Action"),
+                col("Owner"),
+                col("Due"),
+                col("State"),
+                col("Tracker issue"),
+            ],
+            rows,
+        });
     }
 
     Report {

@@ -461,6 +461,11 @@ pub(crate) fn multiline_field(content: &str) -> TextArea<'static> {
 /// The closed-incident guard for bound commands, driven by [`Command::changes`]: a change to
 /// a closed incident is refused (and said so). The `:` commands have theirs in
 /// [`super::commands::run_line`].
+///
+/// Allowed on a closed incident, on purpose: the follow-up events
+/// (`EventBody::allowed_on_closed`: a follow-up marked done or dropped, a tracker issue
+/// recorded), which `warroom followups` writes without reopening the incident; the fold applies
+/// them whether the incident is open or closed.
 pub(crate) fn refused_while_closed(app: &mut AppState, cmd: Command) -> bool {
     let refused = cmd.changes() && app.incident.is_closed();
     if refused {

@@ -11,6 +11,9 @@ pub use updates::*;
 mod statuspage;
 #[allow(unused_imports)]
 pub use statuspage::*;
+mod trackers;
+#[allow(unused_imports)]
+pub use trackers::*;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use warroom::domain::event::{Event, EventBody};

@@ -85,7 +85,9 @@ fn named_paths(code: &str) -> Vec<(bool, Vec<String>)> {
 const LAYERS: &[&[&str]] = &[
     &["domain", "diag"],
     &["config", "store", "net"],
-    &["health", "trace", "updates", "export", "evidence"],
+    &[
+        "health", "trace", "updates", "export", "evidence", "tracker",
+    ],
     &["drill"],
     &["tui"],
     &["cli"],

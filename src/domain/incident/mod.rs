@@ -10,6 +10,7 @@ use crate::domain::comms::CommsLog;
 use crate::domain::entry_text::{self, Before};
 use crate::domain::event::{Event, EventBody};
 use crate::domain::evidence::{Custody, TraceKept};
+use crate::domain::followup::{ABOUT_FOLLOWUP, FollowUpItem, FollowUps, Pushed};
 use crate::domain::health::SeenState;
 use crate::domain::playbook::{Playbook, PlaybookProgress, StepChange, parse_playbook};
 pub use crate::domain::vocab::{EntryKind, KeyTime, Role, Severity, Status};
@@ -119,6 +120,9 @@ pub struct Incident {
     pub entries: Vec<Entry>,
     /// What was said at the last close (kept when reopened, so a new close can start from it).
     pub closing: Option<Closing>,
+    /// Every follow-up decided at a close, with its state and tracker issues (see
+    /// `domain::followup`); read them with [`Incident::followups`].
+    pub followup_log: FollowUps,
     /// Key times set by hand; the others are proposed from the timeline (see `domain::closing`).
     pub key_times_set: BTreeMap<KeyTime, DateTime<Utc>>,
     /// When each status was first set.
@@ -243,6 +247,7 @@ impl Incident {
             comms: CommsLog::default(),
             entries: Vec::new(),
             closing: None,
+            followup_log: FollowUps::default(),
             key_times_set: BTreeMap::new(),
             status_first: BTreeMap::new(),
             markers: BTreeMap::new(),
@@ -497,6 +502,7 @@ impl Incident {
                     false
                 } else {
                     self.closed_at = Some(ev.at);
+                    self.followup_log.record_close(ev.id, ev.at, follow_ups);
                     self.closing = Some(Closing {
                         at: ev.at,
                         by: ev.by.clone(),
@@ -553,6 +559,46 @@ impl Incident {
                 self.custody.add_ticket(ev.at, &ev.by, t);
                 self.push_entry(ev, EntryKind::Action, text);
                 true
+            }
+            EventBody::FollowupChanged {
+                followup,
+                state,
+                reason,
+            } => match self.followup_log.change(
+                followup,
+                *state,
+                reason.as_deref(),
+                (ev.id, ev.at, &ev.by),
+            ) {
+                Some(action) => {
+                    let text = entry_text::followup_changed(&action, *state, reason.as_deref());
+                    let about = Some(format!("{ABOUT_FOLLOWUP}/{followup}"));
+                    self.push_entry_about(ev, EntryKind::Incident, text, about);
+                    true
+                }
+                None => false,
+            },
+            EventBody::FollowupPushed {
+                followup,
+                tracker,
+                key,
+                url,
+            } => {
+                let p = Pushed {
+                    tracker: tracker.clone(),
+                    key: key.clone(),
+                    url: url.clone(),
+                    at: ev.at,
+                };
+                match self.followup_log.pushed(followup, p) {
+                    Some(action) => {
+                        let text = entry_text::followup_pushed(&action, tracker, key, url);
+                        let about = Some(format!("{ABOUT_FOLLOWUP}/{followup}"));
+                        self.push_entry_about(ev, EntryKind::Incident, text, about);
+                        true
+                    }
+                    None => false,
+                }
             }
             EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),
             EventBody::EntryRestored { entry } => self.set_flag(*entry, |e| e.deleted = false),
@@ -677,6 +723,12 @@ impl Incident {
     /// Entries that are not deleted, in occurred order.
     pub fn visible_entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| !e.deleted)
+    }
+
+    /// Every follow-up decided at a close (also those done or dropped), in the order they were
+    /// first recorded, with owner, due date, state and tracker issues.
+    pub fn followups(&self) -> &[FollowUpItem] {
+        self.followup_log.all()
     }
 
     /// Whether the incident is closed.

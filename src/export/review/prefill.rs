@@ -42,20 +42,27 @@ fn item(e: &Entry, inc: &Incident, zone: Zone) -> String {
     s
 }
 
-/// The action items: the follow-ups decided at close. The one place the review reads them.
+/// The action items: the follow-ups decided at close, with their state and tracker issues. The
+/// one place the review reads them.
 pub fn action_items(inc: &Incident) -> Vec<String> {
-    inc.closing
-        .as_ref()
-        .map(|c| {
-            c.follow_ups
-                .iter()
-                .map(|f| match &f.due {
-                    Some(d) => format!("- {} (owner {}, due {d})", f.action, f.owner),
-                    None => format!("- {} (owner {})", f.action, f.owner),
-                })
-                .collect()
+    inc.followups()
+        .iter()
+        .map(|f| {
+            let mut line = format!("- {} (owner {}", f.action, f.owner);
+            if let Some(d) = &f.due_text {
+                line.push_str(&format!(", due {d}"));
+            }
+            line.push_str(&format!("; {}", f.state.as_str()));
+            if let Some(r) = &f.reason {
+                line.push_str(&format!(": {r}"));
+            }
+            for p in &f.pushed {
+                line.push_str(&format!("; {} {}", p.tracker, p.key));
+            }
+            line.push(')');
+            line
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// The prefill of the section the built-in template calls `key` (see
