@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::closing::{KeyTime, key_time, marked};
+use crate::domain::followup::FollowUpState;
 use crate::domain::incident::{Entry, Incident};
 use crate::domain::marker::Marker;
 use crate::domain::review::NOT_WRITTEN;
@@ -52,7 +53,9 @@ pub fn action_items(inc: &Incident) -> Vec<String> {
             if let Some(d) = &f.due_text {
                 line.push_str(&format!(", due {d}"));
             }
-            line.push_str(&format!("; {}", f.state.as_str()));
+            if f.state != FollowUpState::Open {
+                line.push_str(&format!("; {}", f.state.as_str()));
+            }
             if let Some(r) = &f.reason {
                 line.push_str(&format!(": {r}"));
             }
