@@ -71,7 +71,7 @@ pub fn lines(
         .map(|h| h.last(spark_w).collect())
         .unwrap_or_default();
     let mut first = vec![Span::raw(pad.clone())];
-    if !points.is_empty() {
+    if points.iter().any(Option::is_some) {
         first.push(Span::styled(
             sparkline(&points),
             Style::new().fg(Color::Cyan),
