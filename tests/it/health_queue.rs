@@ -376,8 +376,9 @@ fn each_threshold_crossing_is_one_timeline_entry() {
     );
     let fx = update(&mut a, Action::HealthPolled(Box::new(failed)));
     assert!(appends(&fx).is_empty());
-    let history: Vec<Option<u64>> = a.queue_history["relay1"].last(3).collect();
-    assert_eq!(history, vec![Some(3), Some(0), None]);
+    let history = a.queue_history["relay1"].shape(100);
+    assert_eq!(history.len(), 10);
+    assert_eq!(&history[7..], &[Some(3), Some(0), None]);
 }
 
 fn frame(a: &mut AppState) -> String {

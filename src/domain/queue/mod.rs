@@ -16,7 +16,7 @@ pub mod postfix;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -191,6 +191,16 @@ impl QueueSummary {
     }
 }
 
+impl QueueSummary {
+    /// `1204 queued · oldest 2h10m`: the headline for a narrow pane.
+    pub fn short_headline(&self) -> String {
+        match self.oldest_seconds.filter(|_| self.waiting > 0) {
+            Some(age) => format!("{} queued · oldest {}", self.total, fmt_age(age)),
+            None => format!("{} queued", self.total),
+        }
+    }
+}
+
 /// Counts a listing as it is read.
 #[derive(Debug, Clone, Default)]
 pub struct QueueTally {
@@ -301,39 +311,88 @@ fn clean_name(s: &str) -> String {
     sanitize_line(s, NAME_CAP)
 }
 
-/// How many points of depth history a source keeps (a sparkline wider than a terminal is never
-/// drawn whole).
+/// How many points of depth history a source keeps. Past that, neighbouring points are merged
+/// (each point then stands for twice as many polls), so the history always covers the whole
+/// session in bounded memory.
 pub const HISTORY_CAP: usize = 512;
 
-/// A queue source's depth over the session, oldest first, bounded at [`HISTORY_CAP`] points;
-/// `None` marks a poll that failed (a gap in the sparkline).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A queue source's depth over the session, oldest first; `None` marks a poll that failed (a gap
+/// in the sparkline). A point that stands for several polls holds the deepest of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepthHistory {
-    points: VecDeque<Option<u64>>,
+    points: Vec<Option<u64>>,
+    /// Polls per point.
+    stride: u32,
+    /// The point being filled: its value and how many polls it has.
+    pending: Option<(Option<u64>, u32)>,
+}
+
+impl Default for DepthHistory {
+    fn default() -> Self {
+        DepthHistory {
+            points: Vec::new(),
+            stride: 1,
+            pending: None,
+        }
+    }
+}
+
+/// The deeper of two points; a gap only when both are.
+fn deeper(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
 }
 
 impl DepthHistory {
     /// Records one poll.
     pub fn push(&mut self, depth: Option<u64>) {
-        if self.points.len() == HISTORY_CAP {
-            self.points.pop_front();
+        let (value, polls) = match self.pending.take() {
+            Some((v, n)) => (deeper(v, depth), n + 1),
+            None => (depth, 1),
+        };
+        if polls < self.stride {
+            self.pending = Some((value, polls));
+            return;
         }
-        self.points.push_back(depth);
+        self.points.push(value);
+        if self.points.len() >= HISTORY_CAP {
+            self.points = self
+                .points
+                .chunks(2)
+                .map(|c| c.iter().copied().fold(None, deeper))
+                .collect();
+            self.stride = self.stride.saturating_mul(2);
+        }
     }
 
-    /// The newest `n` points, oldest first.
-    pub fn last(&self, n: usize) -> impl Iterator<Item = Option<u64>> + '_ {
-        self.points
-            .iter()
-            .skip(self.points.len().saturating_sub(n))
-            .copied()
+    /// The whole session in at most `width` points, oldest first: consecutive points merged
+    /// (the deepest kept) when there are more than fit.
+    pub fn shape(&self, width: usize) -> Vec<Option<u64>> {
+        let mut all = self.points.clone();
+        if let Some((v, _)) = self.pending {
+            all.push(v);
+        }
+        if width == 0 || all.is_empty() {
+            return Vec::new();
+        }
+        if all.len() <= width {
+            return all;
+        }
+        let per = all.len().div_ceil(width);
+        all.chunks(per)
+            .map(|c| c.iter().copied().fold(None, deeper))
+            .collect()
     }
 
+    /// Polls recorded in the points (not counting merges).
     pub fn len(&self) -> usize {
-        self.points.len()
+        self.points.len() + usize::from(self.pending.is_some())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
+        self.len() == 0
     }
 }

@@ -184,22 +184,27 @@ fn thresholds_pick_the_worst_and_name_it() {
 }
 
 #[test]
-fn history_is_bounded() {
+fn history_covers_the_session_in_bounded_memory() {
     let mut h = DepthHistory::default();
-    for n in 0..(HISTORY_CAP as u64 + 10) {
+    h.push(Some(3));
+    h.push(None);
+    h.push(Some(5));
+    assert_eq!(h.shape(10), vec![Some(3), None, Some(5)]);
+    // Squeezed into two points: the deepest of each half, a gap only where all are gaps.
+    assert_eq!(h.shape(2), vec![Some(3), Some(5)]);
+    let mut h = DepthHistory::default();
+    let polls = HISTORY_CAP as u64 * 5;
+    for n in 0..polls {
         h.push(Some(n));
     }
-    h.push(None);
-    assert_eq!(h.len(), HISTORY_CAP);
-    let last: Vec<_> = h.last(3).collect();
-    assert_eq!(
-        last,
-        vec![
-            Some(HISTORY_CAP as u64 + 8),
-            Some(HISTORY_CAP as u64 + 9),
-            None
-        ]
-    );
+    assert!(h.len() <= HISTORY_CAP, "{}", h.len());
+    let shape = h.shape(8);
+    assert_eq!(shape.len(), 8);
+    // Still the whole session: from the start to the newest poll, rising.
+    assert!(shape[0].unwrap() < polls / 8, "{shape:?}");
+    assert_eq!(shape[7], Some(polls - 1));
+    assert!(shape.windows(2).all(|w| w[0] < w[1]), "{shape:?}");
+    assert!(h.shape(0).is_empty());
 }
 
 #[test]

@@ -6,8 +6,9 @@
 //!          top: 4.7.500 Server busy… ×1100 · to contoso.com ×900, fabrikam.com ×80
 //! ```
 //!
-//! The sparkline is the source's depth over the session (the newest polls that fit), scaled to
-//! the highest point shown; a failed listing is a gap.
+//! The sparkline is the source's depth over the whole session, squeezed into the cells left
+//! beside the counts (each cell the deepest of its polls) and scaled to the highest point shown;
+//! a failed listing is a gap.
 
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
@@ -66,10 +67,17 @@ pub fn lines(
 ) -> Vec<Line<'static>> {
     let pad = " ".repeat(indent);
     let room = width.saturating_sub(indent);
-    let spark_w = (room / 3).clamp(1, SPARK_MAX);
-    let points: Vec<Option<u64>> = history
-        .map(|h| h.last(spark_w).collect())
-        .unwrap_or_default();
+    // The counts first, then as wide a sparkline as is left (between 6 and SPARK_MAX cells); a
+    // narrow pane gets the short form of the counts.
+    let text = match &snap.queue {
+        Some(q) if q.headline().chars().count() + 7 <= room => q.headline(),
+        Some(q) => q.short_headline(),
+        None => "no listing".to_string(),
+    };
+    let spark_w = room
+        .saturating_sub(text.chars().count() + 1)
+        .clamp(6, SPARK_MAX);
+    let points: Vec<Option<u64>> = history.map(|h| h.shape(spark_w)).unwrap_or_default();
     let mut first = vec![Span::raw(pad.clone())];
     if points.iter().any(Option::is_some) {
         first.push(Span::styled(
@@ -78,9 +86,10 @@ pub fn lines(
         ));
         first.push(Span::raw(" "));
     }
-    match &snap.queue {
-        Some(q) => first.push(Span::raw(q.headline())),
-        None => first.push(Span::styled("no listing", theme::dim())),
+    if snap.queue.is_some() {
+        first.push(Span::raw(text));
+    } else {
+        first.push(Span::styled(text, theme::dim()));
     }
     let mut out = vec![Line::from(first)];
     if let Some(q) = &snap.queue
