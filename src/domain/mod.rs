@@ -14,6 +14,7 @@ pub mod marker;
 pub mod playbook;
 pub mod review;
 pub mod stats;
+pub mod queue;
 pub mod text;
 pub mod time;
 pub mod toml_errors;

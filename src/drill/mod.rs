@@ -10,6 +10,8 @@
 //! ```text
 //! <data>/drills/<incident>/
 //!   msgtrk/                 the growing message-tracking logs
+//!   queue/postqueue         a stand-in for `postqueue -j` printing queue/postqueue.jsonl,
+//!                           the relay's queue as drill time passes
 //!   teams/NNN.json          each card posted to the Workflows receiver
 //!   mail/NNN.eml            each mail the relay accepted
 //!   statuspage/incidents.json   the drill page's incidents, as the API shows them
@@ -18,6 +20,7 @@
 //! ```
 
 pub mod logs;
+pub mod queue;
 pub mod relay;
 pub mod scenario;
 pub mod server;
@@ -155,6 +158,7 @@ pub async fn start(scenario: Scenario, speed: f64, dir: &Path) -> std::io::Resul
     let smtp_port = smtp::start(shared.clone()).await?;
     let relay_port = relay::start(&certs, shared.relay_login.clone(), dir.join("mail")).await?;
     logs::start(shared.clone(), log_dir.clone())?;
+    queue::start(shared.clone(), dir)?;
     Ok(Drill {
         shared,
         http_base,
@@ -239,6 +243,17 @@ port = {port}
 interval = "{ms}ms"
 timeout = "5s"
 
+[[health.sources]]
+name = "relay-queue"
+kind = "postfix-queue"
+command = ["sh", {queue_script}, "-j"]
+warn_count = {warn_count}
+alert_count = {alert_count}
+warn_age = "1h"
+alert_age = "2h"
+interval = "{ms}ms"
+timeout = "5s"
+
 [[trace.sources]]
 name = "ex-drill"
 kind = "exchange-logs"
@@ -285,6 +300,9 @@ components = {{ {components} }}
             base = self.http_base,
             port = self.smtp_port,
             logs = q(&self.log_dir),
+            queue_script = q(&queue::script_path(&self.dir)),
+            warn_count = queue::WARN_COUNT,
+            alert_count = queue::ALERT_COUNT,
         )
     }
 }

@@ -9,6 +9,7 @@ pub mod feed;
 pub mod google;
 pub mod graph;
 mod poller;
+pub mod queue;
 pub mod smtp;
 pub mod statuspage;
 
@@ -75,6 +76,9 @@ pub enum SourceError {
     /// The source said something we refuse to act on.
     #[error("{0}")]
     Refused(String),
+    /// A queue source's command failed, hung, printed too much or printed something unreadable.
+    #[error("{0}")]
+    Command(String),
     /// The whole poll took too long.
     #[error(
         "the poll did not finish within {}; the source is too slow: raise `timeout` for it or check the network",
@@ -179,7 +183,7 @@ pub(crate) async fn poll_source_detailed(
     let now = ctx.now();
     let kind = cfg.kind.name();
     let (snapshot, retry_after, failed) = match result {
-        Ok(report) => (
+        Ok((report, queue)) => (
             SourceSnapshot {
                 name: cfg.name.clone(),
                 kind: kind.to_string(),
@@ -188,6 +192,7 @@ pub(crate) async fn poll_source_detailed(
                 last_success: Some(now),
                 last_error: None,
                 polled_at: now,
+                queue,
             },
             None,
             false,
@@ -209,8 +214,24 @@ pub(crate) async fn poll_source_detailed(
 async fn poll_once(
     cfg: &HealthSourceConfig,
     ctx: &mut SourceContext,
-) -> Result<SourceReport, SourceError> {
+) -> Result<(SourceReport, Option<crate::domain::queue::QueueSummary>), SourceError> {
     let now = ctx.now();
+    if cfg.kind.queue().is_some() {
+        let (level, summary) = queue::poll(cfg, now).await?;
+        let report = SourceReport {
+            level,
+            items: Vec::new(),
+        };
+        return Ok((report, Some(summary)));
+    }
+    poll_service(cfg, ctx, now).await.map(|r| (r, None))
+}
+
+async fn poll_service(
+    cfg: &HealthSourceConfig,
+    ctx: &mut SourceContext,
+    now: DateTime<Utc>,
+) -> Result<SourceReport, SourceError> {
     match &cfg.kind {
         SourceKind::Graph(g) => graph::fetch(cfg, g, ctx).await,
         SourceKind::Statuspage(s) => {
@@ -227,6 +248,9 @@ async fn poll_once(
             Ok(google::parse(&resp.body, now)?)
         }
         SourceKind::Smtp(s) => Ok(smtp::probe(s, cfg.timeout, now).await),
+        SourceKind::PostfixQueue(_) | SourceKind::CommandQueue(_) => Err(SourceError::Refused(
+            "a queue source has no service document".into(),
+        )),
     }
 }
 
@@ -291,7 +315,8 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 
 /// The JSON document of `warroom feed --json`:
 /// `{"sources":[{"name","kind","level","ok","error","last_success","items":[{"id","title",
-/// "service","level","status","started","updated","resolved","updates":[{"at","text"}]}]}]}`.
+/// "service","level","status","started","updated","resolved","updates":[{"at","text"}]}]}]}`;
+/// a queue source adds `"queue"` (see [`queue_json`]; `null` when its listing failed).
 pub fn feed_json(snapshots: &[SourceSnapshot]) -> serde_json::Value {
     use serde_json::{Value, json};
     let time = |t: Option<DateTime<Utc>>| match t {
@@ -323,7 +348,7 @@ pub fn feed_json(snapshots: &[SourceSnapshot]) -> serde_json::Value {
                     })
                 })
                 .collect();
-            json!({
+            let mut source = json!({
                 "name": s.name,
                 "kind": s.kind,
                 "level": s.level.as_str(),
@@ -331,10 +356,41 @@ pub fn feed_json(snapshots: &[SourceSnapshot]) -> serde_json::Value {
                 "error": s.last_error,
                 "last_success": time(s.last_success),
                 "items": items,
-            })
+            });
+            if crate::domain::health::is_queue_kind(&s.kind) {
+                source["queue"] = s.queue.as_ref().map_or(Value::Null, queue_json);
+            }
+            source
         })
         .collect();
     json!({ "sources": sources })
+}
+
+/// A queue source's listing in `warroom feed --json`: `{"total","by_queue":{"deferred":N,…},
+/// "waiting","oldest_seconds","top_reasons":[{"reason","count"}],"top_domains":[{"domain",
+/// "count"}],"skipped_lines","threshold"}` (`threshold` names the threshold crossed, or null).
+pub fn queue_json(q: &crate::domain::queue::QueueSummary) -> serde_json::Value {
+    use serde_json::json;
+    let reasons: Vec<serde_json::Value> = q
+        .top_reasons
+        .iter()
+        .map(|c| json!({"reason": c.key, "count": c.count}))
+        .collect();
+    let domains: Vec<serde_json::Value> = q
+        .top_domains
+        .iter()
+        .map(|c| json!({"domain": c.key, "count": c.count}))
+        .collect();
+    json!({
+        "total": q.total,
+        "by_queue": q.by_queue,
+        "waiting": q.waiting,
+        "oldest_seconds": q.oldest_seconds,
+        "top_reasons": reasons,
+        "top_domains": domains,
+        "skipped_lines": q.skipped,
+        "threshold": q.crossed,
+    })
 }
 
 #[cfg(test)]

@@ -197,6 +197,8 @@ pub struct AppState {
     pub health_seen: SeenState,
     /// Selected row among the health items (newest first).
     pub health_list: ListCursor,
+    /// Each queue source's depth over the session (bounded), for the pane's sparkline.
+    pub queue_history: std::collections::BTreeMap<String, crate::domain::queue::DepthHistory>,
     /// The configured message-trace sources.
     pub trace_sources: Vec<TraceSourceConfig>,
     /// The trace pane.
@@ -257,6 +259,7 @@ impl AppState {
             health: Default::default(),
             health_seen: SeenState::default(),
             health_list: ListCursor::default(),
+            queue_history: Default::default(),
             trace_sources: Vec::new(),
             trace: TraceView::default(),
             trace_budgets: Default::default(),

@@ -64,6 +64,7 @@ fn builtin_scenario_plays_in_order_through_the_real_pollers_and_scan() {
     let mut issue_status: Vec<String> = Vec::new();
     let mut smtp_levels: Vec<Level> = Vec::new();
     let mut page_levels: Vec<Level> = Vec::new();
+    let mut queue_levels: Vec<Level> = Vec::new();
     let mut feed_status: Vec<String> = Vec::new();
     // (drill seconds, deferrals logged in the last 60 drill seconds, quarantined rows)
     let mut trace_samples: Vec<(u64, usize, usize)> = Vec::new();
@@ -87,6 +88,7 @@ fn builtin_scenario_plays_in_order_through_the_real_pollers_and_scan() {
                 }
                 "mx" => dedup_push(&mut smtp_levels, s.level),
                 "relay" => dedup_push(&mut page_levels, s.level),
+                "relay-queue" => dedup_push(&mut queue_levels, s.level),
                 "status-rss" => {
                     if let Some(i) = s.items.first() {
                         dedup_push(&mut feed_status, i.status.clone());
@@ -152,6 +154,18 @@ fn builtin_scenario_plays_in_order_through_the_real_pollers_and_scan() {
         page_levels.last(),
         Some(&Level::Operational),
         "{page_levels:?}"
+    );
+    // The relay's queue: grows past the warning, then the alert, and drains back to normal.
+    assert_eq!(
+        queue_levels,
+        vec![
+            Level::Operational,
+            Level::Degraded,
+            Level::PartialOutage,
+            Level::Degraded,
+            Level::Operational
+        ],
+        "{queue_levels:?}"
     );
     // RSS: an open item, later resolved.
     assert!(position(&feed_status, "open") < position(&feed_status, "resolved"));

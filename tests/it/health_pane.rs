@@ -48,6 +48,7 @@ fn snap(
         last_success: ok,
         last_error: error.map(str::to_string),
         polled_at: now(),
+        queue: None,
     }
 }
 

@@ -197,6 +197,7 @@ fn feed_json_has_exactly_the_documented_shape() {
             last_success: Some(t),
             last_error: None,
             polled_at: t,
+            queue: None,
         },
         SourceSnapshot::failed("aws", "feed", None, "could not connect".into(), t),
     ];

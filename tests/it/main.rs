@@ -23,6 +23,7 @@ mod health_graph;
 mod health_net;
 mod health_pane;
 mod health_poller;
+mod health_queue;
 mod health_sources;
 mod incident_create;
 mod journal_crash;

@@ -101,6 +101,7 @@ fn snapshot(name: &str, level: Level, items: Vec<HealthItem>) -> SourceSnapshot 
         last_success: Some(now() - Duration::seconds(20)),
         last_error: None,
         polled_at: now(),
+        queue: None,
     }
 }
 

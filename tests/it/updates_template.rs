@@ -204,6 +204,7 @@ fn live_health_snapshots_win_over_the_journal_and_zones_show() {
             last_success: Some(now()),
             last_error: None,
             polled_at: now(),
+            queue: None,
         },
     );
     let berlin = Zone::Named(chrono_tz::Europe::Berlin);

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::domain::queue::QueueThresholds;
+
 /// Default poll interval: 60 s.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
 /// Default per-request timeout: 15 s.
@@ -123,6 +125,12 @@ pub enum SourceKind {
     Google(UrlSource),
     /// An SMTP banner/EHLO/STARTTLS probe.
     Smtp(SmtpSource),
+    /// A Postfix queue listing (`postqueue -j`), run locally or through `ssh`.
+    #[serde(rename = "postfix-queue")]
+    PostfixQueue(QueueSource),
+    /// Any command printing a JSON array of queues (`{queue, count, oldest_seconds, reason}`).
+    #[serde(rename = "command-queue")]
+    CommandQueue(QueueSource),
 }
 
 impl SourceKind {
@@ -134,6 +142,16 @@ impl SourceKind {
             SourceKind::Feed(_) => "feed",
             SourceKind::Google(_) => "google",
             SourceKind::Smtp(_) => "smtp",
+            SourceKind::PostfixQueue(_) => "postfix-queue",
+            SourceKind::CommandQueue(_) => "command-queue",
+        }
+    }
+
+    /// The queue settings of a queue source.
+    pub fn queue(&self) -> Option<&QueueSource> {
+        match self {
+            SourceKind::PostfixQueue(q) | SourceKind::CommandQueue(q) => Some(q),
+            _ => None,
         }
     }
 }
@@ -213,6 +231,26 @@ pub struct SmtpSource {
     pub starttls_required: bool,
 }
 
+/// Settings of a queue source (`postfix-queue`, `command-queue`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueSource {
+    /// The program and its arguments, run without a shell. Default for `postfix-queue`:
+    /// `["postqueue", "-j"]`; `command-queue` needs one.
+    pub command: Vec<String>,
+    /// The most output read from the command, in bytes; more makes the source `unknown`.
+    /// Default 16 MiB.
+    pub max_output: usize,
+    /// When the queue is a warning or an alert.
+    pub thresholds: QueueThresholds,
+}
+
+/// Default `command` of a `postfix-queue` source.
+pub const DEFAULT_POSTQUEUE: [&str; 2] = ["postqueue", "-j"];
+/// Default `max_output` of a queue source: 16 MiB.
+pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
+/// Default `timeout` of a queue source: 20 s (a listing over `ssh` of a large queue is slow).
+pub const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// One `[[health.sources]]` table as written: every key of every kind, so that the keys are
 /// read in place (an error names `health.sources[0].interval` and its line, which an internally
 /// tagged enum cannot do: it buffers the table first). Which keys a kind takes is checked in
@@ -255,6 +293,18 @@ struct RawSource {
     helo: Option<String>,
     #[serde(default)]
     starttls_required: Option<bool>,
+    #[serde(default)]
+    command: Option<Vec<String>>,
+    #[serde(default)]
+    max_output: Option<ByteSize>,
+    #[serde(default)]
+    warn_count: Option<u64>,
+    #[serde(default)]
+    alert_count: Option<u64>,
+    #[serde(default)]
+    warn_age: Option<Positive>,
+    #[serde(default)]
+    alert_age: Option<Positive>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -265,6 +315,10 @@ enum RawKind {
     Feed,
     Google,
     Smtp,
+    #[serde(rename = "postfix-queue")]
+    PostfixQueue,
+    #[serde(rename = "command-queue")]
+    CommandQueue,
 }
 
 impl RawKind {
@@ -275,6 +329,8 @@ impl RawKind {
             RawKind::Feed => "feed",
             RawKind::Google => "google",
             RawKind::Smtp => "smtp",
+            RawKind::PostfixQueue => "postfix-queue",
+            RawKind::CommandQueue => "command-queue",
         }
     }
 
@@ -292,6 +348,14 @@ impl RawKind {
             ],
             RawKind::Statuspage | RawKind::Feed | RawKind::Google => &["url"],
             RawKind::Smtp => &["host", "port", "helo", "starttls_required"],
+            RawKind::PostfixQueue | RawKind::CommandQueue => &[
+                "command",
+                "max_output",
+                "warn_count",
+                "alert_count",
+                "warn_age",
+                "alert_age",
+            ],
         }
     }
 }
@@ -345,6 +409,12 @@ impl RawSource {
         add("port", self.port.is_some());
         add("helo", self.helo.is_some());
         add("starttls_required", self.starttls_required.is_some());
+        add("command", self.command.is_some());
+        add("max_output", self.max_output.is_some());
+        add("warn_count", self.warn_count.is_some());
+        add("alert_count", self.alert_count.is_some());
+        add("warn_age", self.warn_age.is_some());
+        add("alert_age", self.alert_age.is_some());
         keys
     }
 }
@@ -512,9 +582,22 @@ impl TryFrom<RawSource> for HealthSourceConfig {
                     starttls_required: raw.starttls_required.unwrap_or(true),
                 })
             }
+            RawKind::PostfixQueue | RawKind::CommandQueue => {
+                let q = queue_source(&name, raw.kind, &raw)?;
+                if raw.kind == RawKind::PostfixQueue {
+                    SourceKind::PostfixQueue(q)
+                } else {
+                    SourceKind::CommandQueue(q)
+                }
+            }
         };
         let interval = raw.interval.map_or(DEFAULT_INTERVAL, |p| p.0);
-        let timeout = raw.timeout.map_or(DEFAULT_TIMEOUT, |p| p.0);
+        let default_timeout = if kind.queue().is_some() {
+            DEFAULT_QUEUE_TIMEOUT
+        } else {
+            DEFAULT_TIMEOUT
+        };
+        let timeout = raw.timeout.map_or(default_timeout, |p| p.0);
         let max_body = raw.max_body.map(|b| b.0).unwrap_or(DEFAULT_MAX_BODY);
         if max_body == 0 {
             return Err(format!(
@@ -529,6 +612,57 @@ impl TryFrom<RawSource> for HealthSourceConfig {
             kind,
         })
     }
+}
+
+/// The settings of a queue source, checked: a usable command, a cap above zero, thresholds in
+/// order.
+fn queue_source(name: &str, kind: RawKind, raw: &RawSource) -> Result<QueueSource, String> {
+    if raw.max_body.is_some() {
+        return Err(format!(
+            "health source `{name}`: `max_body` does not apply to kind = \"{}\"; its output cap is `max_output` (e.g. \"16MiB\")",
+            kind.name()
+        ));
+    }
+    let command = match (&raw.command, kind) {
+        (Some(c), _) => c.clone(),
+        (None, RawKind::PostfixQueue) => DEFAULT_POSTQUEUE.iter().map(|s| s.to_string()).collect(),
+        (None, _) => {
+            return Err(format!(
+                "health source `{name}`: `command` is missing: give the program and its arguments as a list, e.g. [\"pwsh\", \"-NoProfile\", \"-File\", \"/etc/warroom/queues.ps1\"]"
+            ));
+        }
+    };
+    if command.first().is_none_or(|p| p.trim().is_empty()) {
+        return Err(format!(
+            "health source `{name}`: `command` is empty: give the program and its arguments as a list, e.g. [\"postqueue\", \"-j\"]"
+        ));
+    }
+    if command.iter().any(|a| a.contains('\0')) {
+        return Err(format!(
+            "health source `{name}`: `command` has an argument with a NUL character; remove it"
+        ));
+    }
+    let max_output = raw.max_output.as_ref().map_or(DEFAULT_MAX_OUTPUT, |b| b.0);
+    if max_output == 0 {
+        return Err(format!(
+            "health source `{name}`: `max_output` must be more than zero bytes (e.g. \"16MiB\")"
+        ));
+    }
+    let d = QueueThresholds::default();
+    let thresholds = QueueThresholds {
+        warn_count: raw.warn_count.unwrap_or(d.warn_count),
+        alert_count: raw.alert_count.unwrap_or(d.alert_count),
+        warn_age: raw.warn_age.as_ref().map_or(d.warn_age, |p| p.0),
+        alert_age: raw.alert_age.as_ref().map_or(d.alert_age, |p| p.0),
+    };
+    thresholds
+        .check()
+        .map_err(|e| format!("health source `{name}`: {e}"))?;
+    Ok(QueueSource {
+        command,
+        max_output,
+        thresholds,
+    })
 }
 
 /// A duration written for humans: see [`crate::domain::time::parse_config_duration`].

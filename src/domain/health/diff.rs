@@ -196,6 +196,17 @@ fn diff_source(seen: Option<&SeenSource>, next: &SourceSnapshot) -> Vec<HealthCh
             text,
         };
 
+    // A queue source says why: `relay-q: overall operational → degraded: 1204 waiting ≥
+    // warn_count 1000; 1204 queued (deferred 1180, active 24) · oldest 2h10m`. The key stays
+    // the level's, so the same crossing is still recorded once.
+    let why = next
+        .queue
+        .as_ref()
+        .map(|q| match &q.crossed {
+            Some(c) => format!(": {c}; {}", q.headline()),
+            None => format!(": {}", q.headline()),
+        })
+        .unwrap_or_default();
     // Overall level first, so the timeline reads "overall degraded", then the details.
     match seen {
         Some(s) if s.level != next.level => out.push(change(
@@ -205,7 +216,7 @@ fn diff_source(seen: Option<&SeenSource>, next: &SourceSnapshot) -> Vec<HealthCh
                 to: next.level,
             },
             format!("{src}/level/{}@{}", next.level, ts(next.polled_at)),
-            format!("{src}: overall {} → {}", s.level, next.level),
+            format!("{src}: overall {} → {}{why}", s.level, next.level),
         )),
         None if !matches!(next.level, Level::Operational | Level::Unknown) => out.push(change(
             None,
@@ -214,7 +225,7 @@ fn diff_source(seen: Option<&SeenSource>, next: &SourceSnapshot) -> Vec<HealthCh
                 to: next.level,
             },
             format!("{src}/level/{}@{}", next.level, ts(next.polled_at)),
-            format!("{src}: overall {}", next.level),
+            format!("{src}: overall {}{why}", next.level),
         )),
         _ => {}
     }

@@ -8,6 +8,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::queue::QueueSummary;
+
 mod config;
 mod diff;
 #[cfg(test)]
@@ -68,6 +70,15 @@ pub struct SourceSnapshot {
     pub last_error: Option<String>,
     /// When this snapshot was taken.
     pub polled_at: DateTime<Utc>,
+    /// What a queue source's listing said (`postfix-queue`, `command-queue`); `None` for other
+    /// kinds and after a failed listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueSummary>,
+}
+
+/// Whether `kind` is a queue source's kind (`postfix-queue`, `command-queue`).
+pub fn is_queue_kind(kind: &str) -> bool {
+    matches!(kind, "postfix-queue" | "command-queue")
 }
 
 impl SourceSnapshot {
@@ -82,7 +93,8 @@ impl SourceSnapshot {
 
     /// The snapshot to show after a failed poll: the previous items and level are kept (so a
     /// flaky source does not flap the pane), the error is recorded. Without a previous success
-    /// the level is `Unknown`.
+    /// the level is `Unknown`. A queue source is `Unknown` after any failure: a queue we cannot
+    /// read may be growing, and the last listing's level would vouch for it.
     pub fn failed(
         name: &str,
         kind: &str,
@@ -90,6 +102,18 @@ impl SourceSnapshot {
         error: String,
         now: DateTime<Utc>,
     ) -> SourceSnapshot {
+        if is_queue_kind(kind) {
+            return SourceSnapshot {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                level: Level::Unknown,
+                items: Vec::new(),
+                last_success: previous.and_then(|p| p.last_success),
+                last_error: Some(error),
+                polled_at: now,
+                queue: None,
+            };
+        }
         match previous {
             Some(p) if p.last_success.is_some() => SourceSnapshot {
                 name: name.to_string(),
@@ -99,6 +123,7 @@ impl SourceSnapshot {
                 last_success: p.last_success,
                 last_error: Some(error),
                 polled_at: now,
+                queue: None,
             },
             _ => SourceSnapshot {
                 name: name.to_string(),
@@ -108,6 +133,7 @@ impl SourceSnapshot {
                 last_success: None,
                 last_error: Some(error),
                 polled_at: now,
+                queue: None,
             },
         }
     }

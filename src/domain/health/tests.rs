@@ -35,6 +35,7 @@ fn snap(level: Level, items: Vec<HealthItem>) -> SourceSnapshot {
         last_success: Some(t(14, 0)),
         last_error: None,
         polled_at: t(14, 0),
+        queue: None,
     }
 }
 

@@ -54,6 +54,14 @@ pub fn polled(app: &mut AppState, snap: SourceSnapshot, fx: &mut Vec<Effect>) {
             ));
         }
     }
+    if crate::domain::health::is_queue_kind(&snap.kind) {
+        // A failed listing is a gap in the sparkline, not a zero.
+        let depth = snap.queue.as_ref().map(|q| q.total);
+        app.queue_history
+            .entry(snap.name.clone())
+            .or_default()
+            .push(depth);
+    }
     app.health.insert(snap.name.clone(), snap);
 }
 

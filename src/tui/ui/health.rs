@@ -105,6 +105,16 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState, focused: bool) {
             }
         }
         lines.push(Line::from(spans));
+        if let Some(snap) = app.health.get(&src.name)
+            && src.kind.queue().is_some()
+        {
+            lines.extend(super::queue_lines::lines(
+                snap,
+                app.queue_history.get(&src.name),
+                name_w + 1,
+                width,
+            ));
+        }
     }
     lines.push(Line::styled("─".repeat(width), theme::dim()));
     let list = items(app);

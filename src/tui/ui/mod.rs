@@ -7,6 +7,7 @@ pub mod health;
 pub mod help;
 pub mod playbook;
 pub mod popup;
+pub mod queue_lines;
 pub mod statusbar;
 pub mod theme;
 pub mod timeline;
