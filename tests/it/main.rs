@@ -29,6 +29,7 @@ mod no_leftovers;
 mod playbook_pane;
 mod prop_inputs;
 mod prop_journal;
+mod queue_prop;
 mod trace_exchange;
 mod trace_exo;
 mod trace_pane;
