@@ -74,6 +74,14 @@ pub fn feed(config: &Config, once: bool, json: bool, out: &mut impl Write) -> an
                         i.title
                     )?;
                 }
+                if let Some(q) = &s.queue {
+                    writeln!(
+                        out,
+                        "  queue\t{}\t{}",
+                        q.crossed.as_deref().unwrap_or("under every threshold"),
+                        q.headline()
+                    )?;
+                }
             }
         }
         let failed: Vec<String> = snaps

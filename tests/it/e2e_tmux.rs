@@ -599,3 +599,33 @@ fn review_suspends_the_console_for_the_editor_and_restores_it() {
     assert!(journal.contains("\"type\":\"review_saved\""), "{journal}");
     assert!(journal.contains("typed in the editor"), "{journal}");
 }
+
+#[test]
+fn demo_shows_the_relay_queue_growing_past_its_thresholds() {
+    let t = Tmux::start("demoqueue");
+    t.wait_for("the shell prompt", |s| s.contains('$'));
+    t.type_text("warroom demo --speed 30");
+    t.keys(&["Enter"]);
+    t.wait_for("the drill console", |s| {
+        s.contains("DRILL") && s.contains("4 Timeline")
+    });
+    t.keys(&["1", "z"]);
+    // The drill's relay queue (a postfix-queue source over a stand-in `postqueue -j`) passes its
+    // alert three and a half drill minutes in: seven seconds at --speed 30.
+    let s = t.wait_for("the relay queue's alert", |s| {
+        s.contains("relay-queue ● partial_outage")
+    });
+    let spark = s
+        .lines()
+        .find(|l| l.contains(" queued (deferred "))
+        .unwrap_or_else(|| panic!("no queue line:\n{s}"));
+    // The sparkline rose from the empty queue to the alert.
+    assert!(spark.contains('▁') && spark.contains('█'), "{spark}");
+    t.keys(&["z", "4", "z"]);
+    t.wait_for("both crossings in the timeline", |s| {
+        s.contains("relay-queue: overall operational → degraded: ")
+            && s.contains("relay-queue: overall degraded → partial_outage: ")
+    });
+    t.keys(&["z", "q"]);
+    t.wait_for("the shell again", |s| !s.contains("4 Timeline"));
+}

@@ -444,7 +444,7 @@ fn pane_snapshot_with_a_growing_queue_and_its_sparkline() {
     insta::assert_snapshot!(screen);
 }
 
-fn run_feed(config: &Path) -> (bool, String, String) {
+fn run_feed(config: &Path, json: bool) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args([
             "--config",
@@ -453,8 +453,8 @@ fn run_feed(config: &Path) -> (bool, String, String) {
             config.parent().unwrap().to_str().unwrap(),
             "feed",
             "--once",
-            "--json",
         ])
+        .args(if json { &["--json"][..] } else { &[] })
         .output()
         .unwrap();
     (
@@ -478,7 +478,17 @@ fn feed_once_json_includes_the_queue() {
         ),
     )
     .unwrap();
-    let (ok, out, err) = run_feed(&cfg);
+    let (ok, out, err) = run_feed(&cfg, false);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("relay1\tpostfix-queue\tpartial_outage\tok\n  queue\toldest "),
+        "{out}"
+    );
+    assert!(
+        out.contains("14 queued (deferred 10, active 2, hold 1, incoming 1)"),
+        "{out}"
+    );
+    let (ok, out, err) = run_feed(&cfg, true);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let relay = &v["sources"][0];
@@ -521,7 +531,7 @@ fn feed_once_json_includes_the_queue() {
         "[[health.sources]]\nname = \"relay2\"\nkind = \"postfix-queue\"\ncommand = [\"warroom-no-such-postqueue\", \"-j\"]\n",
     )
     .unwrap();
-    let (ok, out, err) = run_feed(&cfg);
+    let (ok, out, err) = run_feed(&cfg, true);
     assert!(!ok);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["sources"][0]["queue"].is_null());

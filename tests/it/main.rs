@@ -35,6 +35,7 @@ mod no_leftovers;
 mod playbook_pane;
 mod prop_inputs;
 mod prop_journal;
+mod queue_prop;
 mod review_cli;
 mod review_pane;
 mod stats_cli;

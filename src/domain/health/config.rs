@@ -468,7 +468,12 @@ impl TryFrom<RawSource> for HealthSourceConfig {
         let own = raw.kind.own_keys();
         if let Some(key) = raw.present_keys().into_iter().find(|k| !own.contains(k)) {
             return Err(format!(
-                "health source `{name}`: `{key}` does not apply to kind = \"{kind_name}\" (it takes name, kind, interval, timeout, max_body, {})",
+                "health source `{name}`: `{key}` does not apply to kind = \"{kind_name}\" (it takes name, kind, interval, timeout, {}{})",
+                if own.contains(&"max_output") {
+                    ""
+                } else {
+                    "max_body, "
+                },
                 own.join(", ")
             ));
         }

@@ -20,8 +20,10 @@ use super::QueueTally;
 #[derive(Deserialize)]
 struct Message {
     queue_name: String,
+    /// Whole seconds from Postfix; read as a number of any form so that a listing rewritten by
+    /// another tool still counts.
     #[serde(default)]
-    arrival_time: Option<i64>,
+    arrival_time: Option<f64>,
     #[serde(default)]
     recipients: Vec<Recipient>,
 }
@@ -84,9 +86,11 @@ pub fn read_listing(text: &str, now_unix: i64, tally: &mut QueueTally) -> Result
 }
 
 fn add_message(m: &Message, now_unix: i64, tally: &mut QueueTally) {
+    // A time in the future (clocks differ between hosts) is an age of zero.
     let age = m
         .arrival_time
-        .map(|t| u64::try_from(now_unix.saturating_sub(t)).unwrap_or(0));
+        .filter(|t| t.is_finite())
+        .map(|t| (now_unix as f64 - t).clamp(0.0, u64::MAX as f64) as u64);
     tally.add_messages(&m.queue_name, 1, age);
     let held = m.queue_name.trim().eq_ignore_ascii_case(super::HOLD);
     for r in &m.recipients {
