@@ -61,7 +61,15 @@ pub fn without_links(text: &str) -> String {
                 .iter()
                 .find_map(|p| lower.find(p))
             {
-                Some(i) => format!("{}(link removed)", &w[..i]),
+                Some(i) => {
+                    // Punctuation after the link stays: `(see https://x).` → `(see (link removed)).`
+                    let link = &w[i..];
+                    let keep = link.len()
+                        - link
+                            .trim_end_matches([')', ']', '.', ',', ';', ':', '!', '?', '"', '\''])
+                            .len();
+                    format!("{}(link removed){}", &w[..i], &link[link.len() - keep..])
+                }
                 None => w.to_string(),
             }
         })
@@ -195,8 +203,12 @@ mod tests {
     fn links_are_taken_out_of_the_summary() {
         assert_eq!(
             without_links("see https://wiki.internal/mx and (http://x.y) or www.example.org now"),
-            "see (link removed) and ((link removed) or (link removed) now"
+            "see (link removed) and ((link removed)) or (link removed) now"
         );
         assert_eq!(without_links("no links here"), "no links here");
+        assert_eq!(
+            without_links("fixed (https://wiki/x)."),
+            "fixed ((link removed))."
+        );
     }
 }
