@@ -11,6 +11,7 @@ use crate::domain::playbook::{
     BUILTIN_PLAYBOOKS, MAX_PLAYBOOK_BYTES, Playbook, PlaybookError, PlaybookErrorKind,
     load_playbooks,
 };
+use crate::domain::team_config::TeamConfig;
 use crate::domain::time::Zone;
 use crate::domain::toml_errors::from_toml;
 use crate::domain::trace::TraceConfig;
@@ -73,6 +74,8 @@ pub struct Config {
     pub trace: TraceConfig,
     /// Stakeholder updates: cadence, templates, channels.
     pub updates: UpdatesConfig,
+    /// Team mode: the NATS server the team shares incidents through.
+    pub team: TeamConfig,
 }
 
 impl Default for Config {
@@ -86,6 +89,7 @@ impl Default for Config {
             health: HealthConfig::default(),
             trace: TraceConfig::default(),
             updates: UpdatesConfig::default(),
+            team: TeamConfig::default(),
         }
     }
 }
@@ -139,6 +143,10 @@ impl Config {
                 "trace.refresh",
                 format!("{r:?} is not a duration of a second or more (write 30s, 1m, 5m)"),
             ));
+        }
+        if let Some((key, message)) = cfg.team.check() {
+            let line = find_key_line(text, key.rsplit('.').next().unwrap_or(key));
+            return Err(invalid(line, key, message));
         }
         if let Err(message) = cfg.timezone.parse::<Zone>() {
             let line = find_key_line(text, "timezone");

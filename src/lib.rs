@@ -12,6 +12,7 @@ pub mod export;
 pub mod health;
 pub mod net;
 pub mod store;
+pub mod team;
 pub mod trace;
 pub mod tui;
 pub mod updates;

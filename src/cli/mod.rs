@@ -13,6 +13,7 @@ use crate::store::DataDir;
 mod demo;
 mod errors;
 mod feed;
+mod join;
 mod keys;
 mod list;
 mod log;
@@ -21,6 +22,8 @@ mod open;
 pub mod output;
 mod playbook;
 mod report;
+mod share;
+mod sync;
 mod timeline;
 mod trace;
 mod update;
@@ -95,6 +98,12 @@ pub enum Verb {
     Update(UpdateArgs),
     /// Run a live outage drill on loopback (no network needed) and open the console on it.
     Demo(demo::DemoArgs),
+    /// Share an incident with the team (team mode): its history now, every change after.
+    Share(share::ShareArgs),
+    /// Fetch a shared incident into a local journal and make it current; --list lists them.
+    Join(join::JoinArgs),
+    /// Push what waits to be shared and pull what is new, once (team mode, for scripts).
+    Sync(sync::SyncArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -108,7 +117,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         output::Mode::Text
     };
     let out = &mut output::Output::new(std::io::stdout().lock(), mode);
-    match cli.command {
+    if matches!(
+        cli.command,
+        Some(Verb::Share(_) | Verb::Join(_) | Verb::Sync(_))
+    ) {
+        // What team mode drops from the stream is said in the log.
+        init_logging(&paths);
+    }
+    let result = match cli.command {
         None => open::open(&data, &paths, &config, None),
         Some(Verb::Open { id }) => open::open(&data, &paths, &config, id.as_deref()),
         Some(Verb::New(a)) => new::new(&data, &paths, &config, a, out),
@@ -126,7 +142,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Update(a)) => update::update(&data, &config, a, out),
         Some(Verb::Demo(a)) => demo::demo(&data, &paths, &config, a),
         Some(Verb::Keys) => keys::keys(&config, out),
+        Some(Verb::Share(a)) => share::share(&data, &config, a, out),
+        Some(Verb::Join(a)) => join::join(&data, &config, a, out),
+        Some(Verb::Sync(a)) => sync::sync(&data, &config, a, out),
+    };
+    // Team mode: what a verb appended to a shared incident is published now that it is on
+    // disk, or stays queued (said on stderr) when the server cannot be reached.
+    if let Some(line) = crate::team::verbs::share_after(&data, &config.team) {
+        crate::diagln!("warroom: {line}");
     }
+    result
 }
 
 /// Whether the verb prints JSON on standard output (otherwise text for a person).
@@ -137,6 +162,7 @@ fn prints_json(verb: Option<&Verb>) -> bool {
         | Some(Verb::Feed { json, .. }) => *json,
         Some(Verb::Trace(a)) => a.json,
         Some(Verb::Export(a)) => a.format == crate::export::Format::Json,
+        Some(Verb::Join(a)) => a.json,
         _ => false,
     }
 }

@@ -9,6 +9,7 @@ pub mod event;
 pub mod health;
 pub mod incident;
 pub mod playbook;
+pub mod team_config;
 pub mod text;
 pub mod time;
 pub mod toml_errors;

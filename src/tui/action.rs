@@ -74,6 +74,8 @@ pub enum Action {
         request: u64,
         report: crate::updates::SendReport,
     },
+    /// Team mode's state: online or not, what waits to be shared, who is here.
+    Team(crate::team::live::LiveStatus),
 }
 
 /// What `update` asks the outside to do.

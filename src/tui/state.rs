@@ -134,6 +134,10 @@ pub enum Mode {
     Snooze {
         cursor: ListCursor,
     },
+    /// `:who`: who has the incident open (team mode).
+    Who {
+        scroll: ListCursor,
+    },
 }
 
 impl Mode {
@@ -146,6 +150,7 @@ impl Mode {
             | Mode::TraceChain { .. }
             | Mode::HealthItem { .. }
             | Mode::StepDetail { .. } => Some(Command::ClosePopup),
+            Mode::Who { .. } => Some(Command::ClosePopup),
             Mode::Input(_) => Some(Command::InputCancel),
             Mode::Edit(_) => Some(Command::EditorCancel),
             Mode::Close(_) => Some(Command::FormCancel),
@@ -215,6 +220,8 @@ pub struct AppState {
     pub quit: bool,
     /// Stakeholder updates: config, templates, sends on their way.
     pub updates: UpdatesState,
+    /// Team mode's state, when the incident is shared (`None`: it is not).
+    pub team: Option<crate::team::live::LiveStatus>,
 }
 
 impl AppState {
@@ -260,6 +267,7 @@ impl AppState {
             banner,
             quit: false,
             updates: Default::default(),
+            team: None,
         };
         app.health_seen = app.incident.health_seen.clone();
         app.rebuild_rows(true);

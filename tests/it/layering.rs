@@ -85,7 +85,7 @@ fn named_paths(code: &str) -> Vec<(bool, Vec<String>)> {
 const LAYERS: &[&[&str]] = &[
     &["domain", "diag"],
     &["config", "store", "net"],
-    &["health", "trace", "updates", "export"],
+    &["health", "trace", "updates", "export", "team"],
     &["drill"],
     &["tui"],
     &["cli"],

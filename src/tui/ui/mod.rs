@@ -7,6 +7,7 @@ pub mod help;
 pub mod playbook;
 pub mod popup;
 pub mod statusbar;
+pub mod team;
 pub mod theme;
 pub mod timeline;
 pub mod trace;
@@ -96,6 +97,7 @@ fn render_default(frame: &mut Frame, app: &AppState) {
             composer::render_confirm_send(frame, area, app, p);
         }
         Mode::Snooze { cursor } => composer::render_snooze(frame, area, app, cursor.selected),
+        Mode::Who { scroll } => team::render_who(frame, area, app, scroll.top()),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
                 Mode::Composer(c) => composer::render(frame, area, app, c),
