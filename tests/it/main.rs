@@ -36,6 +36,8 @@ mod trace_prop;
 mod trace_refresh;
 mod trace_scan;
 
+mod team_cli;
+mod team_server;
 mod tui_sizes;
 mod tui_snapshots;
 mod tui_typed_input;
