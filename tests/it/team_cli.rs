@@ -108,8 +108,11 @@ fn verbs_queue_while_the_server_is_away_and_share_in_order_when_it_is_back() {
     assert_same_events_once(&a.journal(&id), &b.journal(&id));
 }
 
+/// A raw message: its headers and payload.
+type Raw<'a> = (Vec<(&'a str, String)>, Vec<u8>);
+
 /// Publishes raw messages on an incident's subject, as a misbehaving client could.
-async fn publish_raw(url: &str, subject: &str, msgs: Vec<(Vec<(&str, String)>, Vec<u8>)>) {
+async fn publish_raw(url: &str, subject: &str, msgs: Vec<Raw<'_>>) {
     let client = async_nats::connect(url).await.unwrap();
     let js = async_nats::jetstream::new(client);
     for (headers, payload) in msgs {
