@@ -37,6 +37,7 @@ mod trace_refresh;
 mod trace_scan;
 
 mod team_cli;
+mod team_e2e;
 mod team_live;
 mod team_server;
 mod tui_sizes;
