@@ -4,7 +4,10 @@
 //! reports its state (online or not, how many events wait, who is here). When the server goes
 //! away it keeps trying; on its return it shares what waited, in order, and catches up.
 
-use std::time::Duration;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
 
 use futures::StreamExt;
 use tokio::sync::watch;
@@ -15,7 +18,7 @@ use super::intake::Intake;
 use super::outbox::JournalIds;
 use super::presence::{self, Here};
 use super::stream;
-use super::sync::{Folder, Link, push, store_received};
+use super::sync::{Folder, Link, note_received, push, push_skipping, store_received};
 use crate::domain::team_config::TeamConfig;
 
 /// What the console shows of team mode.
@@ -31,7 +34,9 @@ pub struct LiveStatus {
 }
 
 /// How often the journal is looked at for new local lines.
-const LOOK: Duration = Duration::from_millis(100);
+const LOOK: Duration = Duration::from_millis(25);
+/// How often what came from the stream is written into the outbox.
+const NOTE_EVERY: Duration = Duration::from_secs(1);
 /// The most messages stored in one go.
 const BATCH: usize = 512;
 
@@ -132,6 +137,9 @@ async fn run(
             return;
         }
     };
+    // Ids appended from the stream, not yet written into the outbox, and how far the stream
+    // was read: written at most once a second (and on the way out).
+    let mut got = Received::default();
     loop {
         if *stop.borrow() {
             break;
@@ -144,7 +152,9 @@ async fn run(
             }
             continue;
         }
-        match connected(&link, &folder, &me, &mut stop, &report).await {
+        let r = connected(&link, &folder, &me, &mut stop, &report, &mut got).await;
+        got.note(&folder).await;
+        match r {
             Ok(()) => break,
             Err(e) => {
                 tracing::warn!("team: {e}");
@@ -166,6 +176,34 @@ async fn run(
     }
 }
 
+/// What came from the stream since the outbox was last written.
+#[derive(Default)]
+struct Received {
+    ids: HashSet<Uuid>,
+    read_to: u64,
+    noted: Option<Instant>,
+}
+
+impl Received {
+    /// Writes it into the outbox (never fails the task: a lost note only repeats work).
+    async fn note(&mut self, folder: &Folder) {
+        if self.ids.is_empty() && self.read_to == 0 {
+            return;
+        }
+        match note_received(folder, &self.ids, self.read_to).await {
+            Ok(()) => {
+                self.ids.clear();
+                self.noted = Some(Instant::now());
+            }
+            Err(e) => tracing::warn!("team: {e}"),
+        }
+    }
+
+    fn due(&self) -> bool {
+        self.noted.is_none_or(|t| t.elapsed() >= NOTE_EVERY)
+    }
+}
+
 /// One connected stretch: catch up, then follow the stream and the journal until the
 /// connection drops (an error) or the console quits (`Ok`).
 async fn connected(
@@ -174,16 +212,18 @@ async fn connected(
     me: &Me,
     stop: &mut watch::Receiver<bool>,
     report: &(impl Fn(LiveStatus) + Send + Sync),
+    got: &mut Received,
 ) -> Result<(), TeamError> {
     let s = link.stream(&folder.id).await?;
     let kv = presence::bucket(&link.js).await?;
     presence::announce(&kv, &me.key, &me.here()).await?;
-    push(link, folder).await?;
+    push_skipping(link, folder, &got.ids).await?;
     let from = super::outbox::Outbox::load(&folder.dir)
         .ok()
         .flatten()
         .unwrap_or_default()
         .pulled_seq
+        .max(got.read_to)
         + 1;
     let mut messages = stream::ordered(&s, from).await?;
     let mut intake = Intake::new(&folder.id);
@@ -193,10 +233,11 @@ async fn connected(
     let mut journal_len = 0u64;
     let mut here = presence::who(&kv, &folder.id).await.unwrap_or_default();
     let mut last_report = None;
+    let mut to_share = folder.waiting_except(&got.ids);
     loop {
         let status = LiveStatus {
             online: true,
-            to_share: folder.waiting(),
+            to_share,
             here: here.clone(),
             problem: None,
         };
@@ -216,7 +257,7 @@ async fn connected(
                         _ => break,
                     }
                 }
-                let mut got = Vec::new();
+                let mut events = Vec::new();
                 let mut last = 0;
                 for m in batch {
                     let m = m.map_err(|e| TeamError::Unreachable(e.to_string()))?;
@@ -225,15 +266,18 @@ async fn connected(
                         .map_err(|e| TeamError::Unreachable(e.to_string()))?
                         .stream_sequence;
                     last = seq;
-                    got.extend(intake.take(&stream::Received {
+                    events.extend(intake.take(&stream::Received {
                         seq,
                         headers: m.headers.clone(),
                         payload: m.payload.to_vec(),
                     }));
                 }
-                store_received(folder, &mut known, got, intake.settled(last)).await?;
-                // Moves the outbox past what came in (publishes nothing of it).
-                push(link, folder).await?;
+                let added = store_received(folder, &mut known, events, 0, false).await?;
+                got.ids.extend(added);
+                got.read_to = got.read_to.max(intake.settled(last));
+                if got.due() {
+                    got.note(folder).await;
+                }
             }
             _ = look.tick() => {
                 if link.client.connection_state() != async_nats::connection::State::Connected {
@@ -242,12 +286,16 @@ async fn connected(
                 let len = std::fs::metadata(&folder.journal).map(|m| m.len()).unwrap_or(0);
                 if len != journal_len {
                     journal_len = len;
-                    push(link, folder).await?;
+                    push_skipping(link, folder, &got.ids).await?;
+                    to_share = folder.waiting_except(&got.ids);
                 }
             }
             _ = beat.tick() => {
                 presence::announce(&kv, &me.key, &me.here()).await?;
                 here = presence::who(&kv, &folder.id).await?;
+                if got.due() {
+                    got.note(folder).await;
+                }
             }
             _ = stop.changed() => return Ok(()),
         }

@@ -2,6 +2,7 @@
 //! acknowledged before the outbox moves past it), and store what the stream has that the
 //! journal lacks (original id, time and author; an id already in the journal is skipped).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use async_nats::jetstream;
@@ -79,11 +80,16 @@ impl Folder {
 
     /// How many local events wait to be shared.
     pub fn waiting(&self) -> usize {
+        self.waiting_except(&HashSet::new())
+    }
+
+    /// How many local events wait to be shared, not counting `received` (from the stream).
+    pub fn waiting_except(&self, received: &HashSet<Uuid>) -> usize {
         let Ok(Some(ob)) = Outbox::load(&self.dir) else {
             return 0;
         };
         super::outbox::waiting(&self.journal, &ob)
-            .map(|w| w.len())
+            .map(|w| w.iter().filter(|l| !received.contains(&l.id)).count())
             .unwrap_or(0)
     }
 
@@ -102,6 +108,16 @@ const SAVE_EVERY: usize = 32;
 /// Publishes what waits, in journal order; returns how many were published. Stops at the
 /// first failure, keeping what was acknowledged.
 pub async fn push(link: &Link, folder: &Folder) -> Result<usize, TeamError> {
+    push_skipping(link, folder, &HashSet::new()).await
+}
+
+/// [`push`], also skipping `received`: events this process appended from the stream and has
+/// not yet written into the outbox (the console's task writes it at most once a second).
+pub async fn push_skipping(
+    link: &Link,
+    folder: &Folder,
+    received: &HashSet<Uuid>,
+) -> Result<usize, TeamError> {
     let _lock = SyncLock::acquire(&folder.dir)
         .await
         .map_err(|e| folder.io(e))?;
@@ -111,12 +127,13 @@ pub async fn push(link: &Link, folder: &Folder) -> Result<usize, TeamError> {
         return Ok(0);
     }
     let max_payload = link.max_payload();
-    let from_stream: std::collections::HashSet<Uuid> = ob.from_stream.iter().copied().collect();
+    let from_stream: HashSet<Uuid> = ob.from_stream.iter().copied().collect();
     let mut done = ob.pushed_to;
     let mut published = 0usize;
+    let mut since_save = 0usize;
     let mut result = Ok(());
     for line in lines {
-        if !from_stream.contains(&line.id) {
+        if !from_stream.contains(&line.id) && !received.contains(&line.id) {
             if let Err(e) =
                 stream::publish_line(&link.js, max_payload, &folder.id, line.id, &line.bytes).await
             {
@@ -124,53 +141,91 @@ pub async fn push(link: &Link, folder: &Folder) -> Result<usize, TeamError> {
                 break;
             }
             published += 1;
+            since_save += 1;
         }
         done = line.end;
-        if published.is_multiple_of(SAVE_EVERY) && published > 0 {
+        if since_save >= SAVE_EVERY {
             ob.advance(&folder.journal, done);
             ob.save(&folder.dir).map_err(|e| folder.io(e))?;
+            since_save = 0;
         }
     }
+    let before = ob.from_stream.len();
     ob.advance(&folder.journal, done);
-    ob.save(&folder.dir).map_err(|e| folder.io(e))?;
+    // Moving past received events alone is saved only now and then: losing it repeats no
+    // publish (they are skipped by id), it only costs a longer look next time.
+    if since_save > 0 || before - ob.from_stream.len() >= SAVE_EVERY {
+        ob.save(&folder.dir).map_err(|e| folder.io(e))?;
+    }
     result.map(|()| published)
 }
 
-/// Appends received events the journal lacks and records how far the stream was read;
-/// returns how many were appended.
+/// Appends received events the journal lacks (in one write, synced) and records how far the
+/// stream was read; returns the ids appended. With `save` false the outbox is not written
+/// (the caller skips the ids it got when it pushes, and saves later): a crash before that
+/// only repeats work.
 pub async fn store_received(
     folder: &Folder,
     known: &mut JournalIds,
     events: Vec<(Uuid, Vec<u8>)>,
     read_to: u64,
-) -> Result<usize, TeamError> {
+    save: bool,
+) -> Result<Vec<Uuid>, TeamError> {
+    let _lock = SyncLock::acquire(&folder.dir)
+        .await
+        .map_err(|e| folder.io(e))?;
+    known.refresh(&folder.journal).map_err(|e| folder.io(e))?;
+    let mut bytes = Vec::new();
+    let mut added = Vec::new();
+    for (id, line) in events {
+        if known.contains(&id) || added.contains(&id) {
+            continue;
+        }
+        bytes.extend_from_slice(&line);
+        bytes.push(b'\n');
+        added.push(id);
+    }
+    if !bytes.is_empty() {
+        let jerr = |e| TeamError::Io(format!("incident {}: {e}", folder.id));
+        Journal::open(&folder.journal)
+            .map_err(jerr)?
+            .append_line(bytes)
+            .map_err(jerr)?;
+        for id in &added {
+            known.insert(*id);
+        }
+    }
+    if save {
+        let mut ob = folder.outbox()?;
+        ob.from_stream.extend(added.iter().copied());
+        ob.pulled_seq = ob.pulled_seq.max(read_to);
+        ob.save(&folder.dir).map_err(|e| folder.io(e))?;
+    }
+    Ok(added)
+}
+
+/// Writes into the outbox the ids received and the stream position, as
+/// [`store_received`] with `save` does.
+pub async fn note_received(
+    folder: &Folder,
+    received: &HashSet<Uuid>,
+    read_to: u64,
+) -> Result<(), TeamError> {
     let _lock = SyncLock::acquire(&folder.dir)
         .await
         .map_err(|e| folder.io(e))?;
     let mut ob = folder.outbox()?;
-    known.refresh(&folder.journal).map_err(|e| folder.io(e))?;
-    let mut journal = None;
-    let mut added = 0usize;
-    for (id, line) in events {
-        if known.contains(&id) {
-            continue;
-        }
-        let j = match &mut journal {
-            Some(j) => j,
-            None => journal.insert(
-                Journal::open(&folder.journal)
-                    .map_err(|e| TeamError::Io(format!("incident {}: {e}", folder.id)))?,
-            ),
-        };
-        j.append_line(line)
-            .map_err(|e| TeamError::Io(format!("incident {}: {e}", folder.id)))?;
-        known.insert(id);
-        ob.from_stream.push(id);
-        added += 1;
-    }
+    // Only those still ahead of the mark matter.
+    let (lines, _) = lines_from(&folder.journal, ob.pushed_to).map_err(|e| folder.io(e))?;
+    let known: HashSet<Uuid> = ob.from_stream.iter().copied().collect();
+    ob.from_stream.extend(
+        lines
+            .iter()
+            .map(|l| l.id)
+            .filter(|id| received.contains(id) && !known.contains(id)),
+    );
     ob.pulled_seq = ob.pulled_seq.max(read_to);
-    ob.save(&folder.dir).map_err(|e| folder.io(e))?;
-    Ok(added)
+    ob.save(&folder.dir).map_err(|e| folder.io(e))
 }
 
 /// Reads what the stream has after the outbox's mark, and stores it.
@@ -187,7 +242,11 @@ pub async fn pull(link: &Link, folder: &Folder) -> Result<usize, TeamError> {
     })
     .await?;
     let mut known = JournalIds::default();
-    store_received(folder, &mut known, got, intake.settled(last)).await
+    Ok(
+        store_received(folder, &mut known, got, intake.settled(last), true)
+            .await?
+            .len(),
+    )
 }
 
 /// What one sync did.
