@@ -257,3 +257,48 @@ fn an_event_larger_than_max_payload_travels_in_chunks() {
         b.ok(&["sync"]) == "shared 0, received 0"
     });
 }
+
+#[test]
+fn kill_9_of_a_sync_while_it_publishes_an_hour_of_queued_events_loses_and_repeats_nothing() {
+    let mut nats = Nats::start();
+    let a = Desk::new("alice", &nats.url());
+    let b = Desk::new("bob", &nats.url());
+    let id = a.ok(&["new", "--share", "--title", "Offline hour"]);
+    b.ok(&["join", &id]);
+    // An hour cut off: many events queued on both sides.
+    nats.kill();
+    for (desk, n) in [(&a, 1500), (&b, 200)] {
+        let mut j = Journal::open(&desk.journal(&id)).unwrap();
+        for k in 0..n {
+            let body = EventBody::EntryAdded {
+                occurred_at: chrono::Utc::now(),
+                kind: warroom::domain::incident::EntryKind::Note,
+                text: format!("{} offline {k}", desk.name),
+                step: None,
+            };
+            j.append(&Event::new(chrono::Utc::now(), desk.name.clone(), body))
+                .unwrap();
+        }
+    }
+    nats.resume();
+    // `kill -9` of the sync in the middle of publishing, twice; then the server killed in the
+    // middle of another.
+    for pause in [40, 120] {
+        let mut child = a.command().arg("sync").spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(pause));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut child = a.command().arg("sync").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    nats.kill();
+    let _ = child.wait();
+    nats.resume();
+    eventually(60, "alice's queue shared", || {
+        a.run(&["sync"]).1.starts_with("shared 0,")
+    });
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_same_events_once(&a.journal(&id), &b.journal(&id));
+    assert_eq!(id_counts(&a.journal(&id)).len(), 2 + 1500 + 200);
+}
