@@ -41,6 +41,9 @@ pub struct TeamConfig {
     /// How many servers of a cluster keep each incident's stream (1 to 5; default 1). Use 3 on
     /// a three-node cluster so that an incident survives the loss of a server.
     pub replicas: Option<usize>,
+    /// The JetStream domain of the hub, when `url` is a leaf node (e.g. a laptop's own
+    /// `nats-server`) whose JetStream requests go on to the hub: the hub's `jetstream.domain`.
+    pub domain: Option<String>,
 }
 
 impl TeamConfig {
@@ -103,6 +106,7 @@ impl TeamConfig {
             ));
         }
         for (key, v) in [
+            ("team.domain", self.domain.as_deref()),
             ("team.token_env", self.token_env.as_deref()),
             ("team.user", self.user.as_deref()),
             ("team.password_env", self.password_env.as_deref()),

@@ -24,9 +24,12 @@ fn nats<E: std::fmt::Display>(e: E) -> TeamError {
     TeamError::Unreachable(crate::domain::text::sanitize(&e.to_string(), 300))
 }
 
-/// The JetStream context over a connection.
-pub fn context(client: async_nats::Client) -> jetstream::Context {
-    let mut js = jetstream::new(client);
+/// The JetStream context over a connection (in the hub's `domain`, through a leaf node).
+pub fn context(client: async_nats::Client, domain: Option<&str>) -> jetstream::Context {
+    let mut js = match domain {
+        Some(d) => jetstream::with_domain(client, d),
+        None => jetstream::new(client),
+    };
     js.set_timeout(ACK_TIMEOUT);
     js
 }

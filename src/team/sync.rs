@@ -28,7 +28,7 @@ impl Link {
     pub async fn open(cfg: &TeamConfig, patience: Patience) -> Result<Link, TeamError> {
         let client = connect(cfg, patience).await?;
         Ok(Link {
-            js: stream::context(client.clone()),
+            js: stream::context(client.clone(), cfg.domain.as_deref()),
             client,
             replicas: cfg.replicas.unwrap_or(1),
         })
