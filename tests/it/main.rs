@@ -40,6 +40,7 @@ mod team_cli;
 mod team_e2e;
 mod team_live;
 mod team_server;
+mod team_tui;
 mod tui_sizes;
 mod tui_snapshots;
 mod tui_typed_input;

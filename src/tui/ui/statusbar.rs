@@ -66,7 +66,8 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
 }
 
 /// Team mode: `team: online · 3 here` or `team: offline · 3 to share` (shorter when room is
-/// short; it gives way after the title, before the clocks' alarms).
+/// short). Online gives way after the title; offline is kept, as an alarm is: changes are not
+/// reaching the others.
 fn team_part(team: &crate::team::live::LiveStatus, bar: Style) -> Part {
     let (long, short, style) = if team.online {
         let mut long = format!("team: online · {} here", team.here.len());
@@ -87,7 +88,7 @@ fn team_part(team: &crate::team::live::LiveStatus, bar: Style) -> Part {
     };
     Part::new(
         true,
-        5,
+        if team.online { 5 } else { KEEP },
         vec![
             vec![Span::styled(long, style)],
             vec![Span::styled(short, style)],
