@@ -268,3 +268,25 @@ fn conflicting_changes_made_while_cut_off_converge_once_reconnected() {
     ca.close(&rt);
     cb.close(&rt);
 }
+
+#[test]
+fn a_console_opened_while_the_server_is_down_works_offline_and_shares_when_it_comes() {
+    let mut nats = Nats::start();
+    let (a, b, id) = pair(&nats);
+    nats.kill();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut ca = Console::open(&rt, &a, &nats.url(), &id);
+    let ev = append(&a, &id, Utc::now(), note("written offline"));
+    eventually(10, "offline with one to share", || {
+        let s = ca.status();
+        !s.online && s.to_share == 1
+    });
+    nats.resume();
+    eventually(15, "online, nothing to share", || {
+        let s = ca.status();
+        s.online && s.to_share == 0
+    });
+    b.ok(&["sync"]);
+    assert!(has(&b, &id, &ev));
+    ca.close(&rt);
+}
