@@ -140,12 +140,19 @@ async fn run(
     // Ids appended from the stream, not yet written into the outbox, and how far the stream
     // was read: written at most once a second (and on the way out).
     let mut got = Received::default();
+    // What was said while offline: said again only when it changes.
+    let mut said: Option<LiveStatus> = None;
+    let mut problem: Option<String> = None;
     loop {
         if *stop.borrow() {
             break;
         }
         if link.client.connection_state() != async_nats::connection::State::Connected {
-            report(offline(None));
+            let now = offline(problem.clone());
+            if said.as_ref() != Some(&now) {
+                report(now.clone());
+                said = Some(now);
+            }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(250)) => {}
                 _ = stop.changed() => {}
@@ -158,7 +165,10 @@ async fn run(
             Ok(()) => break,
             Err(e) => {
                 tracing::warn!("team: {e}");
-                report(offline(Some(e.to_string())));
+                problem = Some(e.to_string());
+                let now = offline(problem.clone());
+                report(now.clone());
+                said = Some(now);
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                     _ = stop.changed() => {}
