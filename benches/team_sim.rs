@@ -36,9 +36,17 @@ fn env_num(name: &str, default: u64) -> u64 {
 type Sent = Arc<Mutex<HashMap<Uuid, Instant>>>;
 
 fn main() {
-    // `cargo bench` passes `--bench`; anything else (a filter) is ignored.
-    let secs = env_num("WARROOM_TEAM_SIM_SECS", 60);
-    let clients = env_num("WARROOM_TEAM_SIM_CLIENTS", 20) as usize;
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and gets a short
+    // smoke run (3 clients, 2 s) that still checks that they converge.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let (secs, clients) = if benching {
+        (
+            env_num("WARROOM_TEAM_SIM_SECS", 60),
+            env_num("WARROOM_TEAM_SIM_CLIENTS", 20) as usize,
+        )
+    } else {
+        (2, 3)
+    };
     let rate = 5u64;
     let store = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
