@@ -145,7 +145,10 @@ impl Config {
             ));
         }
         if let Some((key, message)) = cfg.team.check() {
-            let line = find_key_line(text, key.rsplit('.').next().unwrap_or(key));
+            // The key's line inside the `[team]` table (other tables have a `url` too).
+            let start = text.lines().position(|l| l.trim() == "[team]").unwrap_or(0);
+            let rest: String = text.lines().skip(start).collect::<Vec<_>>().join("\n");
+            let line = start + find_key_line(&rest, key.rsplit('.').next().unwrap_or(key));
             return Err(invalid(line, key, message));
         }
         if let Err(message) = cfg.timezone.parse::<Zone>() {
@@ -381,6 +384,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.starts_with("c.toml:2: key `timezone`"), "{msg}");
+    }
+
+    #[test]
+    fn a_team_mistake_names_its_key_and_line_in_the_team_table() {
+        let text = "[[health.sources]]\nname = \"s\"\nkind = \"statuspage\"\nurl = \"https://x\"\n\n[team]\nurl = \"http://nats:4222\"\n";
+        let e = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml:7: key `team.url`"), "{e}");
+        assert!(e.contains("nats://host:4222"), "{e}");
+        let text = "[team]\nurl = \"nats://a:4222\"\nuser = \"alice\"\n";
+        let e = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("key `team.password_env`"), "{e}");
+        let ok = "[team]\nurl = [\"nats://a:4222\", \"nats://b:4222\"]\ntoken_env = \"T\"\n";
+        assert!(
+            Config::parse(ok, Path::new("c.toml"))
+                .unwrap()
+                .team
+                .enabled()
+        );
     }
 
     #[test]
