@@ -23,6 +23,23 @@ fn journal(t: &Tmux, id: &str) -> std::path::PathBuf {
         .join("journal.jsonl")
 }
 
+/// Like `Tmux::wait_for`, with room for a loaded machine: two consoles, a server and the
+/// presence refresh (every 3 s) in one test.
+fn wait_long(t: &Tmux, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let s = t.screen();
+        if pred(&s) {
+            return s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}; screen:\n{s}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 fn add_note(t: &Tmux, text: &str) {
     t.keys(&["a"]);
     t.wait_for("the add popup", |s| s.contains("Add note"));
@@ -52,29 +69,31 @@ fn two_consoles_share_an_incident_through_a_server_stop_and_start() {
     b.keys(&["Enter"]);
     a.type_text("warroom");
     a.keys(&["Enter"]);
-    for (t, who) in [(&a, "a"), (&b, "b")] {
-        t.wait_for(&format!("{who} online with both here"), |s| {
+    for (t, who) in [(&b, "b"), (&a, "a")] {
+        wait_long(t, &format!("{who} online with both here"), |s| {
             s.contains("4 Timeline") && s.contains("team: online · 2 here")
         });
     }
 
     add_note(&a, "from console a");
-    b.wait_for("a's note in b", |s| s.contains("from console a"));
+    wait_long(&b, "a's note in b", |s| s.contains("from console a"));
     add_note(&b, "from console b");
-    a.wait_for("b's note in a", |s| s.contains("from console b"));
+    wait_long(&a, "b's note in a", |s| s.contains("from console b"));
 
     // The server goes away: both keep working on their journals and say so.
     nats.kill();
-    b.wait_for("b offline", |s| s.contains("team: offline · 0 to share"));
+    wait_long(&b, "b offline", |s| {
+        s.contains("team: offline · 0 to share")
+    });
     add_note(&b, "while the server is down");
     b.wait_for("b's note waiting", |s| {
         s.contains("while the server is down") && s.contains("team: offline · 1 to share")
     });
     nats.resume();
-    a.wait_for("what waited, in a", |s| {
+    wait_long(&a, "what waited, in a", |s| {
         s.contains("while the server is down")
     });
-    b.wait_for("b online, nothing waiting", |s| {
+    wait_long(&b, "b online, nothing waiting", |s| {
         s.contains("team: online · 2 here") && !s.contains("to share")
     });
 
@@ -106,7 +125,9 @@ fn two_consoles_share_an_incident_through_a_server_stop_and_start() {
     b.type_text("reset; warroom sync");
     b.keys(&["Enter"]);
     b.wait_for("b's sync", |s| s.contains("shared "));
-    a.wait_for("b's last note in a", |s| s.contains("just before the kill"));
+    wait_long(&a, "b's last note in a", |s| {
+        s.contains("just before the kill")
+    });
     a.keys(&["q"]);
     a.wait_for("a's shell", |s| !s.contains("4 Timeline"));
     assert_same_events_once(&journal(&a, &id), &journal(&b, &id));
