@@ -11,6 +11,7 @@ use crate::domain::playbook::{
     BUILTIN_PLAYBOOKS, MAX_PLAYBOOK_BYTES, Playbook, PlaybookError, PlaybookErrorKind,
     load_playbooks,
 };
+use crate::domain::team_config::TeamConfig;
 use crate::domain::time::Zone;
 use crate::domain::toml_errors::from_toml;
 use crate::domain::trace::TraceConfig;
@@ -80,6 +81,8 @@ pub struct Config {
     pub review_templates_dir: Option<PathBuf>,
     /// Follow-ups: the trackers they are pushed to.
     pub followups: FollowupsConfig,
+    /// Team mode: the NATS server the team shares incidents through.
+    pub team: TeamConfig,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             updates: UpdatesConfig::default(),
             review_templates_dir: None,
             followups: FollowupsConfig::default(),
+            team: TeamConfig::default(),
         }
     }
 }
@@ -148,6 +152,13 @@ impl Config {
                 "trace.refresh",
                 format!("{r:?} is not a duration of a second or more (write 30s, 1m, 5m)"),
             ));
+        }
+        if let Some((key, message)) = cfg.team.check() {
+            // The key's line inside the `[team]` table (other tables have a `url` too).
+            let start = text.lines().position(|l| l.trim() == "[team]").unwrap_or(0);
+            let rest: String = text.lines().skip(start).collect::<Vec<_>>().join("\n");
+            let line = start + find_key_line(&rest, key.rsplit('.').next().unwrap_or(key));
+            return Err(invalid(line, key, message));
         }
         if let Err(message) = cfg.timezone.parse::<Zone>() {
             let line = find_key_line(text, "timezone");
@@ -415,6 +426,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.starts_with("c.toml:2: key `timezone`"), "{msg}");
+    }
+
+    #[test]
+    fn a_team_mistake_names_its_key_and_line_in_the_team_table() {
+        let text = "[[health.sources]]\nname = \"s\"\nkind = \"statuspage\"\nurl = \"https://x\"\n\n[team]\nurl = \"http://nats:4222\"\n";
+        let e = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml:7: key `team.url`"), "{e}");
+        assert!(e.contains("nats://host:4222"), "{e}");
+        let text = "[team]\nurl = \"nats://a:4222\"\nuser = \"alice\"\n";
+        let e = Config::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("key `team.password_env`"), "{e}");
+        let ok = "[team]\nurl = [\"nats://a:4222\", \"nats://b:4222\"]\ntoken_env = \"T\"\n";
+        assert!(
+            Config::parse(ok, Path::new("c.toml"))
+                .unwrap()
+                .team
+                .enabled()
+        );
     }
 
     #[test]

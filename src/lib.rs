@@ -13,6 +13,7 @@ pub mod export;
 pub mod health;
 pub mod net;
 pub mod store;
+pub mod team;
 pub mod trace;
 pub mod tracker;
 pub mod tui;

@@ -15,6 +15,7 @@ mod errors;
 mod evidence;
 mod feed;
 mod followups;
+mod join;
 mod keys;
 mod list;
 mod log;
@@ -24,7 +25,9 @@ pub mod output;
 mod playbook;
 mod report;
 mod review;
+mod share;
 mod stats;
+mod sync;
 mod ticket;
 mod timeline;
 mod trace;
@@ -113,6 +116,12 @@ pub enum Verb {
     /// Figures across incidents: by severity, time to detect/acknowledge/mitigate/resolve,
     /// updates on time, follow-ups.
     Stats(stats::StatsArgs),
+    /// Share an incident with the team (team mode): its history now, every change after.
+    Share(share::ShareArgs),
+    /// Fetch a shared incident into a local journal and make it current; --list lists them.
+    Join(join::JoinArgs),
+    /// Push what waits to be shared and pull what is new, once (team mode, for scripts).
+    Sync(sync::SyncArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -126,7 +135,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         output::Mode::Text
     };
     let out = &mut output::Output::new(std::io::stdout().lock(), mode);
-    match cli.command {
+    if matches!(
+        cli.command,
+        Some(Verb::Share(_) | Verb::Join(_) | Verb::Sync(_))
+    ) {
+        // What team mode drops from the stream is said in the log.
+        init_logging(&paths);
+    }
+    let result = match cli.command {
         None => open::open(&data, &paths, &config, None),
         Some(Verb::Open { id }) => open::open(&data, &paths, &config, id.as_deref()),
         Some(Verb::New(a)) => new::new(&data, &paths, &config, a, out),
@@ -149,7 +165,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Review(a)) => review::review(&data, &paths, &config, a, out),
         Some(Verb::Followups(a)) => followups::followups(&data, &config, a, out),
         Some(Verb::Stats(a)) => stats::stats(&data, &config, a, out),
+        Some(Verb::Share(a)) => share::share(&data, &config, a, out),
+        Some(Verb::Join(a)) => join::join(&data, &config, a, out),
+        Some(Verb::Sync(a)) => sync::sync(&data, &config, a, out),
+    };
+    // Team mode: what a verb appended to a shared incident is published now that it is on
+    // disk, or stays queued (said on stderr) when the server cannot be reached.
+    if let Some(line) = crate::team::verbs::share_after(&data, &config.team) {
+        crate::diagln!("warroom: {line}");
     }
+    result
 }
 
 /// Whether the verb prints JSON on standard output (otherwise text for a person).
@@ -163,6 +188,7 @@ fn prints_json(verb: Option<&Verb>) -> bool {
         Some(Verb::Evidence(v)) => v.json(),
         Some(Verb::Followups(a)) => followups::prints_json(a),
         Some(Verb::Stats(a)) => a.json,
+        Some(Verb::Join(a)) => a.json,
         _ => false,
     }
 }

@@ -22,6 +22,9 @@ pub struct NewArgs {
     /// Playbook to attach (`none` for none); more can be attached in the console.
     #[arg(long, default_value = crate::domain::playbook::DEFAULT_PLAYBOOK)]
     pub playbook: String,
+    /// Share it with the team at once (team mode; see `warroom share`).
+    #[arg(long)]
+    pub share: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -41,6 +44,9 @@ pub fn new(
             "the title is empty: say what is happening, e.g. --title \"Exchange Online mail delayed\""
         );
     }
+    if a.share && !config.team.enabled() {
+        return Err(crate::team::TeamError::NotSetUp.into());
+    }
     let catalog = load_catalog(paths);
     let extra = attach_events(&catalog, &a.playbook)?;
     let id = data.create_with(
@@ -52,5 +58,8 @@ pub fn new(
         extra,
     )?;
     writeln!(out, "{id}")?;
+    if a.share {
+        super::share::share_id(data, config, &id)?;
+    }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod playbook;
 pub mod queue;
 pub mod review;
 pub mod stats;
+pub mod team_config;
 pub mod text;
 pub mod time;
 pub mod toml_errors;

@@ -229,6 +229,9 @@ const BUILD_PREFIX: &str = ".new.tmp-";
 pub struct DataDir {
     root: PathBuf,
     notices: Option<Arc<Notices>>,
+    /// The incidents whose journal was opened for appending through this value (team mode
+    /// shares what they got, after the verb).
+    appended: Arc<Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for DataDir {
@@ -242,6 +245,7 @@ impl DataDir {
         DataDir {
             root: root.into(),
             notices: None,
+            appended: Arc::default(),
         }
     }
 
@@ -614,7 +618,52 @@ impl DataDir {
 
     /// Opens an incident's journal for appending.
     pub fn journal(&self, id: &str) -> Result<Journal, StoreError> {
+        if let Ok(mut a) = self.appended.lock() {
+            a.insert(id.to_string());
+        }
         Ok(Journal::open(&self.journal_path(id))?)
+    }
+
+    /// The incidents whose journal was opened for appending through [`DataDir::journal`].
+    pub fn appended_to(&self) -> Vec<String> {
+        self.appended
+            .lock()
+            .map(|a| a.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Creates the folder of incident `id`, received from elsewhere (a team's stream), whose
+    /// journal is `lines` (whole JSON lines, the opening first). Built under a hidden name and
+    /// renamed into place, so it appears complete or not at all. Fails if the incident exists.
+    pub fn create_received(&self, id: &str, lines: &[u8]) -> Result<(), StoreError> {
+        let base = self.incidents_dir();
+        fsutil::create_dir_all_synced(&base).map_err(|e| self.dir_err(e))?;
+        let build = fsutil::temp_name(&base.join("new"));
+        let result = (|| {
+            let derr = |e| self.dir_err(e);
+            std::fs::create_dir(&build).map_err(derr)?;
+            std::fs::create_dir(build.join("exports")).map_err(derr)?;
+            std::fs::create_dir(build.join("evidence")).map_err(derr)?;
+            let journal = build.join("journal.jsonl");
+            fsutil::write_new_synced(&journal, lines).map_err(|source| JournalError::Write {
+                path: journal.clone(),
+                source,
+            })?;
+            fsutil::sync_dir(&build).map_err(derr)?;
+            let target = base.join(id);
+            if target.exists() {
+                return Err(derr(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("incident {id} is already here"),
+                )));
+            }
+            std::fs::rename(&build, &target).map_err(derr)?;
+            fsutil::sync_dir(&base).map_err(derr)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&build);
+        }
+        result
     }
 
     /// Every incident, oldest first; one whose journal cannot be read is listed with why.

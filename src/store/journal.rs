@@ -136,7 +136,16 @@ impl Journal {
 
     /// Appends one event and returns once it is on disk.
     pub fn append(&mut self, event: &Event) -> Result<(), JournalError> {
-        let mut line = encode_line(event)?;
+        self.append_line(encode_line(event)?)
+    }
+
+    /// Appends one line as it is (one JSON event and its newline, checked by the caller: an
+    /// event received from another console, kept byte for byte so that fields this build does
+    /// not know survive) and returns once it is on disk.
+    pub fn append_line(&mut self, mut line: Vec<u8>) -> Result<(), JournalError> {
+        if line.last() != Some(&b'\n') {
+            line.push(b'\n');
+        }
         let path = self.path.clone();
         let werr = |source| JournalError::Write {
             path: path.clone(),

@@ -11,7 +11,7 @@ use super::journal::{Journal, Reader};
 use crate::domain::event::Event;
 
 /// How often the writer looks for lines written by other processes.
-const POLL: Duration = Duration::from_millis(250);
+const POLL: Duration = Duration::from_millis(50);
 
 /// What the writer tells its caller.
 #[derive(Debug)]

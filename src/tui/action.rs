@@ -84,6 +84,8 @@ pub enum Action {
         before: String,
         result: Result<String, String>,
     },
+    /// Team mode's state: online or not, what waits to be shared, who is here.
+    Team(crate::team::live::LiveStatus),
 }
 
 /// What `update` asks the outside to do.

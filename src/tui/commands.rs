@@ -166,6 +166,14 @@ pub const COMMANDS: &[LineCommand] = &[
         run: review,
     },
     LineCommand {
+        name: "who",
+        aliases: &[],
+        args: "",
+        help: "who has the incident open, with their role (team mode)",
+        changes: false,
+        run: who,
+    },
+    LineCommand {
         name: "help",
         aliases: &["h"],
         args: "",
@@ -337,6 +345,19 @@ fn ticket(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), Str
 
 fn review(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
     super::panes::review::open(app, arg, fx)
+}
+
+fn who(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {
+    if app.team.is_none() {
+        return Err(
+            "this incident is not shared with the team: quit and run `warroom share` to share it"
+                .into(),
+        );
+    }
+    app.mode = Mode::Who {
+        scroll: ListCursor::default(),
+    };
+    Ok(())
 }
 
 fn help(app: &mut AppState, _: &str, _: &mut Vec<Effect>) -> Result<(), String> {

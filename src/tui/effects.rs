@@ -39,6 +39,8 @@ pub struct EffectRunner {
     http: Option<crate::net::HttpClient>,
     incident_dir: PathBuf,
     actions: mpsc::UnboundedSender<Action>,
+    /// Team mode's task, when the incident is shared.
+    team: Option<crate::team::live::LiveHandle>,
 }
 
 impl EffectRunner {
@@ -75,7 +77,60 @@ impl EffectRunner {
             http,
             incident_dir,
             actions,
+            team: None,
         }
+    }
+
+    /// Starts team mode's task (inside the runtime) when the incident is shared and `[team]`
+    /// is set up: its state comes back as [`Action::Team`].
+    pub fn start_team(
+        &mut self,
+        cfg: &crate::domain::team_config::TeamConfig,
+        id: &str,
+        author: &str,
+    ) {
+        use crate::team::outbox::Outbox;
+        if !Outbox::is_shared(&self.incident_dir) {
+            return;
+        }
+        let folder = crate::team::sync::Folder::new(id, &self.incident_dir);
+        let tx = self.actions.clone();
+        if !cfg.enabled() {
+            let _ = tx.send(Action::Team(crate::team::live::LiveStatus {
+                online: false,
+                to_share: folder.waiting(),
+                here: Vec::new(),
+                problem: Some(crate::team::TeamError::NotSetUp.to_string()),
+            }));
+            return;
+        }
+        self.team = Some(crate::team::live::start(
+            cfg.clone(),
+            folder,
+            author.to_string(),
+            move |s| {
+                let _ = tx.send(Action::Team(s));
+            },
+        ));
+    }
+
+    /// Keeps what the team task tells others in step with the state (the person's role).
+    pub fn observe(&self, app: &AppState) {
+        if let Some(t) = &self.team {
+            let roles: Vec<&str> = app
+                .incident
+                .roles
+                .iter()
+                .filter(|(_, name)| **name == app.author)
+                .map(|(r, _)| r.label())
+                .collect();
+            t.set_role(&roles.join(", "));
+        }
+    }
+
+    /// Takes the team task out, to be finished after the journal writer.
+    pub fn take_team(&mut self) -> Option<crate::team::live::LiveHandle> {
+        self.team.take()
     }
 
     /// Carries out one effect.

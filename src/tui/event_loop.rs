@@ -173,12 +173,18 @@ where
                 }
             }
         }
+        runner.observe(&app);
         if app.quit {
             break;
         }
     }
-    // Everything handed to the journal is written before we go.
+    // Everything handed to the journal is written before we go, then shared (team mode) if the
+    // server answers within a moment; what is not stays queued for next time.
+    let team = runner.take_team();
     runner.finish();
+    if let Some(t) = team {
+        t.finish(StdDuration::from_secs(3)).await;
+    }
     // What the writer reported meanwhile still counts: a change written now (a `:retry` while
     // the console closed) is saved, one that failed now is not (its text is printed). Their
     // effects are dropped: the console is leaving.

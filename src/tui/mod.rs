@@ -85,7 +85,8 @@ pub fn run_console(
     let (mut signals, runner) = {
         let _in_runtime = runtime.enter();
         let signals = event_loop::QuitSignals::install()?;
-        let runner = effects::EffectRunner::start(&app, writer, tx, data.incident_dir(id));
+        let mut runner = effects::EffectRunner::start(&app, writer, tx, data.incident_dir(id));
+        runner.start_team(&config.team, id, &config.author());
         (signals, runner)
     };
     let mut guard = terminal::TerminalGuard::enter()?;

@@ -97,6 +97,12 @@ pub fn key_in_mode(app: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
             },
             None => Mode::Normal,
         },
+        Mode::Who { scroll } => match scroll_delta(popup) {
+            Some(by) => Mode::Who {
+                scroll: scrolled(app, scroll, by),
+            },
+            None => Mode::Normal,
+        },
         Mode::HealthItem {
             source,
             item,

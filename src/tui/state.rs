@@ -134,6 +134,10 @@ pub enum Mode {
     Snooze {
         cursor: ListCursor,
     },
+    /// `:who`: who has the incident open (team mode).
+    Who {
+        scroll: ListCursor,
+    },
     /// The exact command of a playbook step, before it is run.
     ConfirmRun(Box<RunConfirm>),
 }
@@ -158,6 +162,7 @@ impl Mode {
             | Mode::TraceChain { .. }
             | Mode::HealthItem { .. }
             | Mode::StepDetail { .. } => Some(Command::ClosePopup),
+            Mode::Who { .. } => Some(Command::ClosePopup),
             Mode::Input(_) => Some(Command::InputCancel),
             Mode::Edit(_) => Some(Command::EditorCancel),
             Mode::Close(_) => Some(Command::FormCancel),
@@ -231,6 +236,8 @@ pub struct AppState {
     pub updates: UpdatesState,
     /// The review templates (`:review`): the built-ins and the user's.
     pub review_templates: crate::export::review::ReviewTemplates,
+    /// Team mode's state, when the incident is shared (`None`: it is not).
+    pub team: Option<crate::team::live::LiveStatus>,
 }
 
 impl AppState {
@@ -278,6 +285,7 @@ impl AppState {
             quit: false,
             updates: Default::default(),
             review_templates: Default::default(),
+            team: None,
         };
         app.health_seen = app.incident.health_seen.clone();
         app.rebuild_rows(true);

@@ -122,6 +122,7 @@ fn dispatch(app: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::UpdateResults { request, report } => {
             super::panes::updates::results(app, request, report, fx)
         }
+        Action::Team(status) => app.team = Some(status),
         Action::ForceQuit => {
             app.quit = true;
             fx.push(Effect::Quit);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
     target: String,
     _home: tempfile::TempDir,
@@ -13,7 +13,7 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(name: &str) -> Self {
+    pub(crate) fn start(name: &str) -> Self {
         assert!(
             Command::new("tmux")
                 .arg("-V")
@@ -68,7 +68,7 @@ impl Tmux {
         }
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let st = Command::new("tmux")
             .args(["-L", &self.socket, "send-keys", "-t", &self.target])
             .args(keys)
@@ -77,7 +77,7 @@ impl Tmux {
         assert!(st.success());
     }
 
-    fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         let st = Command::new("tmux")
             .args([
                 "-L",
@@ -94,7 +94,7 @@ impl Tmux {
         assert!(st.success());
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", &self.target])
             .output()
@@ -102,7 +102,7 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let s = self.screen();
@@ -136,7 +136,7 @@ impl Tmux {
     }
 
     /// The pid of the warroom process the pane's shell started (exactly one).
-    fn warroom_pid(&self) -> String {
+    pub(crate) fn warroom_pid(&self) -> String {
         let out = Command::new("tmux")
             .args([
                 "-L",
@@ -277,7 +277,7 @@ fn an_entry_logged_by_a_script_shows_within_a_second() {
     );
     let logged = Instant::now();
     t.wait_for("the script's entry", |s| s.contains("written by a script"));
-    // Generous against a loaded CI machine; the console polls every 250 ms.
+    // Generous against a loaded CI machine; the console polls every 50 ms.
     assert!(
         logged.elapsed() < Duration::from_secs(3),
         "{:?}",

@@ -86,7 +86,7 @@ const LAYERS: &[&[&str]] = &[
     &["domain", "diag"],
     &["config", "store", "net"],
     &[
-        "health", "trace", "updates", "export", "evidence", "tracker",
+        "health", "trace", "updates", "export", "evidence", "tracker", "team",
     ],
     &["drill"],
     &["tui"],

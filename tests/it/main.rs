@@ -48,6 +48,11 @@ mod trace_prop;
 mod trace_refresh;
 mod trace_scan;
 
+mod team_cli;
+mod team_e2e;
+mod team_live;
+mod team_server;
+mod team_tui;
 mod tui_sizes;
 mod tui_snapshots;
 mod tui_typed_input;

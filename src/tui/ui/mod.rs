@@ -9,6 +9,7 @@ pub mod playbook;
 pub mod popup;
 pub mod queue_lines;
 pub mod statusbar;
+pub mod team;
 pub mod theme;
 pub mod timeline;
 pub mod trace;
@@ -104,6 +105,7 @@ fn render_default(frame: &mut Frame, app: &AppState) {
             }
             evidence::render_confirm_run(frame, area, app, c);
         }
+        Mode::Who { scroll } => team::render_who(frame, area, app, scroll.top()),
         Mode::Confirm { what, back } => {
             match back.as_ref() {
                 Mode::Composer(c) => composer::render(frame, area, app, c),

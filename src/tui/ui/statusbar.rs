@@ -65,6 +65,37 @@ pub fn render(frame: &mut Frame, rect: Rect, app: &AppState) {
     frame.render_widget(Paragraph::new(bar_line(app, rect.width as usize)), rect);
 }
 
+/// Team mode: `team: online · 3 here` or `team: offline · 3 to share` (shorter when room is
+/// short). Online gives way after the title; offline is kept, as an alarm is: changes are not
+/// reaching the others.
+fn team_part(team: &crate::team::live::LiveStatus, bar: Style) -> Part {
+    let (long, short, style) = if team.online {
+        let mut long = format!("team: online · {} here", team.here.len());
+        if team.to_share > 0 {
+            long.push_str(&format!(" · {} to share", team.to_share));
+        }
+        (
+            long,
+            format!("team: {} here", team.here.len()),
+            bar.fg(Color::Green),
+        )
+    } else {
+        (
+            format!("team: offline · {} to share", team.to_share),
+            format!("offline · {}", team.to_share),
+            bar.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )
+    };
+    Part::new(
+        true,
+        if team.online { 5 } else { KEEP },
+        vec![
+            vec![Span::styled(long, style)],
+            vec![Span::styled(short, style)],
+        ],
+    )
+}
+
 /// The status bar as it is drawn `width` columns wide.
 pub fn bar_line(app: &AppState, width: usize) -> Line<'static> {
     let bar = theme::status_bar();
@@ -176,6 +207,9 @@ fn parts(app: &AppState, bar: Style) -> Vec<Part> {
             forms.push(vec![Span::styled(short, clock.style)]);
         }
         parts.push(Part::new(true, KEEP, forms));
+    }
+    if let Some(team) = &app.team {
+        parts.push(team_part(team, bar));
     }
     parts.push(Part::new(
         true,
