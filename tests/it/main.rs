@@ -9,6 +9,7 @@ mod cli_output;
 mod cli_terminal;
 mod close_cli;
 mod close_pane;
+mod convergence;
 mod drill;
 mod drill_channels;
 mod e2e_tmux;
