@@ -13,6 +13,7 @@ use crate::store::DataDir;
 mod demo;
 mod errors;
 mod feed;
+mod handoff;
 mod keys;
 mod list;
 mod log;
@@ -21,6 +22,7 @@ mod open;
 pub mod output;
 mod playbook;
 mod report;
+mod set;
 mod timeline;
 mod trace;
 mod update;
@@ -95,6 +97,10 @@ pub enum Verb {
     Update(UpdateArgs),
     /// Run a live outage drill on loopback (no network needed) and open the console on it.
     Demo(demo::DemoArgs),
+    /// Change the incident's header: title, severity, status, roles (one event per change).
+    Set(set::SetArgs),
+    /// Pass the commander role to NAME with a handoff brief (one timeline entry).
+    Handoff(handoff::HandoffArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -126,6 +132,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Update(a)) => update::update(&data, &config, a, out),
         Some(Verb::Demo(a)) => demo::demo(&data, &paths, &config, a),
         Some(Verb::Keys) => keys::keys(&config, out),
+        Some(Verb::Set(a)) => set::set(&data, &config, a, out),
+        Some(Verb::Handoff(a)) => handoff::handoff(&data, &config, a, out),
     }
 }
 
@@ -137,6 +145,7 @@ fn prints_json(verb: Option<&Verb>) -> bool {
         | Some(Verb::Feed { json, .. }) => *json,
         Some(Verb::Trace(a)) => a.json,
         Some(Verb::Export(a)) => a.format == crate::export::Format::Json,
+        Some(Verb::Set(a)) => a.json,
         _ => false,
     }
 }

@@ -6,6 +6,7 @@ pub mod closing;
 pub mod comms;
 pub mod entry_text;
 pub mod event;
+pub mod handoff;
 pub mod health;
 pub mod incident;
 pub mod playbook;
