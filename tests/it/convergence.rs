@@ -277,3 +277,117 @@ fn two_journals_with_the_same_events_export_the_same_json() {
         .collect();
     assert!(titles[0] < titles[1], "events in fold order");
 }
+
+/// Two data folders (two consoles) whose journals hold the same events in different orders, some
+/// twice, through the real binary: `warroom export --format json` is the same but for
+/// `generated_at`.
+#[test]
+fn two_data_folders_export_the_same_json_through_the_binary() {
+    use std::process::Command;
+    use warroom::store::DataDir;
+    use warroom::store::journal::Journal;
+
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(["--data-dir", dir.to_str().unwrap(), "--config", "/dev/null"])
+            .args(args)
+            .env_remove("WARROOM_CONFIG")
+            .env("USER", "alice")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let id = run(a.path(), &["new", "--title", "EXO inbound delayed"])
+        .trim()
+        .to_string();
+    // The second console joined with the same opening and playbook lines.
+    let journal_a = DataDir::new(a.path()).journal_path(&id);
+    let journal_b = DataDir::new(b.path()).journal_path(&id);
+    std::fs::create_dir_all(journal_b.parent().unwrap()).unwrap();
+    std::fs::copy(&journal_a, &journal_b).unwrap();
+    let opened = DataDir::new(a.path()).load(&id).unwrap().incident.opened_at;
+    let s = |secs| opened + Duration::seconds(secs);
+    let step = |n: u128, secs, by: &str, status, reason: Option<&str>| Event {
+        v: 1,
+        id: Uuid::from_u128(n << 64 | 7),
+        at: s(secs),
+        by: by.into(),
+        body: EventBody::StepChanged {
+            playbook: "cloud-mail-outage".into(),
+            step: "notify-stakeholders".into(),
+            action: StepAction::SetStatus {
+                status,
+                reason: reason.map(str::to_string),
+            },
+        },
+    };
+    let mine = [
+        step(
+            1,
+            10,
+            "alice",
+            StepStatus::Skipped,
+            Some("comms lead did it by phone"),
+        ),
+        Event::new(
+            s(12),
+            "alice",
+            EventBody::SeveritySet {
+                severity: Severity::Sev1,
+            },
+        ),
+    ];
+    let theirs = [
+        step(2, 7, "bob", StepStatus::Done, None),
+        Event::new(
+            s(11),
+            "bob",
+            EventBody::SeveritySet {
+                severity: Severity::Sev3,
+            },
+        ),
+        Event::new(
+            s(13),
+            "bob",
+            EventBody::TitleSet {
+                title: "EXO down".into(),
+            },
+        ),
+    ];
+    let mut ja = Journal::open(&journal_a).unwrap();
+    for e in mine.iter().chain(&theirs).chain(&theirs[..1]) {
+        ja.append(e).unwrap();
+    }
+    let mut jb = Journal::open(&journal_b).unwrap();
+    for e in theirs.iter().chain(&mine) {
+        jb.append(e).unwrap();
+    }
+    let export = |dir: &std::path::Path| {
+        run(
+            dir,
+            &[
+                "export",
+                "--incident",
+                &id,
+                "--format",
+                "json",
+                "--tz",
+                "UTC",
+            ],
+        )
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("\"generated_at\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+    };
+    let (ea, eb) = (export(a.path()), export(b.path()));
+    assert_eq!(ea, eb);
+    assert!(ea.contains("the tick stands"), "{ea}");
+    assert!(ea.contains("\"severity\": \"sev1\""), "{ea}");
+}
