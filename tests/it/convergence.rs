@@ -391,3 +391,66 @@ fn two_data_folders_export_the_same_json_through_the_binary() {
     assert!(ea.contains("the tick stands"), "{ea}");
     assert!(ea.contains("\"severity\": \"sev1\""), "{ea}");
 }
+
+/// The console folds what another console wrote, however late it arrives: a tick made earlier
+/// elsewhere arrives after our skip was saved, and the console ends as a fold of the whole set
+/// would, with the conflict notice in the timeline.
+#[test]
+fn the_console_refolds_when_an_earlier_event_arrives_late() {
+    use crossterm::event::KeyCode;
+    use warroom::tui::app::{Action, update};
+    let step = |n, at, by: &str, status, reason: Option<&str>| {
+        common::ev(
+            n,
+            at,
+            by,
+            EventBody::StepChanged {
+                playbook: "cloud-mail-outage".into(),
+                step: "notify-stakeholders".into(),
+                action: StepAction::SetStatus {
+                    status,
+                    reason: reason.map(str::to_string),
+                },
+            },
+        )
+    };
+    let base = [
+        common::opening(common::mins(-33)),
+        common::attach_cloud_mail(2, common::mins(-32)),
+    ];
+    let skip = step(
+        10,
+        common::mins(-2),
+        "carol",
+        StepStatus::Skipped,
+        Some("done by phone"),
+    );
+    let tick = step(11, common::mins(-3), "bob", StepStatus::Done, None);
+    let mut a = common::app(Incident::from_events(&base).unwrap());
+    for batch in [vec![skip.clone()], vec![tick.clone()]] {
+        update(
+            &mut a,
+            Action::Journal {
+                events: batch,
+                warnings: vec![],
+            },
+        );
+    }
+    let whole = Incident::from_events(base.iter().chain([&tick, &skip])).unwrap();
+    let state = a
+        .incident
+        .progress
+        .state("cloud-mail-outage", "notify-stakeholders");
+    assert_eq!(state.status, StepStatus::Done);
+    assert_eq!(a.incident.entries, whole.entries);
+    let last = a.incident.entries.last().unwrap();
+    assert!(
+        last.text
+            .starts_with("Conflict: carol's skip of step \"Notify stakeholders\""),
+        "{}",
+        last.text
+    );
+    // The timeline shows it: its rows were rebuilt.
+    common::key(&mut a, KeyCode::Char('G'));
+    assert_eq!(a.selected_entry().map(|e| e.id), Some(skip.id));
+}
