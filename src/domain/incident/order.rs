@@ -14,6 +14,7 @@
 //!   straight away; one that sorts earlier makes the fold start again from the opening over
 //!   every event kept, in order (rare: remote events arriving late).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -85,17 +86,33 @@ impl Incident {
     /// Applies several events (a batch read from the journal), starting the fold again at
     /// most once however many of them arrived late. Returns whether anything changed.
     pub fn apply_all<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) -> bool {
+        self.take_all(events.into_iter().map(Cow::Borrowed))
+    }
+
+    /// Folds a whole journal read into memory, keeping its events without copying them.
+    pub fn from_journal(events: Vec<Event>) -> Result<Self, super::FoldError> {
+        let mut it = events.into_iter();
+        let first = it.next().ok_or(super::FoldError::Empty)?;
+        let mut inc = Incident::from_opening(&first)?;
+        let more = it.size_hint().0;
+        inc.seen.reserve(more);
+        inc.log.reserve(more);
+        inc.take_all(it.map(Cow::Owned));
+        Ok(inc)
+    }
+
+    fn take_all<'a>(&mut self, events: impl Iterator<Item = Cow<'a, Event>>) -> bool {
         let before = self.version;
         let mut late = Vec::new();
         for ev in events {
             if self.seen.contains(&ev.id) {
                 self.repeated_events += 1;
-            } else if self.follows_last(ev) {
+            } else if self.follows_last(&ev) {
                 self.seen.insert(ev.id);
-                self.log.push(ev.clone());
-                self.fold_event(ev);
+                self.fold_event(&ev);
+                self.log.push(ev.into_owned());
             } else {
-                late.push(ev.clone());
+                late.push(ev.into_owned());
             }
         }
         if !late.is_empty() {
