@@ -15,6 +15,7 @@ mod errors;
 mod evidence;
 mod feed;
 mod followups;
+mod handoff;
 mod join;
 mod keys;
 mod list;
@@ -25,6 +26,7 @@ pub mod output;
 mod playbook;
 mod report;
 mod review;
+mod set;
 mod share;
 mod stats;
 mod sync;
@@ -122,6 +124,10 @@ pub enum Verb {
     Join(join::JoinArgs),
     /// Push what waits to be shared and pull what is new, once (team mode, for scripts).
     Sync(sync::SyncArgs),
+    /// Change the incident's header: title, severity, status, roles (one event per change).
+    Set(set::SetArgs),
+    /// Pass the commander role to NAME with a handoff brief (one timeline entry).
+    Handoff(handoff::HandoffArgs),
 }
 
 /// Runs the command line. Errors are printed by `main` as one line.
@@ -168,6 +174,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Verb::Share(a)) => share::share(&data, &config, a, out),
         Some(Verb::Join(a)) => join::join(&data, &config, a, out),
         Some(Verb::Sync(a)) => sync::sync(&data, &config, a, out),
+        Some(Verb::Set(a)) => set::set(&data, &config, a, out),
+        Some(Verb::Handoff(a)) => handoff::handoff(&data, &config, a, out),
     };
     // Team mode: what a verb appended to a shared incident is published now that it is on
     // disk, or stays queued (said on stderr) when the server cannot be reached.
@@ -189,6 +197,7 @@ fn prints_json(verb: Option<&Verb>) -> bool {
         Some(Verb::Followups(a)) => followups::prints_json(a),
         Some(Verb::Stats(a)) => a.json,
         Some(Verb::Join(a)) => a.json,
+        Some(Verb::Set(a)) => a.json,
         _ => false,
     }
 }

@@ -114,6 +114,15 @@ pub fn text(body: &EventBody, before: Before<'_>) -> Option<String> {
         EventBody::UpdateSnoozed { minutes } => snooze_entry_text(*minutes),
         EventBody::EvidenceAdded(e) => super::evidence::evidence_text(e),
         EventBody::TicketRecorded(t) => super::evidence::ticket_text(t),
+        EventBody::Handoff { to, from, brief } => {
+            let from = if from.is_empty() { "(nobody)" } else { from };
+            let mut text = format!("commander handoff: {from} → {to}");
+            if !brief.is_empty() {
+                text.push('\n');
+                text.push_str(brief);
+            }
+            text
+        }
         EventBody::IncidentOpened { .. }
         | EventBody::EntryAdded { .. }
         | EventBody::EntryEdited { .. }

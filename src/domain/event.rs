@@ -232,6 +232,16 @@ pub enum EventBody {
         #[serde(default)]
         url: String,
     },
+    /// The commander role passed to `to` (from `from`, empty when nobody had it) with a brief
+    /// of where the incident stands: one timeline entry for both.
+    Handoff {
+        #[serde(default)]
+        to: String,
+        #[serde(default)]
+        from: String,
+        #[serde(default)]
+        brief: String,
+    },
     /// A type this build does not know; kept in the file, skipped in the fold.
     #[serde(other)]
     Unknown,

@@ -8,6 +8,7 @@ pub mod entry_text;
 pub mod event;
 pub mod evidence;
 pub mod followup;
+pub mod handoff;
 pub mod health;
 pub mod incident;
 pub mod marker;

@@ -43,7 +43,8 @@ pub enum ImportError {
 }
 
 /// The document.
-pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String {
+/// (`_events`, the journal as read, is not used: the incident keeps its events in fold order.)
+pub fn render(inc: &Incident, _events: &[Event], opts: &ExportOptions) -> String {
     let playbooks: Vec<Value> = inc
         .playbooks
         .iter()
@@ -144,7 +145,9 @@ pub fn render(inc: &Incident, events: &[Event], opts: &ExportOptions) -> String 
                 "versions": inc.reviews,
             },
         }),
-        events,
+        // In fold order, each once: the same in every console that holds the same events,
+        // whatever order they arrived in.
+        events: inc.events_in_order(),
     };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
         // Serialising plain data to a string does not fail; say so rather than panic.

@@ -568,8 +568,10 @@ impl DataDir {
     }
 
     /// Folds what was read; an empty or wholly damaged journal says so.
-    fn fold(&self, id: &str, batch: &ReadBatch) -> Result<Incident, StoreError> {
-        Incident::from_events(&batch.events).map_err(|e| StoreError::Unusable {
+    /// (The events are taken from the batch: the incident keeps them, in fold order.)
+    fn fold(&self, id: &str, batch: &mut ReadBatch) -> Result<Incident, StoreError> {
+        let events = std::mem::take(&mut batch.events);
+        Incident::from_journal(events).map_err(|e| StoreError::Unusable {
             id: id.to_string(),
             path: self.journal_path(id),
             problem: match e {
@@ -582,8 +584,8 @@ impl DataDir {
 
     /// Loads an incident from its journal.
     pub fn load(&self, id: &str) -> Result<Loaded, StoreError> {
-        let (reader, batch) = self.read(id)?;
-        let incident = self.fold(id, &batch)?;
+        let (reader, mut batch) = self.read(id)?;
+        let incident = self.fold(id, &mut batch)?;
         Ok(Loaded {
             incident,
             warnings: batch.warnings,
@@ -598,9 +600,10 @@ impl DataDir {
         &self,
         id: &str,
     ) -> Result<(Incident, Vec<Event>, Vec<ReadWarning>), StoreError> {
-        let (_, batch) = self.read(id)?;
-        let incident = self.fold(id, &batch)?;
-        Ok((incident, batch.events, batch.warnings))
+        let (_, mut batch) = self.read(id)?;
+        let events = batch.events.clone();
+        let incident = self.fold(id, &mut batch)?;
+        Ok((incident, events, batch.warnings))
     }
 
     /// An incident's summary, reading in full only the events that make it (opening, title,
@@ -612,8 +615,8 @@ impl DataDir {
         {
             return Ok(IncidentSummary::of(&inc));
         }
-        let (_, batch) = self.read(id)?;
-        Ok(IncidentSummary::of(&self.fold(id, &batch)?))
+        let (_, mut batch) = self.read(id)?;
+        Ok(IncidentSummary::of(&self.fold(id, &mut batch)?))
     }
 
     /// Opens an incident's journal for appending.

@@ -77,6 +77,14 @@ pub const COMMANDS: &[LineCommand] = &[
         run: role,
     },
     LineCommand {
+        name: "handoff",
+        aliases: &[],
+        args: "NAME",
+        help: "pass the commander role to NAME with a brief (status, open required steps, next update, last decisions)",
+        changes: true,
+        run: handoff,
+    },
+    LineCommand {
         name: "ack",
         aliases: &[],
         args: "",
@@ -282,6 +290,16 @@ fn role(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), Strin
         role,
         person: sanitize(person, 128),
     }));
+    Ok(())
+}
+
+fn handoff(app: &mut AppState, arg: &str, fx: &mut Vec<Effect>) -> Result<(), String> {
+    if arg.trim().is_empty() {
+        return Err(":handoff needs the new commander's name, e.g. :handoff bob".into());
+    }
+    let body =
+        crate::domain::handoff::handoff(&app.incident, arg, &app.updates.config.cadence, app.now)?;
+    fx.push(app.append(body));
     Ok(())
 }
 

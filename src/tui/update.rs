@@ -69,10 +69,11 @@ fn dispatch(app: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Journal { events, warnings } => {
             let had_unsaved = !app.unsaved.is_empty();
+            // All at once: events that arrived late (another console's) refold only once.
+            app.incident.apply_all(&events);
             for ev in &events {
                 let ours = app.pending.remove(&ev.id);
                 app.unsaved.retain(|(u, _)| u.id != ev.id);
-                app.incident.apply(ev);
                 if ours {
                     super::panes::closing::saved(app, ev, fx);
                 }

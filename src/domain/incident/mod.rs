@@ -60,7 +60,8 @@ pub struct Revision {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     pub id: Uuid,
-    /// Order in which entries were logged (ties on `occurred_at` keep it).
+    /// How many events had been folded (in fold order) when the entry was made. Entries are
+    /// ordered by (`occurred_at`, `logged_at`, `id`), never by this.
     #[serde(skip)]
     pub seq: u64,
     pub occurred_at: DateTime<Utc>,
@@ -116,7 +117,7 @@ pub struct Incident {
     pub custody: Custody,
     /// Stakeholder updates sent and snoozed (for the next-update clock).
     pub comms: CommsLog,
-    /// Every entry, deleted ones too, ordered by (`occurred_at`, `seq`).
+    /// Every entry, deleted ones too, ordered by (`occurred_at`, `logged_at`, `id`).
     pub entries: Vec<Entry>,
     /// What was said at the last close (kept when reopened, so a new close can start from it).
     pub closing: Option<Closing>,
@@ -133,21 +134,30 @@ pub struct Incident {
     pub markers: BTreeMap<Uuid, crate::domain::marker::Marker>,
     /// Events of types this build does not know.
     pub unknown_events: usize,
-    /// Events that did not apply (e.g. an edit of an entry that does not exist).
+    /// Events that did not apply (e.g. an edit of an entry that does not exist yet, or a change
+    /// that lost a conflict).
     pub ignored_events: usize,
     /// Events whose id had been folded in already (the same line twice, e.g. copied from
-    /// another console): folded once.
+    /// another console): folded once. Counts arrivals, so it is this console's own figure.
     pub repeated_events: usize,
     /// Ids of the events folded in.
     seen: std::collections::HashSet<Uuid, IdHash>,
     /// The (time, event id) of the marking that decided each entry's marker.
     marker_keys: std::collections::HashMap<Uuid, (DateTime<Utc>, Uuid), IdHash>,
-    /// Where each entry sorts (`occurred_at`, `seq`), so that finding one by id is a binary
-    /// search, not a scan (a journal of many edits of early entries replays in linear time).
-    keys: std::collections::HashMap<Uuid, (DateTime<Utc>, u64), IdHash>,
-    /// How many events have been folded in.
+    /// Where each entry sorts (`occurred_at`, `logged_at`), so that finding one by id is a
+    /// binary search, not a scan (a journal of many edits of early entries replays in linear
+    /// time).
+    keys: std::collections::HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>), IdHash>,
+    /// Every distinct event folded in, in fold order (see `order.rs`): the opening first.
+    log: Vec<Event>,
+    /// Events waiting for what they refer to (see `order.rs`).
+    waiting: order::Waiting,
+    /// Who reopened the incident last, and when (for the notice of a reopen that finds it open).
+    last_reopen: Option<(DateTime<Utc>, String)>,
+    /// How many distinct events have been folded in.
     pub events: u64,
-    /// Bumped on every applied change; views cache against it.
+    /// Bumped on every applied change (and on every refold); views cache against it. Counts
+    /// this console's work, so it is not part of what converges.
     pub version: u64,
 }
 
@@ -262,31 +272,18 @@ impl Incident {
             },
             keys: std::collections::HashMap::with_hasher(IdHash),
             marker_keys: std::collections::HashMap::with_hasher(IdHash),
+            log: vec![ev.clone()],
+            waiting: order::Waiting::default(),
+            last_reopen: None,
             events: 1,
             version: 1,
         })
     }
 
-    /// Folds a whole journal.
-    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Self, FoldError> {
-        let mut it = events.into_iter();
-        let first = it.next().ok_or(FoldError::Empty)?;
-        let mut inc = Incident::from_opening(first)?;
-        inc.seen.reserve(it.size_hint().0);
-        for ev in it {
-            inc.apply(ev);
-        }
-        Ok(inc)
-    }
-
-    /// Applies one event. Returns false if it changed nothing (unknown type, a second opening,
-    /// an event id already folded in, or a reference to an entry that does not exist).
-    pub fn apply(&mut self, ev: &Event) -> bool {
-        if !self.seen.insert(ev.id) {
-            self.repeated_events += 1;
-            return false;
-        }
-        self.events += 1;
+    /// Folds one event's body, in fold order. Returns false if it changed nothing (unknown
+    /// type, a second opening, a reference to an entry or playbook not there (yet), or a
+    /// change the state refuses: see [`Incident::apply`]).
+    fn fold_body(&mut self, ev: &Event) -> bool {
         let text = entry_text::text(
             &ev.body,
             Before {
@@ -386,7 +383,7 @@ impl Incident {
                     }
                     true
                 }
-                None => false,
+                None => self.hold_for_entry(*entry, ev),
             },
             EventBody::PlaybookAttached { playbook, source } => {
                 if self.playbook(playbook).is_some() {
@@ -419,6 +416,15 @@ impl Incident {
                     Some(pb) => {
                         let before = self.progress.state(playbook, step).clone();
                         match self.progress.apply_checked(pb, &change) {
+                            Err(e) if conflict::is_conflict(&e) => {
+                                let text = pb
+                                    .step(step)
+                                    .map(|s| conflict::step(s, &before, &change, &e))
+                                    .unwrap_or_default();
+                                let about = Some(format!("{playbook}/{step}"));
+                                self.push_notice(ev, text, about);
+                                false
+                            }
                             Ok(()) => {
                                 let text = pb
                                     .step(step)
@@ -435,7 +441,7 @@ impl Incident {
                             Err(_) => false,
                         }
                     }
-                    None => false,
+                    None => self.hold_for_playbook(playbook, ev),
                 }
             }
             EventBody::HealthChanged {
@@ -498,7 +504,9 @@ impl Incident {
                 follow_ups,
                 override_reason,
             } => {
-                if self.is_closed() {
+                if let Some(first) = self.closing.as_ref().filter(|_| self.is_closed()) {
+                    let text = conflict::second_close(first, ev, summary);
+                    self.push_notice(ev, text, Some(ABOUT_CLOSE.into()));
                     false
                 } else {
                     self.closed_at = Some(ev.at);
@@ -516,12 +524,15 @@ impl Incident {
                     true
                 }
             }
-            EventBody::Reopened { .. } => {
+            EventBody::Reopened { reason } => {
                 if self.is_closed() {
                     self.closed_at = None;
+                    self.last_reopen = Some((ev.at, ev.by.clone()));
                     self.push_entry_about(ev, EntryKind::Incident, text, Some(ABOUT_CLOSE.into()));
                     true
                 } else {
+                    let text = conflict::reopen_while_open(self.last_reopen.as_ref(), ev, reason);
+                    self.push_notice(ev, text, Some(ABOUT_CLOSE.into()));
                     false
                 }
             }
@@ -576,6 +587,9 @@ impl Incident {
                     self.push_entry_about(ev, EntryKind::Incident, text, about);
                     true
                 }
+                None if !self.followups().iter().any(|f| &f.id == followup) => {
+                    self.hold_for_followup(followup, ev)
+                }
                 None => false,
             },
             EventBody::FollowupPushed {
@@ -597,14 +611,24 @@ impl Incident {
                         self.push_entry_about(ev, EntryKind::Incident, text, about);
                         true
                     }
-                    None => false,
+                    None => self.hold_for_followup(followup, ev),
                 }
             }
-            EventBody::EntryDeleted { entry } => self.set_flag(*entry, |e| e.deleted = true),
-            EventBody::EntryRestored { entry } => self.set_flag(*entry, |e| e.deleted = false),
+            EventBody::Handoff { to, .. } => {
+                // Like a role change (the later one wins), with the brief in the same entry.
+                if to.is_empty() {
+                    self.roles.remove(&Role::Commander);
+                } else {
+                    self.roles.insert(Role::Commander, to.clone());
+                }
+                self.push_entry(ev, EntryKind::Incident, text);
+                true
+            }
+            EventBody::EntryDeleted { entry } => self.set_flag(ev, *entry, |e| e.deleted = true),
+            EventBody::EntryRestored { entry } => self.set_flag(ev, *entry, |e| e.deleted = false),
             EventBody::EntryPinned { entry, pinned } => {
                 let p = *pinned;
-                self.set_flag(*entry, |e| e.pinned = p)
+                self.set_flag(ev, *entry, |e| e.pinned = p)
             }
             // Allowed on a closed incident, like every review event.
             EventBody::ReviewSaved { template, sections } => {
@@ -639,7 +663,7 @@ impl Incident {
                         true
                     }
                 }
-                None => false,
+                None => self.hold_for_entry(*entry, ev),
             },
         };
         if changed {
@@ -683,35 +707,45 @@ impl Incident {
     }
 
     fn insert_sorted(&mut self, entry: Entry) {
-        let key = (entry.occurred_at, entry.seq);
+        let key = entry_key(&entry);
         // Entries mostly arrive in order: check the end first.
         let at = match self.entries.last() {
-            Some(last) if (last.occurred_at, last.seq) <= key => self.entries.len(),
+            Some(last) if entry_key(last) <= key => self.entries.len(),
             None => 0,
-            _ => self
-                .entries
-                .partition_point(|e| (e.occurred_at, e.seq) <= key),
+            _ => self.entries.partition_point(|e| entry_key(e) <= key),
         };
-        self.keys.insert(entry.id, key);
+        self.keys
+            .insert(entry.id, (entry.occurred_at, entry.logged_at));
         self.entries.insert(at, entry);
     }
 
-    fn set_flag(&mut self, id: Uuid, f: impl FnOnce(&mut Entry)) -> bool {
+    fn set_flag(&mut self, ev: &Event, id: Uuid, f: impl FnOnce(&mut Entry)) -> bool {
         match self.position(id) {
             Some(i) => {
                 f(&mut self.entries[i]);
                 true
             }
-            None => false,
+            None => self.hold_for_entry(id, ev),
         }
+    }
+
+    /// A notice the fold derives (a change that lost a conflict): an entry with the losing
+    /// event's id, time and author, never an event of its own.
+    fn push_notice(&mut self, ev: &Event, text: String, about: Option<String>) {
+        let mut entry_about = about.unwrap_or_default();
+        if !entry_about.is_empty() {
+            entry_about.insert(0, '/');
+        }
+        entry_about.insert_str(0, conflict::ABOUT_CONFLICT);
+        self.push_entry_about(ev, EntryKind::Incident, text, Some(entry_about));
+        self.version += 1;
     }
 
     /// Index of an entry in [`Incident::entries`].
     pub fn position(&self, id: Uuid) -> Option<usize> {
-        let key = *self.keys.get(&id)?;
-        let i = self
-            .entries
-            .partition_point(|e| (e.occurred_at, e.seq) < key);
+        let (occurred, logged) = *self.keys.get(&id)?;
+        let key = (occurred, logged, id);
+        let i = self.entries.partition_point(|e| entry_key(e) < key);
         self.entries.get(i).is_some_and(|e| e.id == id).then_some(i)
     }
 
@@ -737,5 +771,17 @@ impl Incident {
     }
 }
 
+/// Where an entry sorts: by when it happened, then when it was logged, then its id (so that
+/// ties break the same way in every console, whatever order the events arrived in).
+fn entry_key(e: &Entry) -> (DateTime<Utc>, DateTime<Utc>, Uuid) {
+    (e.occurred_at, e.logged_at, e.id)
+}
+
+mod conflict;
+mod order;
+pub use conflict::ABOUT_CONFLICT;
+
+#[cfg(test)]
+mod converge_tests;
 #[cfg(test)]
 mod tests;
