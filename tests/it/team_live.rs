@@ -171,7 +171,6 @@ fn export_without_generated_at(desk: &Desk, id: &str) -> serde_json::Value {
 }
 
 #[test]
-#[ignore = "needs the order-independent fold (i15a)"]
 fn conflicting_changes_made_while_cut_off_converge_once_reconnected() {
     let mut nats = Nats::start();
     let (a, b, id) = pair(&nats);
