@@ -158,6 +158,7 @@ pub fn request_options(cfg: &HealthSourceConfig, conditional: bool) -> RequestOp
         timeout: cfg.timeout,
         max_body: cfg.max_body,
         conditional,
+        retry_unavailable: true,
     }
 }
 

@@ -100,6 +100,10 @@ pub struct RequestOptions {
     /// Send `If-None-Match` / `If-Modified-Since` from the last answer for this URL and, on 304,
     /// hand back the remembered body with [`HttpResponse::not_modified`] set.
     pub conditional: bool,
+    /// Retry on 503 and 504 as on 429. False for a request that must not be sent twice (one
+    /// that creates something, such as a tracker issue): a 503 or 504 may come after the server
+    /// acted, so only 429, which says it did not, is retried.
+    pub retry_unavailable: bool,
 }
 
 impl Default for RequestOptions {
@@ -108,6 +112,7 @@ impl Default for RequestOptions {
             timeout: DEFAULT_TIMEOUT,
             max_body: DEFAULT_MAX_BODY,
             conditional: false,
+            retry_unavailable: true,
         }
     }
 }
@@ -313,7 +318,9 @@ impl HttpClient {
                     });
                     // The retry must fit, wait and a whole attempt, in what is left of the budget.
                     let fits = started.elapsed() + delay + opts.timeout <= budget;
-                    if attempt >= o.max_retries || delay > o.max_retry_delay || !fits {
+                    let may_retry = opts.retry_unavailable || status == 429;
+                    if !may_retry || attempt >= o.max_retries || delay > o.max_retry_delay || !fits
+                    {
                         return Err(NetError::Throttled {
                             url: url.to_string(),
                             status,

@@ -68,7 +68,15 @@ pub async fn create(
         .header(reqwest::header::ACCEPT, "application/json")
         .json(&body(project, issue_type, issue));
     let resp = http
-        .send_any_status(req, &url, &RequestOptions::default())
+        .send_any_status(
+            req,
+            &url,
+            &RequestOptions {
+                // Creating an issue must not be sent twice: no retry after a 503 or 504.
+                retry_unavailable: false,
+                ..RequestOptions::default()
+            },
+        )
         .await
         .map_err(|e| network(e, token))?;
     let answer: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);

@@ -154,6 +154,7 @@ async fn post_json(
         timeout,
         max_body: 64 * 1024,
         conditional: false,
+        retry_unavailable: true,
     };
     http.send(req, &url, &opts)
         .await

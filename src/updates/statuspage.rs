@@ -192,6 +192,7 @@ pub async fn publish(
             timeout: left,
             max_body: 1024 * 1024,
             conditional: false,
+            retry_unavailable: true,
         };
         let throttled = match client.send_any_status(req, &url, &opts).await {
             Ok(resp) if resp.is_success() => {

@@ -62,10 +62,14 @@ impl Env {
             .join(&id)
             .join("journal.jsonl");
         let mut lines = String::new();
+        // Every line has the same time: increasing ids keep them in the order written (the
+        // fold breaks ties on time by id).
+        let next = std::cell::Cell::new(0x0190_0000_0000_7000_8000_0000_0000_0000u128);
         let line = |body: serde_json::Value| {
+            next.set(next.get() + 1);
             let mut v = serde_json::json!({
                 "v": 1,
-                "id": uuid::Uuid::new_v4(),
+                "id": uuid::Uuid::from_u128(next.get()),
                 "at": "2026-11-30T14:00:00Z",
                 "by": format!("mallory{HOSTILE}"),
             });

@@ -414,3 +414,30 @@ fn the_documented_trackers_parse() {
         .collect();
     assert_eq!(kinds, ["github", "jira"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_is_not_sent_again_as_the_issue_may_have_been_created() {
+    let (server, gh) = github_server().await;
+    let s = Setup::new(&github_toml(&server.base));
+    let env = [("T_GH", GITHUB_TOKEN)];
+    // The first follow-up's request gets a 503 (which may come after the issue was made).
+    gh.lock().unwrap().script.extend([
+        Some((503, json!({"message": "Service Unavailable"}).to_string())),
+        None,
+        None,
+    ]);
+    let (ok, _, err) = s.run_async(&["followups", "push"], &env).await;
+    assert!(!ok, "{err}");
+    let reqs = requests(&gh);
+    assert_eq!(
+        reqs.len(),
+        3,
+        "one request a follow-up, none repeated: {err}"
+    );
+    assert_eq!(reqs[0].body["title"], "Add a second MX");
+    assert_eq!(reqs[1].body["title"], "Alert on queue growth");
+    assert!(err.contains("Add a second MX"), "{err}");
+    let rows = s.list();
+    assert_eq!(rows[0]["pushed"], json!([]));
+    drop(server);
+}

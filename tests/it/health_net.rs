@@ -177,6 +177,7 @@ async fn fifty_megabyte_body_is_cut_at_the_cap_without_reading_it_all() {
                 timeout: Duration::from_secs(20),
                 max_body: cap,
                 conditional: false,
+                retry_unavailable: true,
             },
         )
         .await
