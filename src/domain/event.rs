@@ -248,14 +248,31 @@ pub enum EventBody {
 }
 
 impl EventBody {
-    /// Whether this event may be written to a closed incident. The closed-incident guards (the
-    /// console's changes, `warroom log`, `warroom close`) refuse every other change; the
-    /// follow-up events are what happens after a close (marking a follow-up done or dropped,
-    /// recording the tracker issue it was pushed to).
+    /// Whether this event may stand after a close. The fold refuses every other event that sorts
+    /// after the close (one made on a console that had not heard of it yet) and shows it as a
+    /// conflict notice; the console's and the verbs' closed-incident guards refuse them before
+    /// they are written.
     pub fn allowed_on_closed(&self) -> bool {
         matches!(
             self,
-            EventBody::FollowupChanged { .. } | EventBody::FollowupPushed { .. }
+            // What happens after a close: follow-ups, the review, evidence and support cases.
+            EventBody::FollowupChanged { .. }
+                | EventBody::FollowupPushed { .. }
+                | EventBody::ReviewSaved { .. }
+                | EventBody::EvidenceAdded(_)
+                | EventBody::TicketRecorded(_)
+                | EventBody::TraceSnapshot { .. }
+                // Closing and reopening have rules of their own (a second close is a notice).
+                | EventBody::Closed { .. }
+                | EventBody::Reopened { .. }
+                // Facts that were true whatever the incident's state: what a health source
+                // showed, an update that went out (the last one may follow the close).
+                | EventBody::HealthChanged { .. }
+                | EventBody::HealthSeen { .. }
+                | EventBody::UpdateSent { .. }
+                | EventBody::UpdateSnoozed { .. }
+                | EventBody::IncidentOpened { .. }
+                | EventBody::Unknown
         )
     }
 }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::close_record::Closing;
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventBody};
 use crate::domain::playbook::{
     Step, StepAction, StepChange, StepState, StepStatus, TransitionError,
 };
@@ -126,6 +126,44 @@ pub(super) fn second_close(first: &Closing, ev: &Event, summary: &str) -> String
         text.push_str(&format!(" ({}'s summary: {summary})", name(&ev.by)));
     }
     text
+}
+
+/// A change made (on another console, while apart) after the incident was closed: not applied,
+/// shown with what it would have done. `text` is the change's own timeline text, if it has one.
+pub(super) fn after_close(closing: &Closing, ev: &Event, text: &str) -> String {
+    let what = match &ev.body {
+        EventBody::TitleSet { .. } => "title change",
+        EventBody::SeveritySet { .. } => "severity change",
+        EventBody::StatusSet { .. } => "status change",
+        EventBody::RoleSet { .. } => "role change",
+        EventBody::Handoff { .. } => "handoff",
+        EventBody::EntryAdded { .. } => "entry",
+        EventBody::EntryEdited { .. } => "edit of an entry",
+        EventBody::EntryDeleted { .. } => "deletion of an entry",
+        EventBody::EntryRestored { .. } => "restore of an entry",
+        EventBody::EntryPinned { .. } => "pin of an entry",
+        EventBody::EntryMarked { .. } => "marking of an entry",
+        EventBody::PlaybookAttached { .. } => "playbook attachment",
+        EventBody::StepChanged { .. } => "step change",
+        EventBody::KeyTimeSet { .. } => "key time",
+        _ => "change",
+    };
+    let mut out = format!(
+        "Conflict: {}'s {what} ({}) came after {} closed the incident ({}); not applied",
+        name(&ev.by),
+        clock(ev.at),
+        name(&closing.by),
+        clock(closing.at)
+    );
+    let text = match &ev.body {
+        EventBody::EntryAdded { text: own, .. } if text.is_empty() => own.as_str(),
+        _ => text,
+    };
+    let text = sanitize_line(text, FIELD_CAP);
+    if !text.is_empty() {
+        out.push_str(&format!(": {text}"));
+    }
+    out
 }
 
 /// A reopen of an incident that is open.

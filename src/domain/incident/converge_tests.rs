@@ -466,3 +466,37 @@ fn a_marker_and_a_follow_up_change_whose_clocks_are_behind_still_apply() {
     assert_eq!(inc.waiting_events(), 0);
     assert_eq!(inc.ignored_events, 0);
 }
+
+#[test]
+fn a_change_made_apart_after_the_close_is_shown_not_applied() {
+    let closed = close(20, t(10), "alice", "fixed");
+    let sev = ev(
+        21,
+        t(20),
+        "bob",
+        EventBody::SeveritySet {
+            severity: Severity::Sev1,
+        },
+    );
+    let note = ev(
+        22,
+        t(25),
+        "bob",
+        EventBody::EntryAdded {
+            occurred_at: t(25),
+            kind: EntryKind::Note,
+            text: "still seeing delays".into(),
+            step: None,
+        },
+    );
+    let inc = fold_every_way(&[opened(), closed, sev, note]);
+    assert!(inc.is_closed());
+    assert_eq!(inc.severity, Severity::Sev2);
+    let n = notices(&inc);
+    assert_eq!(n.len(), 2, "{n:?}");
+    assert!(
+        n[0].starts_with("Conflict: bob's severity change (14:02:20 UTC) came after alice closed the incident (14:02:10 UTC); not applied"),
+        "{n:?}"
+    );
+    assert!(n[1].ends_with("not applied: still seeing delays"), "{n:?}");
+}

@@ -293,6 +293,16 @@ impl Incident {
             },
         )
         .unwrap_or_default();
+        // A change that sorts after the close (made on a console that had not heard of it) is
+        // refused the way the consoles refuse it, and shown.
+        if self.is_closed() && !ev.body.allowed_on_closed() {
+            if let Some(closing) = &self.closing {
+                let notice = conflict::after_close(closing, ev, &text);
+                self.push_notice(ev, notice, Some(ABOUT_CLOSE.into()));
+            }
+            self.ignored_events += 1;
+            return false;
+        }
         let changed = match &ev.body {
             EventBody::IncidentOpened { .. } => false,
             EventBody::Unknown => {
