@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Subcommand;
 
-use super::report::pick_any;
 use crate::config::Config;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::evidence::EvidenceFile;
@@ -86,7 +85,7 @@ pub fn evidence(
             note: n,
             files,
         } => {
-            let id = pick_any(data, incident.as_deref())?;
+            let id = data.pick_any(incident.as_deref())?;
             data.load(&id)?;
             let dir = data.incident_dir(&id);
             let mut journal = data.journal(&id)?;
@@ -123,7 +122,7 @@ pub fn evidence(
             timeout,
             command,
         } => {
-            let id = pick_any(data, incident.as_deref())?;
+            let id = data.pick_any(incident.as_deref())?;
             data.load(&id)?;
             let what = EvidenceRun {
                 argv: command,
@@ -147,7 +146,7 @@ pub fn evidence(
             Ok(())
         }
         EvidenceVerb::List { incident, json } => {
-            let id = pick_any(data, incident.as_deref())?;
+            let id = data.pick_any(incident.as_deref())?;
             let files = data.load(&id)?.incident.custody.files();
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&files)?)?;
@@ -176,7 +175,7 @@ pub fn evidence(
             Ok(())
         }
         EvidenceVerb::Verify { incident } => {
-            let id = pick_any(data, incident.as_deref())?;
+            let id = data.pick_any(incident.as_deref())?;
             let files = data.load(&id)?.incident.custody.files();
             let results = evidence::verify(&data.incident_dir(&id), &files);
             let mut bad = 0;

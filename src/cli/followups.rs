@@ -136,16 +136,6 @@ pub fn followups(
     }
 }
 
-/// The incident named, else the current one (open or closed), else the latest open one.
-fn pick_any(data: &DataDir, wanted: Option<&str>) -> anyhow::Result<String> {
-    if wanted.is_none()
-        && let Some(cur) = data.current()
-    {
-        return Ok(cur);
-    }
-    Ok(data.pick(wanted)?)
-}
-
 /// Every incident that can be read, oldest id first, folded on a few threads; one whose
 /// journal cannot be read is reported on stderr and left out.
 pub(super) fn load_all(data: &DataDir) -> anyhow::Result<Vec<Incident>> {
@@ -222,7 +212,7 @@ fn list(data: &DataDir, config: &Config, a: &ListArgs, out: &mut impl Write) -> 
     let incidents = if a.all {
         load_all(data)?
     } else {
-        let id = pick_any(data, a.incident.as_deref())?;
+        let id = data.pick_any(a.incident.as_deref())?;
         vec![data.load(&id)?.incident]
     };
     let now = Utc::now();
@@ -409,7 +399,7 @@ fn push(
     let incidents: Vec<Incident> = if all {
         load_all(data)?.into_iter().filter(|i| !i.drill).collect()
     } else {
-        let id = pick_any(data, incident)?;
+        let id = data.pick_any(incident)?;
         vec![data.load(&id)?.incident]
     };
     let todo: Vec<(&Incident, &FollowUpItem)> = incidents

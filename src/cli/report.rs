@@ -106,16 +106,6 @@ fn parse_zone(s: &str) -> Result<Zone, String> {
     s.parse()
 }
 
-/// The incident named, else the current one (open or closed), else the latest open one.
-pub(super) fn pick_any(data: &DataDir, wanted: Option<&str>) -> anyhow::Result<String> {
-    if wanted.is_none()
-        && let Some(cur) = data.current()
-    {
-        return Ok(cur);
-    }
-    Ok(data.pick(wanted)?)
-}
-
 /// Asks on the terminal for a missing field; empty when not run in a terminal.
 fn ask(question: &str) -> anyhow::Result<String> {
     let stdin = std::io::stdin();
@@ -136,7 +126,7 @@ pub fn close(
     a: CloseArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let id = pick_any(data, a.incident.as_deref())?;
+    let id = data.pick_any(a.incident.as_deref())?;
     let inc = data.load(&id)?.incident;
     if inc.is_closed() {
         bail!(
@@ -337,7 +327,7 @@ pub fn export(
     a: ExportArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let id = pick_any(data, a.incident.as_deref())?;
+    let id = data.pick_any(a.incident.as_deref())?;
     let (inc, events, _) = data.load_events(&id)?;
     let opts = ExportOptions {
         zone: a.tz.unwrap_or_else(|| config.zone()),

@@ -43,10 +43,7 @@ pub fn review(
     a: ReviewArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let id = match (&a.incident, data.current()) {
-        (None, Some(cur)) => cur,
-        (wanted, _) => data.pick(wanted.as_deref())?,
-    };
+    let id = data.pick_any(a.incident.as_deref())?;
     let inc = data.load(&id)?.incident;
     let templates = ReviewTemplates::load(&templates_dir(paths, config));
     let template = templates.get(&a.template)?;

@@ -25,7 +25,7 @@ pub fn share(
     a: ShareArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let id = data.pick(a.incident.as_deref())?;
+    let id = data.pick_any(a.incident.as_deref())?;
     share_id(data, config, &id)?;
     writeln!(out, "{id}")?;
     Ok(())

@@ -27,7 +27,7 @@ pub fn sync(
     if !config.team.enabled() {
         return Err(crate::team::TeamError::NotSetUp.into());
     }
-    let id = data.pick(a.incident.as_deref())?;
+    let id = data.pick_any(a.incident.as_deref())?;
     let folder = Folder::new(&id, &data.incident_dir(&id));
     if !Outbox::is_shared(&folder.dir) {
         anyhow::bail!(

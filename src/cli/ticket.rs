@@ -41,7 +41,7 @@ pub fn ticket(
         note,
         reference,
     } = verb;
-    let id = super::report::pick_any(data, incident.as_deref())?;
+    let id = data.pick_any(incident.as_deref())?;
     data.load(&id)?;
     let t = match TicketRecorded::typed(
         &reference,

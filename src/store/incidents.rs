@@ -505,6 +505,18 @@ impl DataDir {
         self.latest(Which::Open)?.ok_or(StoreError::NoneOpen)
     }
 
+    /// The incident named, else the current one even when it is closed, else the latest open
+    /// one: for the verbs that act on a closed incident too (export, reopen, review, evidence,
+    /// tickets, follow-ups, team sharing).
+    pub fn pick_any(&self, wanted: Option<&str>) -> Result<String, StoreError> {
+        if wanted.is_none()
+            && let Some(cur) = self.current()
+        {
+            return Ok(cur);
+        }
+        self.pick(wanted)
+    }
+
     /// The most recently opened open incident, or the most recently closed closed one (drills
     /// left out: they are acted on only when named). An
     /// incident whose journal cannot be read and that was created after the one found (or when
