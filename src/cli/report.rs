@@ -343,7 +343,7 @@ pub fn export(
         }
         export::review::markdown(&inc, opts.zone)
     } else if a.format == Format::Claim {
-        export::claim::render(&inc, &events, &opts, a.provider.as_deref())
+        export::claim::render(&inc, &opts, a.provider.as_deref())
     } else {
         export::render(a.format, &inc, &events, &opts)
     };

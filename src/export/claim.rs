@@ -151,13 +151,9 @@ fn provider_title(source: &str, item: &str, first_text: &str) -> Option<String> 
     Some(title.trim().to_string()).filter(|t| !t.is_empty())
 }
 
-/// The claim pack. `events` is the incident's journal (the level changes are read from it).
-pub fn render(
-    inc: &Incident,
-    events: &[Event],
-    opts: &ExportOptions,
-    provider: Option<&str>,
-) -> String {
+/// The claim pack. The level changes are read from the incident's events in fold order (the
+/// same in every console that holds them).
+pub fn render(inc: &Incident, opts: &ExportOptions, provider: Option<&str>) -> String {
     let z = opts.zone;
     let mut b: Vec<Block> = Vec::new();
     let mut cannot: Vec<String> = Vec::new();
@@ -266,7 +262,7 @@ pub fn render(
 
     // Our own signals.
     b.push(heading("Impact seen by our own signals"));
-    let levels = level_changes(events);
+    let levels = level_changes(inc.events_in_order());
     let windows = impact_windows(&levels);
     if windows.is_empty() {
         b.push(quiet(

@@ -95,7 +95,7 @@ pub fn render(format: Format, inc: &Incident, events: &[Event], opts: &ExportOpt
         Format::Html => html::render(inc, opts),
         Format::Json => json::render(inc, events, opts),
         Format::Csv => csv::render(inc, opts),
-        Format::Claim => claim::render(inc, events, opts, None),
+        Format::Claim => claim::render(inc, opts, None),
     }
 }
 

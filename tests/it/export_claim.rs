@@ -136,7 +136,7 @@ fn the_claim_pack_holds_provider_incidents_our_signals_cases_and_evidence() {
     let events = journal();
     let inc = Incident::from_events(&events).unwrap();
     let ny: Zone = "America/New_York".parse().unwrap();
-    let doc = export::claim::render(&inc, &events, &opts(ny), None);
+    let doc = export::claim::render(&inc, &opts(ny), None);
     // The provider incident with its first and last sighting, in UTC and New York time.
     assert!(doc.contains("### EX1094411 (m365)"), "{doc}");
     assert!(
@@ -171,14 +171,14 @@ fn the_claim_pack_holds_provider_incidents_our_signals_cases_and_evidence() {
 fn a_provider_filter_and_an_empty_journal_say_plainly_what_cannot_be_shown() {
     let events = journal();
     let inc = Incident::from_events(&events).unwrap();
-    let doc = export::claim::render(&inc, &events, &opts(Zone::UTC), Some("google"));
+    let doc = export::claim::render(&inc, &opts(Zone::UTC), Some("google"));
     assert!(
         doc.contains(
             "No provider incident was recorded by a health source whose name contains \"google\""
         ),
         "{doc}"
     );
-    let odd = export::claim::render(&inc, &events, &opts(Zone::UTC), Some("*[x](y)\u{1b}[2J"));
+    let odd = export::claim::render(&inc, &opts(Zone::UTC), Some("*[x](y)\u{1b}[2J"));
     assert!(
         odd.contains("contains \"\\*\\[x\\](y)\"") && !odd.contains("\u{1b}"),
         "{odd}"
@@ -193,7 +193,7 @@ fn a_provider_filter_and_an_empty_journal_say_plainly_what_cannot_be_shown() {
 
     let events = vec![opening(now())];
     let inc = Incident::from_events(&events).unwrap();
-    let doc = export::claim::render(&inc, &events, &opts(Zone::UTC), None);
+    let doc = export::claim::render(&inc, &opts(Zone::UTC), None);
     for s in [
         "No provider incident was recorded by the health sources.",
         "No trace snapshot was kept",

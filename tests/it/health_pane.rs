@@ -366,3 +366,45 @@ fn a_poll_revealing_a_new_item_with_its_posts_is_one_entry() {
     let fx = update(&mut a, Action::HealthPolled(Box::new(worse)));
     assert!(appends(&fx).is_empty(), "{fx:?}");
 }
+
+#[test]
+fn a_change_another_console_recorded_is_not_recorded_again() {
+    // Two consoles on one shared incident both poll the same source.
+    let mut a = app(empty_incident());
+    let mut b = app(empty_incident());
+    let fx = update(
+        &mut a,
+        Action::HealthPolled(Box::new(m365("investigating", 1))),
+    );
+    let recorded = appends(&fx);
+    assert!(
+        recorded
+            .iter()
+            .any(|e| matches!(e.body, EventBody::HealthChanged { .. }))
+    );
+    // Console a's events reach console b's journal (team mode) before b's own poll comes back,
+    // a few seconds later than a's (so its changes' keys differ).
+    for ev in &recorded {
+        b.incident.apply(ev);
+    }
+    let mut later = m365("investigating", 1);
+    later.polled_at += chrono::Duration::seconds(7);
+    let fx = update(&mut b, Action::HealthPolled(Box::new(later)));
+    assert!(
+        !appends(&fx)
+            .iter()
+            .any(|e| matches!(e.body, EventBody::HealthChanged { .. })),
+        "{fx:?}"
+    );
+    // A later change is still recorded by whichever console sees it first.
+    let fx = update(
+        &mut b,
+        Action::HealthPolled(Box::new(m365("serviceDegradation", 2))),
+    );
+    assert!(
+        appends(&fx)
+            .iter()
+            .any(|e| matches!(e.body, EventBody::HealthChanged { .. })),
+        "{fx:?}"
+    );
+}

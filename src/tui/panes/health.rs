@@ -21,7 +21,16 @@ pub fn polled(app: &mut AppState, snap: SourceSnapshot, fx: &mut Vec<Effect>) {
     if snap.last_error.is_none() && !app.incident.is_closed() {
         let mut changes = diff_seen(&app.health_seen, &snap);
         let first_time = !app.health_seen.sources.contains_key(&snap.name);
-        changes.retain(|c| !app.incident.health_keys.contains(&c.key));
+        // In team mode every console polls: a change another console recorded already has its
+        // state folded into the incident, so only what is new to both is recorded (once).
+        let new_to_incident: std::collections::HashSet<String> =
+            diff_seen(&app.incident.health_seen, &snap)
+                .into_iter()
+                .map(|c| c.key)
+                .collect();
+        changes.retain(|c| {
+            new_to_incident.contains(&c.key) && !app.incident.health_keys.contains(&c.key)
+        });
         let any_change = !changes.is_empty();
         for entry in entries(changes, &snap) {
             let key = entry.key().to_string();
