@@ -396,6 +396,15 @@ fn push(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let t = tracker(config, tracker_name)?;
+    // Team mode: what another console pushed is pulled first, so that two machines do not
+    // create the same issue (the lock below only keeps two pushes on one machine apart).
+    if all {
+        for inc in load_all(data)?.iter().filter(|i| !i.drill) {
+            pull_first(data, config, &inc.id);
+        }
+    } else {
+        pull_first(data, config, &data.pick_any(incident)?);
+    }
     let incidents: Vec<Incident> = if all {
         load_all(data)?.into_iter().filter(|i| !i.drill).collect()
     } else {
@@ -525,5 +534,27 @@ fn push_one(
             );
             Ok(false)
         }
+    }
+}
+
+/// When the incident is shared with the team, pulls what the other consoles recorded (their
+/// tracker issues among it). Unreachable: said on stderr, and the push goes on.
+fn pull_first(data: &DataDir, config: &Config, id: &str) {
+    use crate::team::{connect::Patience, outbox::Outbox, sync};
+    if !config.team.enabled() {
+        return;
+    }
+    let folder = sync::Folder::new(id, &data.incident_dir(id));
+    if !Outbox::is_shared(&folder.dir) {
+        return;
+    }
+    let pulled = crate::team::verbs::block_on(async {
+        let link = sync::Link::open(&config.team, Patience::Once).await?;
+        sync::sync_once(&link, &folder).await
+    });
+    if let Err(e) = pulled {
+        crate::diagln!(
+            "warroom: could not check with the team what was pushed already ({e}); a follow-up another console pushed meanwhile may be pushed again"
+        );
     }
 }

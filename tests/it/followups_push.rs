@@ -441,3 +441,55 @@ async fn a_503_is_not_sent_again_as_the_issue_may_have_been_created() {
     assert_eq!(rows[0]["pushed"], json!([]));
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_on_another_machine_pulls_first_and_creates_nothing_twice() {
+    use crate::team_server::{Desk, Nats};
+    let (server, gh) = github_server().await;
+    let nats = Nats::start();
+    let (a, b) = (
+        Desk::new("alice", &nats.url()),
+        Desk::new("bob", &nats.url()),
+    );
+    for d in [&a, &b] {
+        let mut cfg = std::fs::read_to_string(d.config()).unwrap();
+        cfg.push_str(&github_toml(&server.base));
+        std::fs::write(d.config(), cfg).unwrap();
+    }
+    let id = a.ok(&[
+        "new",
+        "--share",
+        "--title",
+        "Mail delayed",
+        "--playbook",
+        "none",
+    ]);
+    b.ok(&["join", &id]);
+    a.ok(&[
+        "close",
+        "--summary",
+        "fixed",
+        "--follow-up",
+        "Add a second MX | bob",
+    ]);
+    // Bob has the close (and so the follow-up) ...
+    b.ok(&["sync"]);
+    let push = |d: &Desk| {
+        let mut c = d.command();
+        c.env("T_GH", GITHUB_TOKEN).args(["followups", "push"]);
+        c
+    };
+    let (mut pa, mut pb) = (push(&a), push(&b));
+    let out = tokio::task::spawn_blocking(move || pa.output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(requests(&gh).len(), 1);
+    // ... but not alice's issue: his push pulls it first, and sends nothing.
+    let out = tokio::task::spawn_blocking(move || pb.output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(requests(&gh).len(), 1, "{out:?}");
+    drop(server);
+}
