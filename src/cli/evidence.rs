@@ -177,7 +177,8 @@ pub fn evidence(
         EvidenceVerb::Verify { incident } => {
             let id = data.pick_any(incident.as_deref())?;
             let files = data.load(&id)?.incident.custody.files();
-            let results = evidence::verify(&data.incident_dir(&id), &files);
+            let results =
+                evidence::verify(&data.incident_dir(&id), &files, &crate::net::host_name());
             let mut bad = 0;
             for (f, check) in &results {
                 if check.is_problem() {
@@ -191,6 +192,10 @@ pub fn evidence(
                     ),
                     Check::Unreadable(why) => format!(": {why}"),
                     Check::NoHash { sha256, .. } => format!(": sha256 now {sha256}"),
+                    Check::Elsewhere(h) => format!(
+                        ": kept on {} (team mode shares the record, not the file: check it there)",
+                        crate::domain::text::sanitize_line(h, 256)
+                    ),
                     Check::Same | Check::Missing => String::new(),
                 };
                 writeln!(out, "{}\t{}{detail}", check.word(), f.file)?;
@@ -202,11 +207,23 @@ pub fn evidence(
                     data.evidence_dir(&id).display()
                 );
             }
-            writeln!(
-                out,
-                "{} evidence file(s) checked: all as recorded",
-                results.len()
-            )?;
+            let elsewhere = results
+                .iter()
+                .filter(|(_, c)| matches!(c, Check::Elsewhere(_)))
+                .count();
+            if elsewhere > 0 {
+                writeln!(
+                    out,
+                    "{} evidence file(s) checked here: all as recorded; {elsewhere} kept on other machines",
+                    results.len() - elsewhere
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{} evidence file(s) checked: all as recorded",
+                    results.len()
+                )?;
+            }
             Ok(())
         }
     }

@@ -94,6 +94,10 @@ pub struct EvidenceAdded {
     /// The playbook step whose `run` made it, as `playbook/step`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
+    /// The machine whose `evidence/` folder holds the file (team mode shares the record, not
+    /// the file). Absent in records made before it was kept: taken as this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl EvidenceAdded {
@@ -202,6 +206,9 @@ pub struct EvidenceFile {
     pub sha256: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
+    /// The machine that holds the file, when recorded (see [`EvidenceAdded::host`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl Custody {
@@ -259,6 +266,7 @@ impl Custody {
                     size: Some(f.size),
                     sha256: (!f.sha256.is_empty()).then_some(f.sha256),
                     step: a.step.clone(),
+                    host: a.host.clone(),
                 });
             }
         }
@@ -274,6 +282,7 @@ impl Custody {
                     size: t.size,
                     sha256: t.sha256.clone(),
                     step: None,
+                    host: None,
                 });
             }
         }
@@ -354,6 +363,7 @@ mod tests {
                 stderr_cut: false,
             }),
             step: Some("cloud-mail-outage/snapshot-mail-config".into()),
+            host: None,
         }
     }
 

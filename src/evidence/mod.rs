@@ -141,6 +141,7 @@ pub fn add_file(
         kind: EvidenceKind::File,
         command: None,
         step: None,
+        host: Some(crate::net::host_name()),
     })
 }
 
@@ -177,6 +178,9 @@ pub enum Check {
     Missing,
     /// It could not be read (why).
     Unreadable(String),
+    /// Kept on another machine (a teammate's, in team mode): the record is shared, the file
+    /// is not; it is checked there.
+    Elsewhere(String),
     /// No hash was recorded (a trace kept by an older version): its hash now.
     NoHash {
         size: u64,
@@ -195,6 +199,7 @@ impl Check {
 
     pub fn word(&self) -> &'static str {
         match self {
+            Check::Elsewhere(_) => "elsewhere",
             Check::Same => "ok",
             Check::Changed { .. } => "CHANGED",
             Check::Missing => "MISSING",
@@ -226,11 +231,26 @@ pub fn check(incident_dir: &Path, f: &EvidenceFile) -> Check {
     }
 }
 
-/// Re-hashes every evidence file.
-pub fn verify(incident_dir: &Path, files: &[EvidenceFile]) -> Vec<(EvidenceFile, Check)> {
+/// Re-hashes every evidence file kept on this machine (`host`); one another machine kept is
+/// [`Check::Elsewhere`] unless a copy with the recorded hash is here.
+pub fn verify(
+    incident_dir: &Path,
+    files: &[EvidenceFile],
+    host: &str,
+) -> Vec<(EvidenceFile, Check)> {
     files
         .iter()
-        .map(|f| (f.clone(), check(incident_dir, f)))
+        .map(|f| {
+            let c = check(incident_dir, f);
+            let theirs = f.host.as_deref().filter(|h| *h != host);
+            let c = match (theirs, c) {
+                (Some(h), Check::Missing | Check::Changed { .. }) => {
+                    Check::Elsewhere(h.to_string())
+                }
+                (_, c) => c,
+            };
+            (f.clone(), c)
+        })
         .collect()
 }
 
@@ -287,6 +307,7 @@ mod tests {
             size: Some(1),
             sha256: Some("00".into()),
             step: None,
+            host: None,
         };
         for bad in ["../../etc/passwd", "/etc/passwd", "evidence/../../x"] {
             let c = check(inc.path(), &f(bad));
@@ -296,6 +317,19 @@ mod tests {
             );
         }
         assert_eq!(check(inc.path(), &f("evidence/none")), Check::Missing);
+        // Kept by a teammate's console: not a problem here; kept here and gone: missing.
+        let theirs = EvidenceFile {
+            host: Some("bob-laptop".into()),
+            ..f("evidence/relay.log")
+        };
+        let ours = EvidenceFile {
+            host: Some("here".into()),
+            ..f("evidence/relay.log")
+        };
+        let checked = verify(inc.path(), &[theirs, ours], "here");
+        assert_eq!(checked[0].1, Check::Elsewhere("bob-laptop".into()));
+        assert!(!checked[0].1.is_problem());
+        assert_eq!(checked[1].1, Check::Missing);
     }
 
     #[test]

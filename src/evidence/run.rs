@@ -89,6 +89,7 @@ pub async fn run(
             stderr_cut: out.stderr.cut(),
         }),
         step: what.step.clone(),
+        host: Some(crate::net::host_name()),
     })
 }
 

@@ -6,12 +6,14 @@
 
 pub mod editor;
 mod error;
+pub mod host;
 pub mod http;
 pub mod oauth;
 pub mod process;
 pub mod secret;
 pub mod smtp;
 
+pub use host::host_name;
 pub use http::{HttpClient, HttpOptions, HttpResponse, NetError, RequestOptions};
 pub use oauth::{AuthError, ClientCredentials, SecretSource, TokenCache};
 pub use secret::Secret;

@@ -63,14 +63,7 @@ pub async fn bucket(js: &jetstream::Context) -> Result<kv::Store, TeamError> {
 }
 
 /// This machine's name, for the presence entry.
-pub fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown".into())
-}
+pub use crate::net::host_name;
 
 /// A key for one console session on an incident.
 pub fn key(incident: &str, session: &str) -> String {

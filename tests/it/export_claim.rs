@@ -94,6 +94,7 @@ fn journal() -> Vec<Event> {
                 kind: EvidenceKind::File,
                 command: None,
                 step: None,
+                host: None,
             }),
         ),
         health(
