@@ -64,6 +64,15 @@ impl TeamConfig {
                 ));
             }
             for u in &list {
+                // `nats://user:secret@host`: a secret in the config. Not echoed back.
+                let authority = u.split_once("://").map_or("", |(_, r)| r);
+                let authority = authority.split('/').next().unwrap_or("");
+                if authority.contains('@') {
+                    return Some((
+                        "team.url",
+                        "holds a user or password (\"…@host\"): nothing secret goes in the config; write \"nats://host:4222\" and give user with password_env, token_env or creds_file".into(),
+                    ));
+                }
                 let scheme_ok = ["nats://", "tls://", "ws://", "wss://"]
                     .iter()
                     .any(|s| u.starts_with(s));
@@ -172,5 +181,11 @@ password_env = "P"
 ca_file = "/ca.pem""#),
             None
         );
+        // A secret in the url is refused, and not repeated in the message.
+        let c = parse(r#"url = "nats://alice:hunter2@nats.example.org:4222""#);
+        let (k, msg) = c.check().unwrap();
+        assert_eq!(k, "team.url");
+        assert!(!msg.contains("hunter2"), "{msg}");
+        assert_eq!(key(r#"url = "nats://nats.example.org:4222/x@y""#), None);
     }
 }
