@@ -1,30 +1,15 @@
 //! `warroom evidence add|run|list|verify` and `warroom ticket add` through the real binary.
 
 use std::path::Path;
-use std::process::Command;
 
+use crate::common;
 use warroom::domain::event::EventBody;
 use warroom::domain::evidence::EvidenceKind;
 use warroom::store::DataDir;
 
+/// Runs the binary as alice on data dir `data`, with no config.
 fn run(data: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--config",
-            "/dev/null",
-        ])
-        .args(args)
-        .env_remove("WARROOM_CONFIG")
-        .env("USER", "alice")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_warroom(data, Path::new("/dev/null"), args, &[])
 }
 
 fn new_incident(d: &Path) -> String {

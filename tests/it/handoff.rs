@@ -2,7 +2,6 @@
 //! brief, as one timeline entry.
 
 use std::path::Path;
-use std::process::Command;
 
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
@@ -148,24 +147,9 @@ fn the_handoff_entry_in_the_timeline() {
     insta::assert_snapshot!(term.backend().to_string());
 }
 
+/// Runs the binary as alice on data dir `data`, with no config.
 fn run(data: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args([
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--config",
-            "/dev/null",
-        ])
-        .args(args)
-        .env_remove("WARROOM_CONFIG")
-        .env("USER", "alice")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_warroom(data, Path::new("/dev/null"), args, &[])
 }
 
 #[test]
