@@ -6,9 +6,9 @@
 
 use serde_json::{Value, json};
 
-use super::{CreatedIssue, IssueDraft, TrackerError, network, refused};
+use super::{CreatedIssue, IssueDraft, TrackerError, post_once};
 use crate::domain::tracker::TrackerConfig;
-use crate::net::{HttpClient, RequestOptions, Secret};
+use crate::net::{HttpClient, Secret};
 
 /// The REST API version asked for.
 pub const API_VERSION: &str = "2022-11-28";
@@ -64,26 +64,7 @@ pub async fn create(
         .header(reqwest::header::ACCEPT, "application/vnd.github+json")
         .header("X-GitHub-Api-Version", API_VERSION)
         .json(&body(issue));
-    let resp = http
-        .send_any_status(
-            req,
-            &url,
-            &RequestOptions {
-                // Creating an issue must not be sent twice: no retry after a 503 or 504.
-                retry_unavailable: false,
-                ..RequestOptions::default()
-            },
-        )
-        .await
-        .map_err(|e| network(e, token))?;
-    let answer: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-    if !resp.is_success() {
-        let words = match said(&answer) {
-            s if s.is_empty() => resp.excerpt(),
-            s => s,
-        };
-        return Err(refused(&t.name, resp.status, &words, token));
-    }
+    let (answer, status) = post_once(http, &t.name, &url, req, token, said).await?;
     match (answer["number"].as_u64(), answer["html_url"].as_str()) {
         (Some(n), Some(u)) if crate::net::http::check_url(u).is_ok() => Ok(CreatedIssue {
             key: format!("{repo}#{n}"),
@@ -91,7 +72,7 @@ pub async fn create(
         }),
         _ => Err(TrackerError::Refused(format!(
             "{} answered HTTP {} without an issue number and html_url: check base_url is the API root (https://api.github.com, or https://HOST/api/v3)",
-            t.name, resp.status
+            t.name, status
         ))),
     }
 }

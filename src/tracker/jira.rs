@@ -7,9 +7,9 @@
 
 use serde_json::{Value, json};
 
-use super::{CreatedIssue, IssueDraft, TrackerError, network, refused};
+use super::{CreatedIssue, IssueDraft, TrackerError, post_once};
 use crate::domain::tracker::TrackerConfig;
-use crate::net::{HttpClient, RequestOptions, Secret};
+use crate::net::{HttpClient, Secret};
 
 /// The description as an ADF document: one paragraph a non-empty line.
 pub fn adf(lines: &[String]) -> Value {
@@ -67,26 +67,7 @@ pub async fn create(
         .basic_auth(email, Some(token.expose()))
         .header(reqwest::header::ACCEPT, "application/json")
         .json(&body(project, issue_type, issue));
-    let resp = http
-        .send_any_status(
-            req,
-            &url,
-            &RequestOptions {
-                // Creating an issue must not be sent twice: no retry after a 503 or 504.
-                retry_unavailable: false,
-                ..RequestOptions::default()
-            },
-        )
-        .await
-        .map_err(|e| network(e, token))?;
-    let answer: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-    if !resp.is_success() {
-        let words = match said(&answer) {
-            s if s.is_empty() => resp.excerpt(),
-            s => s,
-        };
-        return Err(refused(&t.name, resp.status, &words, token));
-    }
+    let (answer, status) = post_once(http, &t.name, &url, req, token, said).await?;
     let key = answer["key"].as_str().unwrap_or_default();
     let plain = !key.is_empty()
         && key.len() <= 64
@@ -96,7 +77,7 @@ pub async fn create(
     if !plain {
         return Err(TrackerError::Refused(format!(
             "{} answered HTTP {} without an issue key: check base_url is the Jira site (https://SITE.atlassian.net)",
-            t.name, resp.status
+            t.name, status
         )));
     }
     Ok(CreatedIssue {

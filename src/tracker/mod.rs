@@ -169,6 +169,38 @@ pub async fn create(
 }
 
 /// A network failure in words, scrubbed of the token.
+/// Sends a request that creates an issue, once (no retry after a 503 or 504: the tracker may
+/// have made the issue before it failed), and reads its JSON answer. A refusal quotes what the
+/// tracker said (`said` reads it from the answer), never the token. Returns the answer and the
+/// status.
+async fn post_once(
+    http: &HttpClient,
+    tracker: &str,
+    url: &str,
+    req: reqwest::RequestBuilder,
+    token: &Secret,
+    said: fn(&serde_json::Value) -> String,
+) -> Result<(serde_json::Value, u16), TrackerError> {
+    let opts = crate::net::RequestOptions {
+        retry_unavailable: false,
+        ..crate::net::RequestOptions::default()
+    };
+    let resp = http
+        .send_any_status(req, url, &opts)
+        .await
+        .map_err(|e| network(e, token))?;
+    let answer: serde_json::Value =
+        serde_json::from_slice(&resp.body).unwrap_or(serde_json::Value::Null);
+    if !resp.is_success() {
+        let words = match said(&answer) {
+            s if s.is_empty() => resp.excerpt(),
+            s => s,
+        };
+        return Err(refused(tracker, resp.status, &words, token));
+    }
+    Ok((answer, resp.status))
+}
+
 fn network(e: NetError, token: &Secret) -> TrackerError {
     TrackerError::Network(sanitize_line(&token.scrub(&e.to_string()), 300))
 }
