@@ -4,6 +4,7 @@ pub mod fsutil;
 pub mod incidents;
 pub mod journal;
 pub mod summary;
+pub mod user_files;
 pub mod writer;
 
 pub use incidents::{BrokenIncident, DataDir, IncidentSummary, Listed, Problem, StoreError, Which};

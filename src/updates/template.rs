@@ -8,6 +8,10 @@ use std::path::Path;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 use super::context::UpdateContext;
+use crate::store::user_files::read_user_files;
+
+/// The largest user template read (256 KiB): an update is a few paragraphs.
+const TEMPLATE_MAX: u64 = 262_144;
 
 /// The built-in templates: (name, text).
 pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -101,39 +105,30 @@ impl TemplateCatalog {
     pub fn load(dir: Option<&Path>) -> Self {
         let mut cat = TemplateCatalog::builtin();
         let Some(dir) = dir else { return cat };
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return cat;
-        };
-        let mut paths: Vec<_> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let file = path.display().to_string();
-            let Some(name) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
-                continue;
-            };
-            let text = match std::fs::read_to_string(&path) {
+        for f in read_user_files(dir, "txt", TEMPLATE_MAX) {
+            let text = match f.text {
                 Ok(t) => t,
-                Err(e) => {
+                Err(detail) => {
                     cat.errors.push(TemplateError::Read {
-                        file,
-                        detail: e.to_string(),
+                        file: f.file,
+                        detail,
                     });
                     continue;
                 }
             };
-            if let Err(detail) = check_syntax(&name, &text) {
-                cat.errors.push(TemplateError::Syntax { file, detail });
+            if let Err(detail) = check_syntax(&f.name, &text) {
+                cat.errors.push(TemplateError::Syntax {
+                    file: f.file,
+                    detail,
+                });
                 continue;
             }
             let src = TemplateSource {
-                name: name.clone(),
-                origin: file,
+                name: f.name.clone(),
+                origin: f.file,
                 text,
             };
-            match cat.templates.iter_mut().find(|t| t.name == name) {
+            match cat.templates.iter_mut().find(|t| t.name == f.name) {
                 Some(slot) => *slot = src,
                 None => cat.templates.push(src),
             }

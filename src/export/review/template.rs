@@ -13,6 +13,8 @@ use std::path::Path;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
+use crate::store::user_files::read_user_files;
+
 /// The built-in review templates: (name, text).
 pub const BUILTIN: &[(&str, &str)] = &[(
     "default",
@@ -89,44 +91,23 @@ impl ReviewTemplates {
             dir: dir.display().to_string(),
             ..ReviewTemplates::default()
         };
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return cat;
-        };
-        let mut paths: Vec<_> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "md"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let file = path.display().to_string();
-            let Some(name) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
-                continue;
-            };
-            let read = std::fs::metadata(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|m| {
-                    if !m.is_file() || m.len() > TEMPLATE_MAX {
-                        Err(format!(
-                            "not a regular file of at most {} KiB",
-                            TEMPLATE_MAX / 1024
-                        ))
-                    } else {
-                        std::fs::read_to_string(&path).map_err(|e| e.to_string())
-                    }
-                });
-            let text = match read {
+        for f in read_user_files(dir, "md", TEMPLATE_MAX) {
+            let text = match f.text {
                 Ok(t) => t,
                 Err(detail) => {
-                    cat.errors.push(ReviewTemplateError::Read { file, detail });
+                    cat.errors.push(ReviewTemplateError::Read {
+                        file: f.file,
+                        detail,
+                    });
                     continue;
                 }
             };
             let t = ReviewTemplate {
-                name: name.clone(),
-                origin: file,
+                name: f.name.clone(),
+                origin: f.file,
                 text,
             };
-            match cat.templates.iter_mut().find(|x| x.name == name) {
+            match cat.templates.iter_mut().find(|x| x.name == f.name) {
                 Some(slot) => *slot = t,
                 None => cat.templates.push(t),
             }
